@@ -1,0 +1,68 @@
+# PeerBridge entry point for people and scripts.
+#   make up          run the platform locally (today: the stack, topics and migrations)
+#   make test        run every test against a real Kafka, PostgreSQL and Redis
+#   make stack-up    Kafka (KRaft), PostgreSQL, Redis only; KAFKA_MODE=cluster for 3 Kafka nodes
+#   make bench       benchmarks (print figures and same-run baselines)
+
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+KAFKA_MODE ?= single
+DB_SERVICES := scheduling escalation metrics
+PYTEST_ARGS ?=
+
+.PHONY: install lock up down stack-up stack-down stack-status topics migrate test lint bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements-dev.txt constraints.txt shared/pyproject.toml services/*/pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-dev.txt -c constraints.txt
+	touch $@
+
+# Re-pin every dependency after changing a pyproject.toml.
+lock:
+	rm -rf $(VENV).lock && $(PYTHON) -m venv $(VENV).lock
+	$(VENV).lock/bin/pip install -q -r requirements-dev.txt
+	$(VENV).lock/bin/pip freeze --exclude-editable | grep -v '^peerbridge' > constraints.txt
+	rm -rf $(VENV).lock
+
+stack-up: install
+	bash deploy/local/stack.sh up $(KAFKA_MODE)
+	$(MAKE) --no-print-directory topics migrate
+
+stack-down:
+	bash deploy/local/stack.sh down
+
+stack-status:
+	bash deploy/local/stack.sh status
+
+topics: install
+	$(VENV)/bin/peerbridge-topics create
+
+migrate: install
+	@for svc in $(DB_SERVICES); do \
+	  echo "[migrate] $$svc"; \
+	  $(VENV)/bin/alembic -c services/$$svc/alembic.ini upgrade head || exit 1; \
+	done
+
+up: stack-up
+	@echo
+	@echo "PeerBridge stack is up: Kafka 127.0.0.1:9092, PostgreSQL 127.0.0.1:5432, Redis 127.0.0.1:6379"
+	@echo "Topics: $(VENV)/bin/peerbridge-topics list    Stop: make down"
+
+down: stack-down
+
+test: stack-up
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+bench: stack-up
+	$(PY) bench/kafka_roundtrip.py
+
+clean: stack-down
+	rm -rf .stack $(VENV)

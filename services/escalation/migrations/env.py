@@ -1,0 +1,5 @@
+from peerbridge_escalation.models import metadata
+from peerbridge_escalation.settings import get_settings
+from peerbridge_shared.migrations import run_migrations
+
+run_migrations(metadata, get_settings().database_url)

@@ -1,0 +1,16 @@
+"""The escalation HTTP app: `uvicorn peerbridge_escalation.app:create_app --factory --port 8002`."""
+
+from fastapi import FastAPI
+from peerbridge_shared.db import Database
+from peerbridge_shared.web import create_service_app
+
+from .settings import EscalationSettings, get_settings
+
+
+def create_app(settings: EscalationSettings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    database = Database(settings.database_url)
+    app = create_service_app("PeerBridge escalation", readiness={"database": database.ping})
+    app.state.settings = settings
+    app.state.database = database
+    return app

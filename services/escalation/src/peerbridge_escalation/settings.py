@@ -1,0 +1,15 @@
+"""Escalation settings: environment variables prefixed ESCALATION_ (nested with __)."""
+
+from peerbridge_shared.settings import ServiceSettings, settings_loader
+from pydantic_settings import SettingsConfigDict
+
+
+class EscalationSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="ESCALATION_")
+
+    service_name: str = "escalation"
+    port: int = 8002
+    database_url: str = "postgresql+psycopg://peerbridge:peerbridge@127.0.0.1:5432/peerbridge_escalation"
+
+
+get_settings = settings_loader(EscalationSettings)

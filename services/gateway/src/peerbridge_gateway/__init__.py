@@ -1,0 +1,1 @@
+"""PeerBridge gateway: the front door: authentication, roles, tenant isolation, rate limits, real-time push."""

@@ -1,0 +1,1 @@
+"""PeerBridge metrics: live program aggregates, reimbursement, outcomes and funder feeds."""

@@ -1,0 +1,133 @@
+"""Events about care delivered: attendance, contact notes, questionnaires, supervision, hospital stays."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from pydantic import Field
+
+from .base import Event, UtcDatetime
+from .scheduling import Modality, SessionKind
+
+
+class AttendanceStatus(StrEnum):
+    ATTENDED = "attended"
+    LATE = "late"
+    LEFT_EARLY = "left_early"
+    NO_SHOW = "no_show"
+    CANCELLED_BY_PARTICIPANT = "cancelled_by_participant"
+    CANCELLED_BY_PROGRAM = "cancelled_by_program"
+
+
+class Instrument(StrEnum):
+    PHQ9 = "phq9"
+    GAD7 = "gad7"
+    RAS_R = "ras_r"
+    WEMWBS = "wemwbs"
+    SWEMWBS = "swemwbs"
+    MHSIP = "mhsip"
+
+
+class EncounterClass(StrEnum):
+    INPATIENT = "IMP"
+    EMERGENCY = "EMER"
+
+
+class AttendanceRecorded(Event):
+    type_name = "org.peerbridge.care.attendance.recorded.v1"
+    summary = "One attendee's status and minutes present for one session."
+
+    participant_id: str
+    session_id: str
+    program_id: str
+    site_id: str
+    peer_id: str
+    session_kind: SessionKind
+    status: AttendanceStatus
+    minutes_present: int = Field(ge=0)
+    session_starts_at: UtcDatetime
+
+
+class PeerContactDocumented(Event):
+    type_name = "org.peerbridge.care.contact.documented.v1"
+    summary = "A peer documented a contact: minutes, modality, goals, note signature, billing facts."
+
+    participant_id: str
+    contact_id: str
+    program_id: str
+    peer_id: str
+    session_id: str | None = None
+    session_kind: SessionKind
+    modality: Modality
+    place_of_service: str
+    payer_id: str | None = None
+    occurred_at: UtcDatetime
+    face_to_face_minutes: int = Field(ge=0)
+    goals_addressed: list[str] = []
+    note_signed_at: UtcDatetime | None = None
+    cosigned_by: str | None = None
+    peer_credential_valid: bool
+    peer_supervision_current: bool
+    enrollment_active: bool
+
+
+class AssessmentCompleted(Event):
+    type_name = "org.peerbridge.care.assessment.completed.v1"
+    summary = "A questionnaire (PHQ-9, GAD-7, RAS-R, WEMWBS...) was completed (FHIR QuestionnaireResponse)."
+
+    participant_id: str
+    assessment_id: str
+    program_id: str
+    instrument: Instrument
+    item_scores: list[int]
+    total_score: int
+    completed_at: UtcDatetime
+    administered_by: str
+
+
+class SupervisionLogged(Event):
+    type_name = "org.peerbridge.care.supervision.logged.v1"
+    summary = "A supervisor met a peer: date, minutes, cases reviewed."
+
+    supervision_id: str
+    peer_id: str
+    supervisor_id: str
+    program_id: str
+    held_on: date
+    minutes: int = Field(ge=0)
+    cases_reviewed: int = Field(default=0, ge=0)
+
+
+class HospitalAdmitted(Event):
+    type_name = "org.peerbridge.clinical.encounter.admitted.v1"
+    summary = "A participant was admitted (inpatient or emergency), e.g. from an ADT A01 feed."
+
+    participant_id: str
+    encounter_id: str
+    encounter_class: EncounterClass
+    psychiatric: bool
+    admitted_at: UtcDatetime
+    facility_id: str | None = None
+
+
+class DischargeDisposition(StrEnum):
+    HOME = "home"
+    TRANSFER = "transfer"
+    AGAINST_ADVICE = "against_advice"
+    DEATH = "death"
+    OTHER = "other"
+
+
+class HospitalDischarged(Event):
+    type_name = "org.peerbridge.clinical.encounter.discharged.v1"
+    summary = "A participant was discharged, e.g. from an ADT A03 feed; a trigger for peer outreach."
+
+    participant_id: str
+    encounter_id: str
+    encounter_class: EncounterClass
+    psychiatric: bool
+    admitted_at: UtcDatetime
+    discharged_at: UtcDatetime
+    disposition: DischargeDisposition = DischargeDisposition.HOME
+    facility_id: str | None = None

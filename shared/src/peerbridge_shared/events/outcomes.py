@@ -1,0 +1,21 @@
+"""De-identified outcome feeds for funders (published by metrics on a compacted topic)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from .base import Event, UtcDatetime
+
+
+class OutcomeFeedPublished(Event):
+    type_name = "org.peerbridge.metrics.outcome-feed.published.v1"
+    summary = "A program's de-identified, small-cell-suppressed measures for one period."
+
+    feed_id: str  # "<program_id>:<period>", the compaction key
+    program_id: str
+    period: str  # "2026-10" or "2026-Q4"
+    period_start: date
+    period_end: date
+    measures: dict[str, float | int | None]
+    suppressed: list[str] = []
+    published_at: UtcDatetime

@@ -1,0 +1,35 @@
+"""Processed-messages: consumers record each event id in the same transaction as their
+work, so a redelivered event does nothing the second time (exactly-once effect)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, String, func
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from .db import Base
+
+
+class ProcessedMessage(Base):
+    __tablename__ = "processed_messages"
+
+    consumer: Mapped[str] = mapped_column(String(200), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    processed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+def first_delivery(session: Session, *, consumer: str, event_id: str) -> bool:
+    """True the first time ``consumer`` sees ``event_id``; False for a duplicate.
+
+    Call it first inside the transaction that does the work: the row and the work commit
+    together, and a concurrent duplicate waits on the row lock, then sees it.
+    """
+    inserted = session.execute(
+        insert(ProcessedMessage)
+        .values(consumer=consumer, event_id=event_id)
+        .on_conflict_do_nothing()
+        .returning(ProcessedMessage.event_id)
+    ).first()
+    return inserted is not None

@@ -1,0 +1,186 @@
+"""The one way a kafka-python service consumes events.
+
+- Offsets are committed by hand, after the handler returned (its work is durable).
+- A record that is not a valid event, or whose handler raises ``InvalidEvent``, goes to the
+  topic's dead-letter topic at once; any other failure is retried ``max_attempts`` times,
+  then dead-lettered. Either way the partition keeps moving.
+- The dead-letter record keeps the original key, value and headers, plus ``dlq_*`` headers
+  naming the origin (topic, partition, offset), the reason and the attempts.
+- If even the dead-letter write fails, nothing past that record is committed and the
+  consumer seeks back to it: the record is tried again, never skipped.
+Handlers must be idempotent (see ``idempotency.first_delivery``): delivery is at least once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from kafka import KafkaConsumer, KafkaProducer
+from kafka.consumer.fetcher import ConsumerRecord
+from kafka.structs import OffsetAndMetadata, TopicPartition
+from opentelemetry import propagate, trace
+from opentelemetry.trace import SpanKind, Status, StatusCode
+from prometheus_client import Counter
+
+from ..events import Envelope, InvalidEvent, decode
+from ..settings import KafkaSettings
+from ..topics import Topic
+from .producer import TRACE_HEADERS, create_producer, send
+
+log = logging.getLogger(__name__)
+_tracer = trace.get_tracer(__name__)
+
+EVENTS_CONSUMED = Counter(
+    "peerbridge_events_consumed", "Events handled by a consumer", ["group", "topic", "outcome"]
+)
+DEAD_LETTERED = Counter(
+    "peerbridge_dead_lettered", "Records sent to a dead-letter topic", ["group", "topic", "reason"]
+)
+
+Handler = Callable[[Envelope], None]
+
+
+@dataclass(frozen=True)
+class ConsumerConfig:
+    group_id: str
+    topics: Sequence[Topic]
+    max_attempts: int = 3
+    retry_backoff_s: float = 0.2
+    poll_timeout_ms: int = 500
+    max_poll_records: int = 200
+    dead_letter_timeout_s: float = 30.0
+
+
+class DeadLetterFailed(RuntimeError):
+    """The dead-letter topic could not be written: the record must not be committed."""
+
+
+class EventConsumer:
+    def __init__(
+        self,
+        config: ConsumerConfig,
+        handler: Handler,
+        *,
+        kafka: KafkaSettings,
+        producer: KafkaProducer | None = None,
+    ) -> None:
+        self.config = config
+        self.handler = handler
+        self._dead_letter_of = {topic.name: topic.dead_letter for topic in config.topics}
+        self._producer = producer or create_producer(kafka)
+        self._owns_producer = producer is None
+        self._consumer = KafkaConsumer(
+            group_id=config.group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=config.max_poll_records,
+            client_id=config.group_id,
+            **kafka.client_config(),
+        )
+        self._consumer.subscribe([topic.name for topic in config.topics])
+
+    def run(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            self.poll_once()
+
+    def poll_once(self) -> int:
+        """Poll one batch, handle it, commit what was handled; returns records handled."""
+        batches = self._consumer.poll(timeout_ms=self.config.poll_timeout_ms)
+        handled = 0
+        commits: dict[TopicPartition, OffsetAndMetadata] = {}
+        for partition, records in batches.items():
+            for record in records:
+                try:
+                    self._process(record)
+                except DeadLetterFailed:
+                    log.exception("dead-letter write failed; will retry", extra=_origin(record))
+                    self._consumer.seek(partition, record.offset)
+                    break
+                commits[partition] = OffsetAndMetadata(record.offset + 1, "", -1)
+                handled += 1
+        if commits:
+            self._consumer.commit(commits)
+        return handled
+
+    def _process(self, record: ConsumerRecord) -> None:
+        parent = propagate.extract(
+            {n: (v or b"").decode(errors="replace") for n, v in record.headers or [] if n in TRACE_HEADERS}
+        )
+        attributes = {
+            "messaging.system": "kafka",
+            "messaging.source.name": record.topic,
+            "messaging.kafka.partition": record.partition,
+            "messaging.kafka.offset": record.offset,
+            "messaging.consumer.group.name": self.config.group_id,
+        }
+        with _tracer.start_as_current_span(f"process {record.topic}", context=parent,
+                                           kind=SpanKind.CONSUMER, attributes=attributes) as span:
+            try:
+                envelope = decode(record.key, record.value, record.headers)
+            except InvalidEvent as exc:
+                span.set_status(Status(StatusCode.ERROR, exc.reason))
+                self._dead_letter(record, reason=exc.reason, error=exc, attempts=0)
+                return
+            span.set_attribute("cloudevents.event_id", envelope.id)
+            span.set_attribute("cloudevents.event_type", envelope.type)
+            self._handle_with_retries(record, envelope, span)
+
+    def _handle_with_retries(self, record: ConsumerRecord, envelope: Envelope, span: trace.Span) -> None:
+        for attempt in range(1, self.config.max_attempts + 1):
+            try:
+                self.handler(envelope)
+            except InvalidEvent as exc:
+                span.set_status(Status(StatusCode.ERROR, exc.reason))
+                self._dead_letter(record, reason=exc.reason, error=exc, attempts=attempt)
+                return
+            except Exception as exc:  # noqa: BLE001 - any handler failure is retried, then dead-lettered
+                span.record_exception(exc)
+                if attempt == self.config.max_attempts:
+                    span.set_status(Status(StatusCode.ERROR, str(exc)))
+                    self._dead_letter(record, reason=f"handler failed: {exc}", error=exc, attempts=attempt)
+                    return
+                log.warning("handler failed, retrying", extra={**_origin(record), "attempt": attempt})
+                time.sleep(self.config.retry_backoff_s * 2 ** (attempt - 1))
+            else:
+                EVENTS_CONSUMED.labels(self.config.group_id, record.topic, "handled").inc()
+                return
+
+    def _dead_letter(self, record: ConsumerRecord, *, reason: str, error: BaseException, attempts: int) -> None:
+        target = self._dead_letter_of[record.topic]
+        headers = [(n, v or b"") for n, v in record.headers or []] + [
+            (name, str(value).encode())
+            for name, value in {
+                "dlq_origin_topic": record.topic,
+                "dlq_origin_partition": record.partition,
+                "dlq_origin_offset": record.offset,
+                "dlq_consumer_group": self.config.group_id,
+                "dlq_reason": reason,
+                "dlq_error_type": type(error).__name__,
+                "dlq_attempts": attempts,
+                "dlq_failed_at": datetime.now(UTC).isoformat(),
+            }.items()
+        ]
+        try:
+            send(self._producer, target, record.key, record.value, headers).get(
+                timeout=self.config.dead_letter_timeout_s
+            )
+        except Exception as exc:
+            raise DeadLetterFailed(str(exc)) from exc
+        kind = "invalid" if isinstance(error, InvalidEvent) else "handler_failed"
+        DEAD_LETTERED.labels(self.config.group_id, record.topic, kind).inc()
+        EVENTS_CONSUMED.labels(self.config.group_id, record.topic, "dead_lettered").inc()
+        log.warning("record dead-lettered", extra={**_origin(record), "reason": reason, "dead_letter_topic": target})
+
+    def close(self) -> None:
+        self._consumer.close()
+        if self._owns_producer:
+            self._producer.close()
+
+
+def _origin(record: ConsumerRecord) -> dict[str, object]:
+    return {"topic": record.topic, "partition": record.partition, "offset": record.offset}

@@ -1,0 +1,81 @@
+"""What every PeerBridge HTTP service serves the same way: /healthz, /readyz, /metrics,
+and RFC 9457 problem+json errors that name the field and the rule."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+ReadinessCheck = Callable[[], None]
+"""Raises when its dependency is not reachable."""
+
+
+def problem(status: int, detail: str, *, title: str | None = None, **extra: Any) -> JSONResponse:
+    body = {
+        "type": "about:blank",
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        **extra,
+    }
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def _field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
+    return [
+        {
+            "field": ".".join(str(part) for part in error["loc"]),
+            "rule": error["type"],
+            "message": error["msg"],
+        }
+        for error in exc.errors()
+    ]
+
+
+async def _validation_problem(request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = _field_errors(exc)
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    return problem(422, detail, title="Invalid request", errors=errors)
+
+
+async def _http_problem(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    return problem(exc.status_code, str(exc.detail))
+
+
+def create_service_app(
+    title: str, *, readiness: Mapping[str, ReadinessCheck] | None = None, **fastapi_options: Any
+) -> FastAPI:
+    app = FastAPI(title=title, **fastapi_options)
+    app.add_exception_handler(RequestValidationError, _validation_problem)
+    app.add_exception_handler(StarletteHTTPException, _http_problem)
+    checks = dict(readiness or {})
+
+    @app.get("/healthz", tags=["operations"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["operations"], responses={503: {"description": "a dependency is down"}})
+    def readyz() -> Response:
+        failing = {}
+        for name, check in checks.items():
+            try:
+                check()
+            except Exception as exc:  # noqa: BLE001 - any failure means not ready
+                failing[name] = type(exc).__name__
+        if failing:
+            return problem(503, "not ready: " + ", ".join(sorted(failing)), dependencies=failing)
+        return JSONResponse({"status": "ready", "dependencies": sorted(checks)})
+
+    @app.get("/metrics", tags=["operations"], include_in_schema=False)
+    def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return app
