@@ -1,0 +1,117 @@
+"""pytest plugin: fixtures for tests that talk to the real local stack (``make stack-up``).
+
+Each test session gets its own PostgreSQL database (dropped at the end) and each test that
+asks for ``make_topic`` gets topics of its own, so runs never see each other's data.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+
+import pytest
+from kafka import KafkaAdminClient, KafkaProducer
+from kafka.admin import NewTopic
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from ..db import Base, Database
+from ..idempotency import ProcessedMessage  # noqa: F401 - registers the table
+from ..messaging.producer import create_producer
+from ..outbox import OutboxMessage  # noqa: F401 - registers the table
+from ..settings import KafkaSettings
+from ..telemetry import setup_tracing
+from ..topics import Topic
+
+ADMIN_URL = os.environ.get(
+    "PEERBRIDGE_TEST_ADMIN_URL", "postgresql+psycopg://peerbridge:peerbridge@127.0.0.1:5432/postgres"
+)
+
+
+@pytest.fixture(scope="session")
+def kafka_settings() -> KafkaSettings:
+    return KafkaSettings(_env_prefix="PEERBRIDGE_KAFKA_")
+
+
+@pytest.fixture(scope="session")
+def kafka_admin(kafka_settings: KafkaSettings) -> Iterator[KafkaAdminClient]:
+    try:
+        admin = KafkaAdminClient(client_id="peerbridge-tests", **kafka_settings.client_config())
+    except Exception as exc:  # noqa: BLE001
+        pytest.exit(f"Kafka is not reachable at {kafka_settings.bootstrap_servers} ({exc}); run `make stack-up`", 2)
+    yield admin
+    admin.close()
+
+
+@pytest.fixture(scope="session")
+def producer(kafka_settings: KafkaSettings, kafka_admin: KafkaAdminClient) -> Iterator[KafkaProducer]:
+    producer = create_producer(kafka_settings)
+    yield producer
+    producer.close()
+
+
+@pytest.fixture
+def make_topic(kafka_admin: KafkaAdminClient) -> Iterator[Callable[[Topic], Topic]]:
+    """A private copy of a registered topic (same key, types, partitions), with its dead-letter topic."""
+    created: list[str] = []
+
+    def make(template: Topic) -> Topic:
+        name = f"test.{uuid.uuid4().hex[:10]}.{template.name}"
+        topic = Topic(name, template.key_field, template.value_types, template.partitions)
+        kafka_admin.create_topics([NewTopic(name, topic.partitions, 1), NewTopic(topic.dead_letter, 1, 1)])
+        created.extend([name, topic.dead_letter])
+        return topic
+
+    yield make
+    if created:
+        kafka_admin.delete_topics(created)
+
+
+@pytest.fixture(scope="session")
+def create_database() -> Iterator[Callable[[str], str]]:
+    """Makes an empty PostgreSQL database and returns its URL; all are dropped at session end."""
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    made: list[str] = []
+
+    def create(label: str) -> str:
+        name = f"test_{label}_{uuid.uuid4().hex[:8]}"
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        made.append(name)
+        return make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+    try:
+        with admin.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001
+        pytest.exit(f"PostgreSQL is not reachable ({exc}); run `make stack-up`", 2)
+    yield create
+    with admin.connect() as connection:
+        for name in made:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def _messaging_database(create_database: Callable[[str], str]) -> Iterator[Database]:
+    db = Database(create_database("shared"))
+    Base.metadata.create_all(db.engine, tables=[OutboxMessage.__table__, ProcessedMessage.__table__])
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def database(_messaging_database: Database) -> Database:
+    """A database with the shared messaging tables (outbox, processed messages), emptied for each test."""
+    with _messaging_database.transaction() as session:
+        session.execute(text("TRUNCATE outbox_messages, processed_messages"))
+    return _messaging_database
+
+
+@pytest.fixture(scope="session")
+def span_exporter() -> InMemorySpanExporter:
+    exporter = InMemorySpanExporter()
+    setup_tracing("peerbridge-tests", exporter=exporter)
+    return exporter

@@ -1,0 +1,57 @@
+"""Read what was written to topics after a point, without a consumer group."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+
+from kafka import KafkaConsumer
+from kafka.consumer.fetcher import ConsumerRecord
+from kafka.structs import TopicPartition
+
+from ..settings import KafkaSettings
+
+
+class KafkaReader:
+    """``mark()`` remembers each partition's end; ``read()`` returns records written since."""
+
+    def __init__(self, kafka: KafkaSettings, topics: Iterable[str]) -> None:
+        self._consumer = KafkaConsumer(enable_auto_commit=False, **kafka.client_config())
+        self.partitions = [
+            TopicPartition(topic, p)
+            for topic in topics
+            for p in sorted(self._partitions_of(topic))
+        ]
+        self._consumer.assign(self.partitions)
+        self.mark()
+
+    def _partitions_of(self, topic: str) -> set[int]:
+        deadline = time.monotonic() + 30
+        while not (found := self._consumer.partitions_for_topic(topic)):
+            if time.monotonic() > deadline:
+                raise LookupError(f"topic {topic} does not exist")
+            time.sleep(0.2)
+        return found
+
+    def mark(self) -> None:
+        for partition, offset in self._consumer.end_offsets(self.partitions).items():
+            self._consumer.seek(partition, offset)
+
+    def read(self, count: int, timeout_s: float = 30.0) -> list[ConsumerRecord]:
+        """At least ``count`` records (fewer if ``timeout_s`` passes first), in arrival order."""
+        records: list[ConsumerRecord] = []
+        deadline = time.monotonic() + timeout_s
+        while len(records) < count and time.monotonic() < deadline:
+            for batch in self._consumer.poll(timeout_ms=200).values():
+                records.extend(batch)
+        return records
+
+    def read_quiet(self, quiet_s: float = 1.0) -> list[ConsumerRecord]:
+        """Everything that arrives until ``quiet_s`` passes with nothing new."""
+        records: list[ConsumerRecord] = []
+        while batch := self.read(1, timeout_s=quiet_s):
+            records.extend(batch)
+        return records
+
+    def close(self) -> None:
+        self._consumer.close()

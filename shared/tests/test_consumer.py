@@ -1,0 +1,114 @@
+"""Consumer helper against real Kafka: poison records go to the dead-letter topic with their
+origin and reason, and the partition keeps moving."""
+
+import time
+import uuid
+from collections import Counter
+
+from kafka.structs import TopicPartition
+
+from peerbridge_shared.events import InvalidEvent, encode, new_envelope
+from peerbridge_shared.messaging import ConsumerConfig, EventConsumer, send
+from peerbridge_shared.testing.kafka_reader import KafkaReader
+from peerbridge_shared.topics import SAFETY
+
+from .test_outbox import concern
+
+
+def envelope(participant_id="p-dlq"):
+    return new_envelope(concern(participant_id), tenant="org-a", source="/peerbridge/tests", subject=participant_id)
+
+
+def run_until(consumer, done, timeout_s=30.0):
+    deadline = time.monotonic() + timeout_s
+    while not done() and time.monotonic() < deadline:
+        consumer.poll_once()
+
+
+def consumer_for(topic, handler, kafka_settings, producer, **config):
+    group = f"test-{uuid.uuid4()}"
+    return EventConsumer(ConsumerConfig(group_id=group, topics=[topic], retry_backoff_s=0.01, **config), handler,
+                         kafka=kafka_settings, producer=producer)
+
+
+def headers_of(record):
+    return {name: value.decode() for name, value in record.headers}
+
+
+def test_a_malformed_message_is_dead_lettered_and_the_next_one_is_processed(
+    make_topic, producer, kafka_settings, kafka_admin
+):
+    topic = make_topic(SAFETY)
+    dead_letters = KafkaReader(kafka_settings, [topic.dead_letter])
+    first, last = envelope(), envelope()
+    send(producer, topic.name, *encode(first)).get(10)
+    key, _, headers = encode(envelope())
+    poison = send(producer, topic.name, key, b'{"participant_id": "p-dlq", "trunc', headers).get(10)
+    final = send(producer, topic.name, *encode(last)).get(10)
+    assert poison.partition == final.partition, "same key, same partition"
+
+    handled = []
+    consumer = consumer_for(topic, handled.append, kafka_settings, producer)
+    run_until(consumer, lambda: len(handled) == 2)
+    consumer.close()
+
+    assert [e.id for e in handled] == [first.id, last.id]
+    [dead] = dead_letters.read(1)
+    meta = headers_of(dead)
+    assert meta["dlq_origin_topic"] == topic.name
+    assert (int(meta["dlq_origin_partition"]), int(meta["dlq_origin_offset"])) == (poison.partition, poison.offset)
+    assert meta["dlq_reason"].startswith("value: not JSON")
+    assert meta["dlq_error_type"] == "InvalidEvent"
+    assert dead.key == key and dead.value == b'{"participant_id": "p-dlq", "trunc'
+    assert meta["ce_type"] == SAFETY.value_types[1].type_name, "original headers are kept"
+
+    group = consumer.config.group_id
+    committed = kafka_admin.list_group_offsets(group)[group]
+    assert committed[TopicPartition(topic.name, final.partition)].offset == final.offset + 1
+
+
+def test_a_handler_that_keeps_failing_is_retried_then_dead_lettered(make_topic, producer, kafka_settings):
+    topic = make_topic(SAFETY)
+    dead_letters = KafkaReader(kafka_settings, [topic.dead_letter])
+    bad, good = envelope(), envelope()
+    for item in (bad, good):
+        send(producer, topic.name, *encode(item)).get(10)
+
+    attempts, handled = Counter(), []
+
+    def handler(event):
+        attempts[event.id] += 1
+        if event.id == bad.id:
+            raise ConnectionError("downstream unavailable")
+        handled.append(event.id)
+
+    consumer = consumer_for(topic, handler, kafka_settings, producer, max_attempts=3)
+    run_until(consumer, lambda: handled == [good.id])
+    consumer.close()
+
+    assert attempts[bad.id] == 3
+    [dead] = dead_letters.read(1)
+    meta = headers_of(dead)
+    assert meta["dlq_reason"] == "handler failed: downstream unavailable"
+    assert (meta["dlq_attempts"], meta["dlq_error_type"], meta["ce_id"]) == ("3", "ConnectionError", bad.id)
+
+
+def test_an_event_the_handler_rejects_as_invalid_is_not_retried(make_topic, producer, kafka_settings):
+    topic = make_topic(SAFETY)
+    dead_letters = KafkaReader(kafka_settings, [topic.dead_letter])
+    rejected = envelope()
+    send(producer, topic.name, *encode(rejected)).get(10)
+    attempts = Counter()
+
+    def handler(event):
+        attempts[event.id] += 1
+        raise InvalidEvent("data.program_id: program prog-1 does not exist")
+
+    consumer = consumer_for(topic, handler, kafka_settings, producer)
+    deadline = time.monotonic() + 30
+    while not (found := dead_letters.read(1, timeout_s=0.1)) and time.monotonic() < deadline:
+        consumer.poll_once()
+    consumer.close()
+    [dead] = found
+    assert attempts[rejected.id] == 1
+    assert headers_of(dead)["dlq_reason"] == "data.program_id: program prog-1 does not exist"
