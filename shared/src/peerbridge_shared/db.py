@@ -19,11 +19,17 @@ NAMING_CONVENTION = {
 }
 
 
-class Base(DeclarativeBase):
-    """Base of every table. Each service has its own database, so it migrates only its tables
-    plus the messaging tables (outbox, processed messages) that every service carries."""
+def new_metadata() -> MetaData:
+    """Metadata with the project's constraint naming convention; each service's own
+    ``DeclarativeBase`` uses one, so services never see each other's tables."""
+    return MetaData(naming_convention=NAMING_CONVENTION)
 
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+class MessagingBase(DeclarativeBase):
+    """Base of the tables every service database carries: outbox and processed messages.
+    A service migrates ``[its own Base.metadata, MessagingBase.metadata]``."""
+
+    metadata = new_metadata()
 
 
 class Database:

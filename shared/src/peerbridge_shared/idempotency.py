@@ -9,10 +9,10 @@ from sqlalchemy import DateTime, String, func
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from .db import Base
+from .db import MessagingBase
 
 
-class ProcessedMessage(Base):
+class ProcessedMessage(MessagingBase):
     __tablename__ = "processed_messages"
 
     consumer: Mapped[str] = mapped_column(String(200), primary_key=True)

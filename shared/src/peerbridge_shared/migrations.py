@@ -7,6 +7,7 @@ A service's ``migrations/env.py`` calls :func:`run_migrations`; its first revisi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -17,7 +18,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.pool import NullPool
 
 
-def run_migrations(target_metadata: MetaData, default_url: str) -> None:
+def run_migrations(target_metadata: MetaData | Sequence[MetaData], default_url: str) -> None:
     """Body of every ``env.py``: online against the configured URL, or offline as SQL."""
     url = context.config.get_main_option("sqlalchemy.url") or default_url
     if context.is_offline_mode():

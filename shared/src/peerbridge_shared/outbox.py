@@ -28,7 +28,7 @@ from sqlalchemy import BigInteger, DateTime, Index, LargeBinary, String, func, s
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from .db import Base, Database
+from .db import Database, MessagingBase
 from .events import Event, encode, new_envelope
 from .events.envelope import Clock, utc_now
 from .messaging.producer import create_producer, send
@@ -42,7 +42,7 @@ PUBLISHED = Counter("peerbridge_outbox_published", "Outbox rows published to Kaf
 OLDEST_UNSENT_AGE = Gauge("peerbridge_outbox_oldest_unsent_seconds", "Age of the oldest unsent outbox row")
 
 
-class OutboxMessage(Base):
+class OutboxMessage(MessagingBase):
     __tablename__ = "outbox_messages"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Literal, TypeVar
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEV_SECRET = "dev-only-not-a-secret"
 
 Environment = Literal["dev", "test", "prod"]
+Port = Annotated[int, Field(ge=1, le=65535)]
 
 
 class KafkaSettings(BaseSettings):
@@ -57,7 +58,7 @@ class ServiceSettings(BaseSettings):
     service_name: str = "peerbridge"
     environment: Environment = "dev"
     host: str = "127.0.0.1"
-    port: int = Field(default=8000, ge=1, le=65535)
+    port: Port = 8000
     log_level: str = "INFO"
     database_url: str = "postgresql+psycopg://peerbridge:peerbridge@127.0.0.1:5432/peerbridge"
     redis_url: str = "redis://127.0.0.1:6379/0"

@@ -1,6 +1,6 @@
 """Escalation settings: environment variables prefixed ESCALATION_ (nested with __)."""
 
-from peerbridge_shared.settings import ServiceSettings, settings_loader
+from peerbridge_shared.settings import Port, ServiceSettings, settings_loader
 from pydantic_settings import SettingsConfigDict
 
 
@@ -8,7 +8,7 @@ class EscalationSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="ESCALATION_")
 
     service_name: str = "escalation"
-    port: int = 8002
+    port: Port = 8002
     database_url: str = "postgresql+psycopg://peerbridge:peerbridge@127.0.0.1:5432/peerbridge_escalation"
 
 

@@ -1,9 +1,16 @@
-"""Every table of the metrics database, imported here so Alembic sees the full metadata."""
+"""Tables of the metrics database. Domain packages define theirs on `Base`; Alembic migrates
+`target_metadata`: these plus the shared messaging tables (outbox, processed messages)."""
 
-from peerbridge_shared.db import Base
+from peerbridge_shared.db import MessagingBase, new_metadata
 from peerbridge_shared.idempotency import ProcessedMessage
 from peerbridge_shared.outbox import OutboxMessage
+from sqlalchemy.orm import DeclarativeBase
 
-metadata = Base.metadata
 
-__all__ = ["OutboxMessage", "ProcessedMessage", "metadata"]
+class Base(DeclarativeBase):
+    metadata = new_metadata()
+
+
+target_metadata = [Base.metadata, MessagingBase.metadata]
+
+__all__ = ["Base", "OutboxMessage", "ProcessedMessage", "target_metadata"]

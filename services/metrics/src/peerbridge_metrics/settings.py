@@ -1,6 +1,6 @@
 """Metrics settings: environment variables prefixed METRICS_ (nested with __)."""
 
-from peerbridge_shared.settings import ServiceSettings, settings_loader
+from peerbridge_shared.settings import Port, ServiceSettings, settings_loader
 from pydantic_settings import SettingsConfigDict
 
 
@@ -8,7 +8,7 @@ class MetricsSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="METRICS_")
 
     service_name: str = "metrics"
-    port: int = 8003
+    port: Port = 8003
     database_url: str = "postgresql+psycopg://peerbridge:peerbridge@127.0.0.1:5432/peerbridge_metrics"
 
 

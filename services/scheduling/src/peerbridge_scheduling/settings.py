@@ -1,6 +1,6 @@
 """Scheduling settings: environment variables prefixed SCHEDULING_ (nested with __)."""
 
-from peerbridge_shared.settings import ServiceSettings, settings_loader
+from peerbridge_shared.settings import Port, ServiceSettings, settings_loader
 from pydantic_settings import SettingsConfigDict
 
 
@@ -8,7 +8,7 @@ class SchedulingSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="SCHEDULING_")
 
     service_name: str = "scheduling"
-    port: int = 8001
+    port: Port = 8001
     database_url: str = "postgresql+psycopg://peerbridge:peerbridge@127.0.0.1:5432/peerbridge_scheduling"
 
 

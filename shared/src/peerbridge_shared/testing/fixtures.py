@@ -17,10 +17,10 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from ..db import Base, Database
-from ..idempotency import ProcessedMessage  # noqa: F401 - registers the table
+from ..db import Database, MessagingBase
+from ..idempotency import ProcessedMessage  # noqa: F401 - defines the table
 from ..messaging.producer import create_producer
-from ..outbox import OutboxMessage  # noqa: F401 - registers the table
+from ..outbox import OutboxMessage  # noqa: F401 - defines the table
 from ..settings import KafkaSettings
 from ..telemetry import setup_tracing
 from ..topics import Topic
@@ -97,7 +97,7 @@ def create_database() -> Iterator[Callable[[str], str]]:
 @pytest.fixture(scope="session")
 def _messaging_database(create_database: Callable[[str], str]) -> Iterator[Database]:
     db = Database(create_database("shared"))
-    Base.metadata.create_all(db.engine, tables=[OutboxMessage.__table__, ProcessedMessage.__table__])
+    MessagingBase.metadata.create_all(db.engine)
     yield db
     db.dispose()
 
