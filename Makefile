@@ -11,7 +11,7 @@ KAFKA_MODE ?= single
 DB_SERVICES := scheduling escalation metrics
 PYTEST_ARGS ?=
 
-.PHONY: install lock up down stack-up stack-down stack-status topics migrate test lint bench clean
+.PHONY: install lock up down stack-up stack-down stack-status topics migrate test lint docs bench clean
 
 install: $(VENV)/.installed
 
@@ -60,6 +60,10 @@ test: stack-up
 
 lint: install
 	$(VENV)/bin/ruff check .
+
+# Regenerate the event catalog from the topic registry and the event models.
+docs: install
+	$(PY) -m peerbridge_shared.catalog_docs > docs/events.md
 
 bench: stack-up
 	$(PY) bench/kafka_roundtrip.py

@@ -6,6 +6,7 @@ import uuid
 from collections import Counter
 
 from kafka.structs import TopicPartition
+
 from peerbridge_shared.events import InvalidEvent, encode, new_envelope
 from peerbridge_shared.messaging import ConsumerConfig, EventConsumer, send
 from peerbridge_shared.testing.kafka_reader import KafkaReader

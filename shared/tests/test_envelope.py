@@ -3,6 +3,7 @@
 import json
 
 import pytest
+
 from peerbridge_shared.events import EVENT_TYPES, InvalidEvent, decode, encode, new_envelope
 from peerbridge_shared.topics import topic_for
 

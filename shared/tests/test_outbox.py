@@ -7,6 +7,8 @@ import time
 import uuid
 
 import pytest
+from sqlalchemy import func, select
+
 from peerbridge_shared.events import decode
 from peerbridge_shared.events.safety import ConcernCategory, SafetyConcernRaised
 from peerbridge_shared.idempotency import first_delivery
@@ -14,7 +16,6 @@ from peerbridge_shared.messaging import ConsumerConfig, EventConsumer
 from peerbridge_shared.outbox import OutboxMessage, OutboxRelay, add_event
 from peerbridge_shared.testing.kafka_reader import KafkaReader
 from peerbridge_shared.topics import SAFETY, TOPICS, topic_for
-from sqlalchemy import func, select
 
 from .samples import T0, all_samples
 

@@ -6,6 +6,7 @@ import time
 import uuid
 
 from opentelemetry import trace
+
 from peerbridge_shared.logs import JsonFormatter
 from peerbridge_shared.messaging import ConsumerConfig, EventConsumer
 from peerbridge_shared.outbox import OutboxRelay, add_event

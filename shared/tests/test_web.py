@@ -2,8 +2,9 @@
 
 from fastapi import HTTPException
 from fastapi.testclient import TestClient
-from peerbridge_shared.web import PROBLEM_JSON, create_service_app
 from pydantic import BaseModel, Field
+
+from peerbridge_shared.web import PROBLEM_JSON, create_service_app
 
 
 class Goal(BaseModel):

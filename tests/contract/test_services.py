@@ -8,10 +8,11 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from fastapi.testclient import TestClient
-from peerbridge_shared.migrations import upgrade
-from peerbridge_shared.web import PROBLEM_JSON
 from pydantic import ValidationError
 from sqlalchemy import MetaData, create_engine
+
+from peerbridge_shared.migrations import upgrade
+from peerbridge_shared.web import PROBLEM_JSON
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = {"scheduling": 8001, "escalation": 8002, "metrics": 8003, "gateway": 8000}

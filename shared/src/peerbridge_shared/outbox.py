@@ -8,6 +8,13 @@ rows go out in commit order per key even with several replicas. A relay that die
 publishing and before marking republishes on restart: consumers drop the duplicate by
 event id (``idempotency.first_delivery``).
 
+The relay sleeps on PostgreSQL ``LISTEN``: ``add_event`` sends a ``NOTIFY`` that is delivered
+when the writer commits, so an event leaves within milliseconds of its commit; a slow poll
+(``poll_interval_s``) is the safety net if a notification is ever missed.
+
+Per-key order holds when the writers of one aggregate serialize on its row (as an update of
+the aggregate does): the later writer then also gets the later outbox id.
+
 ``peerbridge-relay --database-url ...`` runs a relay as its own process.
 """
 
@@ -22,6 +29,7 @@ import zlib
 from collections.abc import Callable
 from datetime import datetime
 
+import psycopg
 from kafka import KafkaProducer
 from prometheus_client import Counter, Gauge
 from sqlalchemy import BigInteger, DateTime, Index, LargeBinary, String, func, select, text, update
@@ -38,6 +46,7 @@ from .topics import topic_for
 log = logging.getLogger(__name__)
 
 RELAY_LOCK_ID = zlib.crc32(b"peerbridge.outbox.relay")
+NOTIFY_CHANNEL = "peerbridge_outbox"
 PUBLISHED = Counter("peerbridge_outbox_published", "Outbox rows published to Kafka", ["topic"])
 OLDEST_UNSENT_AGE = Gauge("peerbridge_outbox_oldest_unsent_seconds", "Age of the oldest unsent outbox row")
 
@@ -76,6 +85,7 @@ def add_event(
         headers=[[name, raw.decode()] for name, raw in headers],
     )
     session.add(row)
+    session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))  # delivered at commit, dropped on rollback
     return row
 
 
@@ -86,13 +96,13 @@ class OutboxRelay:
         producer: KafkaProducer,
         *,
         batch_size: int = 500,
-        idle_wait_s: float = 0.05,
+        poll_interval_s: float = 1.0,
         send_timeout_s: float = 30.0,
     ) -> None:
         self.database = database
         self.producer = producer
         self.batch_size = batch_size
-        self.idle_wait_s = idle_wait_s
+        self.poll_interval_s = poll_interval_s
         self.send_timeout_s = send_timeout_s
 
     def publish_batch(self, before_mark: Callable[[list[OutboxMessage]], None] | None = None) -> int:
@@ -145,15 +155,28 @@ class OutboxRelay:
         return sent
 
     def run(self, stop: threading.Event) -> None:
+        listener: psycopg.Connection | None = None
         while not stop.is_set():
             try:
+                listener = listener or self._listen()
                 published = self.publish_batch()
+                if published < self.batch_size:
+                    for _ in listener.notifies(timeout=self.poll_interval_s, stop_after=1):
+                        pass
             except Exception:  # noqa: BLE001 - the relay outlives database or broker outages
                 log.exception("outbox relay batch failed")
+                if listener is not None:
+                    listener.close()
+                listener = None
                 stop.wait(1.0)
-                continue
-            if published < self.batch_size:
-                stop.wait(self.idle_wait_s)
+        if listener is not None:
+            listener.close()
+
+    def _listen(self) -> psycopg.Connection:
+        url = self.database.engine.url.set(drivername="postgresql")
+        connection = psycopg.connect(url.render_as_string(hide_password=False), autocommit=True)
+        connection.execute(f"LISTEN {NOTIFY_CHANNEL}")
+        return connection
 
 
 def main(argv: list[str] | None = None) -> int:

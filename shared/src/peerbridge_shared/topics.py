@@ -113,10 +113,13 @@ def topic_for(event: Event | type[Event]) -> Topic:
 
 def new_topics(replication_factor: int) -> list[NewTopic]:
     """Every registered topic and its dead-letter topic, ready for the admin client."""
-    dlq_config = {"cleanup.policy": "delete", "retention.ms": str(DEAD_LETTER_RETENTION_DAYS * DAY_MS)}
+    # With 3+ replicas an acks=all write needs 2 in sync: one broker can be lost, no write is.
+    durability = {"min.insync.replicas": "2"} if replication_factor >= 3 else {}
+    dlq_config = {"cleanup.policy": "delete", "retention.ms": str(DEAD_LETTER_RETENTION_DAYS * DAY_MS), **durability}
     result = []
     for topic in TOPICS:
-        result.append(NewTopic(topic.name, topic.partitions, replication_factor, topic_configs=topic.config()))
+        config = {**topic.config(), **durability}
+        result.append(NewTopic(topic.name, topic.partitions, replication_factor, topic_configs=config))
         result.append(NewTopic(topic.dead_letter, 1, replication_factor, topic_configs=dlq_config))
     return result
 

@@ -1,6 +1,7 @@
 """The escalation HTTP app: `uvicorn peerbridge_escalation.app:create_app --factory --port 8002`."""
 
 from fastapi import FastAPI
+
 from peerbridge_shared.db import Database
 from peerbridge_shared.web import create_service_app
 

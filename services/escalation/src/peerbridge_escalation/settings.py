@@ -1,7 +1,8 @@
 """Escalation settings: environment variables prefixed ESCALATION_ (nested with __)."""
 
-from peerbridge_shared.settings import Port, ServiceSettings, settings_loader
 from pydantic_settings import SettingsConfigDict
+
+from peerbridge_shared.settings import Port, ServiceSettings, settings_loader
 
 
 class EscalationSettings(ServiceSettings):

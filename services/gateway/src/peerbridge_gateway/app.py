@@ -1,8 +1,9 @@
 """The gateway HTTP app: `uvicorn peerbridge_gateway.app:create_app --factory --port 8000`."""
 
 from fastapi import FastAPI
-from peerbridge_shared.web import create_service_app
 from redis import Redis
+
+from peerbridge_shared.web import create_service_app
 
 from .settings import GatewaySettings, get_settings
 

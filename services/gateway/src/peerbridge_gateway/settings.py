@@ -1,7 +1,8 @@
 """Gateway settings: environment variables prefixed GATEWAY_."""
 
-from peerbridge_shared.settings import Port, ServiceSettings, settings_loader
 from pydantic_settings import SettingsConfigDict
+
+from peerbridge_shared.settings import Port, ServiceSettings, settings_loader
 
 
 class GatewaySettings(ServiceSettings):

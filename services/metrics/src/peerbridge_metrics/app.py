@@ -1,6 +1,7 @@
 """The metrics HTTP app: `uvicorn peerbridge_metrics.app:create_app --factory --port 8003`."""
 
 from fastapi import FastAPI
+
 from peerbridge_shared.db import Database
 from peerbridge_shared.web import create_service_app
 

@@ -1,10 +1,11 @@
 """Tables of the metrics database. Domain packages define theirs on `Base`; Alembic migrates
 `target_metadata`: these plus the shared messaging tables (outbox, processed messages)."""
 
+from sqlalchemy.orm import DeclarativeBase
+
 from peerbridge_shared.db import MessagingBase, new_metadata
 from peerbridge_shared.idempotency import ProcessedMessage
 from peerbridge_shared.outbox import OutboxMessage
-from sqlalchemy.orm import DeclarativeBase
 
 
 class Base(DeclarativeBase):

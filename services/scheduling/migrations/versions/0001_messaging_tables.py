@@ -5,6 +5,7 @@ Revises:
 """
 
 from alembic import op
+
 from peerbridge_shared.migrations import create_messaging_tables_v1
 
 revision = "0001"

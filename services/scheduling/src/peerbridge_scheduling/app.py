@@ -1,6 +1,7 @@
 """The scheduling HTTP app: `uvicorn peerbridge_scheduling.app:create_app --factory --port 8001`."""
 
 from fastapi import FastAPI
+
 from peerbridge_shared.db import Database
 from peerbridge_shared.web import create_service_app
 

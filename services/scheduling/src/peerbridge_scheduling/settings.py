@@ -1,7 +1,8 @@
 """Scheduling settings: environment variables prefixed SCHEDULING_ (nested with __)."""
 
-from peerbridge_shared.settings import Port, ServiceSettings, settings_loader
 from pydantic_settings import SettingsConfigDict
+
+from peerbridge_shared.settings import Port, ServiceSettings, settings_loader
 
 
 class SchedulingSettings(ServiceSettings):

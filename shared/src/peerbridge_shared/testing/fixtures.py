@@ -45,6 +45,24 @@ def kafka_admin(kafka_settings: KafkaSettings) -> Iterator[KafkaAdminClient]:
     admin.close()
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``cluster`` run only against the 3-node cluster (``make stack-up KAFKA_MODE=cluster``)."""
+    marked = [item for item in items if item.get_closest_marker("cluster")]
+    if not marked:
+        return
+    settings = KafkaSettings(_env_prefix="PEERBRIDGE_KAFKA_")
+    try:
+        admin = KafkaAdminClient(client_id="peerbridge-tests", **settings.client_config())
+        brokers = len(admin.describe_cluster()["brokers"])
+        admin.close()
+    except Exception:  # noqa: BLE001 - reported by the kafka_admin fixture
+        return
+    if brokers < 3:
+        skip = pytest.mark.skip(reason=f"needs the 3-node Kafka cluster; {brokers} broker(s) running")
+        for item in marked:
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="session")
 def producer(kafka_settings: KafkaSettings, kafka_admin: KafkaAdminClient) -> Iterator[KafkaProducer]:
     producer = create_producer(kafka_settings)
