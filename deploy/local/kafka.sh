@@ -110,10 +110,8 @@ start() {
 }
 
 stop() {
-  for dir in "$KAFKA_STATE"/node-*; do
-    [[ -d $dir ]] && stop_pidfile "$dir/pid" "Kafka $(basename "$dir")"
-  done
-  return 0
+  shopt -s nullglob
+  stop_pidfiles Kafka "$KAFKA_STATE"/node-*/pid
 }
 
 status() {

@@ -22,18 +22,30 @@ wait_until() {
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+any_alive() { local pid; for pid in "$@"; do kill -0 "$pid" 2>/dev/null && return 0; done; return 1; }
+
 pid_alive() { [[ -f $1 ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
-# stop_pidfile FILE NAME: SIGTERM, wait up to 30 s, then SIGKILL.
-stop_pidfile() {
-  local file=$1 name=$2
-  pid_alive "$file" || { rm -f "$file"; return 0; }
-  local pid; pid=$(cat "$file")
-  kill "$pid" 2>/dev/null || true
-  for _ in $(seq 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-  if kill -0 "$pid" 2>/dev/null; then log "$name did not stop in 30 s; killing"; kill -9 "$pid" || true; fi
-  rm -f "$file"
-  log "$name stopped"
+# stop_pidfiles NAME FILE...: SIGTERM to all at once (a KRaft quorum must stop together),
+# wait up to 30 s, then SIGKILL what is left.
+stop_pidfiles() {
+  local name=$1; shift
+  local pids=() file
+  for file in "$@"; do
+    pid_alive "$file" && pids+=("$(cat "$file")")
+  done
+  if ((${#pids[@]})); then
+    kill "${pids[@]}" 2>/dev/null || true
+    for _ in $(seq 60); do
+      any_alive "${pids[@]}" || break
+      sleep 0.5
+    done
+    for pid in "${pids[@]}"; do
+      if kill -0 "$pid" 2>/dev/null; then log "$name (pid $pid) did not stop in 30 s; killing"; kill -9 "$pid" || true; fi
+    done
+    log "$name stopped"
+  fi
+  rm -f "$@"
 }
 
 apt_install() {

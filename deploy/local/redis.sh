@@ -21,7 +21,7 @@ start() {
   wait_until 30 "Redis" ping || die "Redis not answering; see $REDIS_STATE/redis.log"
 }
 
-stop() { stop_pidfile "$REDIS_STATE/redis.pid" Redis; }
+stop() { stop_pidfiles Redis "$REDIS_STATE/redis.pid"; }
 
 status() {
   if pid_alive "$REDIS_STATE/redis.pid"; then echo "redis: running on 127.0.0.1:$REDIS_PORT"; else echo "redis: stopped"; fi
