@@ -5,12 +5,13 @@ import time
 import uuid
 from collections import Counter
 
+from kafka.admin import NewTopic
 from kafka.structs import TopicPartition
 
 from peerbridge_shared.events import InvalidEvent, encode, new_envelope
-from peerbridge_shared.messaging import ConsumerConfig, EventConsumer, send
+from peerbridge_shared.messaging import ConsumerConfig, EventConsumer, create_producer, send
 from peerbridge_shared.testing.kafka_reader import KafkaReader
-from peerbridge_shared.topics import SAFETY
+from peerbridge_shared.topics import SAFETY, Topic
 
 from .test_outbox import concern
 
@@ -112,3 +113,36 @@ def test_an_event_the_handler_rejects_as_invalid_is_not_retried(make_topic, prod
     [dead] = found
     assert attempts[rejected.id] == 1
     assert headers_of(dead)["dlq_reason"] == "data.program_id: program prog-1 does not exist"
+
+
+def test_when_the_dead_letter_topic_cannot_be_written_the_record_is_kept_not_skipped(
+    producer, kafka_settings, kafka_admin
+):
+    name = f"test.{uuid.uuid4().hex[:10]}.no-dlq-yet"
+    kafka_admin.create_topics([NewTopic(name, 1, 1)])
+    topic = Topic(name, SAFETY.key_field, SAFETY.value_types, 1)
+    key, _, headers = encode(envelope())
+    poison = send(producer, name, key, b"not json", headers).get(10)
+    good = envelope()
+    send(producer, name, *encode(good)).get(10)
+
+    handled = []
+    impatient = create_producer(kafka_settings, max_block_ms=500)
+    consumer = EventConsumer(ConsumerConfig(group_id=f"test-{uuid.uuid4()}", topics=[topic]), handled.append,
+                             kafka=kafka_settings, producer=impatient)
+    group = consumer.config.group_id
+    for _ in range(3):
+        consumer.poll_once()
+    assert handled == [], "nothing after the poison record is processed while it cannot be parked"
+    assert TopicPartition(name, 0) not in kafka_admin.list_group_offsets(group)[group], "nothing committed"
+
+    kafka_admin.create_topics([NewTopic(topic.dead_letter, 1, 1)])
+    run_until(consumer, lambda: handled)
+    consumer.close()
+    impatient.close()
+    assert [e.id for e in handled] == [good.id]
+    parked = KafkaReader(kafka_settings, [topic.dead_letter], from_beginning=True)
+    [dead] = parked.read(1)
+    parked.close()
+    assert int(headers_of(dead)["dlq_origin_offset"]) == poison.offset
+    kafka_admin.delete_topics([name, topic.dead_letter])

@@ -15,7 +15,7 @@ from ..settings import KafkaSettings
 class KafkaReader:
     """``mark()`` remembers each partition's end; ``read()`` returns records written since."""
 
-    def __init__(self, kafka: KafkaSettings, topics: Iterable[str]) -> None:
+    def __init__(self, kafka: KafkaSettings, topics: Iterable[str], *, from_beginning: bool = False) -> None:
         self._consumer = KafkaConsumer(enable_auto_commit=False, **kafka.client_config())
         self.partitions = [
             TopicPartition(topic, p)
@@ -23,7 +23,10 @@ class KafkaReader:
             for p in sorted(self._partitions_of(topic))
         ]
         self._consumer.assign(self.partitions)
-        self.mark()
+        if from_beginning:
+            self._consumer.seek_to_beginning(*self.partitions)
+        else:
+            self.mark()
 
     def _partitions_of(self, topic: str) -> set[int]:
         deadline = time.monotonic() + 30
