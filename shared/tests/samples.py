@@ -22,6 +22,8 @@ def all_samples() -> list[Event]:
                                    ended_on=date(2026, 9, 1), reason="completed"),
         scheduling.ConsentChanged(participant_id=P, program_id=PROGRAM,
                                   consent=scheduling.ConsentKind.OUTCOME_FEED, granted=True, effective_at=T0),
+        scheduling.PeerAssigned(participant_id=P, enrollment_id="enr-1", program_id=PROGRAM, peer_id=PEER,
+                                assigned_at=T0),
         scheduling.SessionScheduled(
             session_id="s-1", program_id=PROGRAM, site_id=SITE, kind=scheduling.SessionKind.GROUP,
             modality=scheduling.Modality.IN_PERSON, place_of_service="53", starts_at=T0,

@@ -87,6 +87,6 @@ def test_migrations_build_the_schema_the_models_describe(name, create_database):
     engine = create_engine(url)
     with engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection),
-                                       _merged(service_module(name, "models").target_metadata))
+                                       _merged(service_module(name, "database").target_metadata()))
     engine.dispose()
     assert differences == []

@@ -1,5 +1,5 @@
-from peerbridge_scheduling.models import target_metadata
+from peerbridge_scheduling.database import target_metadata
 from peerbridge_scheduling.settings import get_settings
 from peerbridge_shared.migrations import run_migrations
 
-run_migrations(target_metadata, get_settings().database_url)
+run_migrations(target_metadata(), get_settings().database_url)

@@ -55,8 +55,8 @@ PARTICIPANT_PARTITIONS = 6
 
 ENROLLMENTS = Topic(
     "peerbridge.scheduling.enrollments.v1", "participant_id",
-    (scheduling.ParticipantEnrolled, scheduling.EnrollmentEnded, scheduling.ConsentChanged),
-    PARTICIPANT_PARTITIONS, description="Enrollment and consent facts per participant.",
+    (scheduling.ParticipantEnrolled, scheduling.EnrollmentEnded, scheduling.ConsentChanged, scheduling.PeerAssigned),
+    PARTICIPANT_PARTITIONS, description="Enrollment, consent and peer assignment facts per participant.",
 )
 SESSIONS = Topic(
     "peerbridge.scheduling.sessions.v1", "session_id",

@@ -13,9 +13,25 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from .settings import ServiceSettings
+
 PROBLEM_JSON = "application/problem+json"
 ReadinessCheck = Callable[[], None]
 """Raises when its dependency is not reachable."""
+
+
+class Problem(Exception):
+    """Raise from any layer to answer with problem+json; ``field`` names the offending input."""
+
+    def __init__(self, status: int, detail: str, *, field: str | None = None, rule: str | None = None,
+                 **extra: Any) -> None:
+        super().__init__(detail)
+        self.status, self.detail, self.field, self.rule, self.extra = status, detail, field, rule, extra
+
+
+def not_found(field: str, kind: str, value: object, *, status: int = 404) -> Problem:
+    """404 for an id in the path; pass ``status=422`` for an id in the request body."""
+    return Problem(status, f"{kind} {value} not found", field=field, rule="exists")
 
 
 def problem(status: int, detail: str, *, title: str | None = None, **extra: Any) -> JSONResponse:
@@ -46,16 +62,29 @@ async def _validation_problem(request: Request, exc: RequestValidationError) -> 
     return problem(422, detail, title="Invalid request", errors=errors)
 
 
+async def _domain_problem(request: Request, exc: Problem) -> JSONResponse:
+    errors = [{"field": exc.field, "rule": exc.rule or "invalid", "message": exc.detail}] if exc.field else []
+    return problem(exc.status, exc.detail, **({"errors": errors} if errors else {}), **exc.extra)
+
+
 async def _http_problem(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-    return problem(exc.status_code, str(exc.detail))
+    response = problem(exc.status_code, str(exc.detail))
+    response.headers.update(exc.headers or {})
+    return response
 
 
 def create_service_app(
-    title: str, *, readiness: Mapping[str, ReadinessCheck] | None = None, **fastapi_options: Any
+    title: str,
+    *,
+    settings: ServiceSettings | None = None,
+    readiness: Mapping[str, ReadinessCheck] | None = None,
+    **fastapi_options: Any,
 ) -> FastAPI:
     app = FastAPI(title=title, **fastapi_options)
+    app.state.settings = settings
     app.add_exception_handler(RequestValidationError, _validation_problem)
     app.add_exception_handler(StarletteHTTPException, _http_problem)
+    app.add_exception_handler(Problem, _domain_problem)
     checks = dict(readiness or {})
 
     @app.get("/healthz", tags=["operations"])

@@ -11,7 +11,6 @@ from .settings import EscalationSettings, get_settings
 def create_app(settings: EscalationSettings | None = None) -> FastAPI:
     settings = settings or get_settings()
     database = Database(settings.database_url)
-    app = create_service_app("PeerBridge escalation", readiness={"database": database.ping})
-    app.state.settings = settings
+    app = create_service_app("PeerBridge escalation", settings=settings, readiness={"database": database.ping})
     app.state.database = database
     return app

@@ -11,7 +11,6 @@ from .settings import GatewaySettings, get_settings
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     settings = settings or get_settings()
     redis = Redis.from_url(settings.redis_url, socket_timeout=2)
-    app = create_service_app("PeerBridge gateway", readiness={"redis": redis.ping})
-    app.state.settings = settings
+    app = create_service_app("PeerBridge gateway", settings=settings, readiness={"redis": redis.ping})
     app.state.redis = redis
     return app

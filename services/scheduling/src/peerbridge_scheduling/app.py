@@ -5,13 +5,19 @@ from fastapi import FastAPI
 from peerbridge_shared.db import Database
 from peerbridge_shared.web import create_service_app
 
+from .attendance.views import router as attendance
+from .participants.views import router as participants
+from .programs.views import router as programs
+from .sessions.views import router as sessions
 from .settings import SchedulingSettings, get_settings
+from .workforce.views import router as workforce
 
 
 def create_app(settings: SchedulingSettings | None = None) -> FastAPI:
     settings = settings or get_settings()
     database = Database(settings.database_url)
-    app = create_service_app("PeerBridge scheduling", readiness={"database": database.ping})
-    app.state.settings = settings
+    app = create_service_app("PeerBridge scheduling", settings=settings, readiness={"database": database.ping})
     app.state.database = database
+    for router in (programs, workforce, participants, sessions, attendance):
+        app.include_router(router)
     return app

@@ -131,3 +131,15 @@ class SessionCompleted(Event):
     started_at: UtcDatetime
     ended_at: UtcDatetime
     attendee_count: int = Field(ge=0)
+
+
+class PeerAssigned(Event):
+    type_name = "org.peerbridge.scheduling.peer.assigned.v1"
+    summary = "A peer was assigned to an enrolled participant (caseload)."
+
+    participant_id: str
+    enrollment_id: str
+    program_id: str
+    peer_id: str
+    previous_peer_id: str | None = None
+    assigned_at: UtcDatetime

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from peerbridge_shared.events.care import AttendanceStatus
+
+ABSENT = {AttendanceStatus.NO_SHOW, AttendanceStatus.CANCELLED_BY_PARTICIPANT, AttendanceStatus.CANCELLED_BY_PROGRAM}
+
+
+class AttendeeRecord(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    participant_id: str
+    status: AttendanceStatus
+    minutes_present: int = Field(ge=0)
+
+
+class AttendanceSubmit(BaseModel):
+    facilitator_peer_id: str
+    records: list[AttendeeRecord] = Field(min_length=1, description="one per participant on the session")
+
+
+class AttendanceRead(BaseModel):
+    session_id: str
+    records: list[AttendeeRecord]

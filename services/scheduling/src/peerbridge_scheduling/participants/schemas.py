@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
+
+from peerbridge_shared.events.scheduling import ConsentKind
+
+
+class ParticipantCreate(BaseModel):
+    given_name: str = Field(min_length=1, max_length=100)
+    family_name: str = Field(min_length=1, max_length=100)
+    birth_date: date
+    member_id: str | None = Field(default=None, max_length=50, description="payer member id (PHI)")
+    phone: str | None = Field(default=None, pattern=r"^\+?[0-9 ()-]{7,20}$")
+    email: EmailStr | None = None
+    preferred_language: str = Field(default="en", pattern=r"^[a-z]{2,3}$", description="BCP 47 primary tag")
+    interpreter_needed: bool = False
+
+
+class ParticipantRead(ParticipantCreate):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+
+
+class ConsentCreate(BaseModel):
+    program_id: str
+    kind: ConsentKind
+    granted: bool
+    effective_at: AwareDatetime
+
+
+class ConsentRead(ConsentCreate):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    participant_id: str
+    recorded_by: str
+    effective_at: datetime
+
+
+class EnrollmentCreate(BaseModel):
+    participant_id: str
+    program_id: str
+    site_id: str
+    enrolled_on: date
+    referral_source: str | None = Field(default=None, max_length=100)
+    payer_id: str | None = None
+    authorized_units: int | None = Field(default=None, ge=0)
+    clinician_id: str | None = Field(default=None, description="the participant's own clinician")
+    index_discharge_on: date | None = Field(default=None, description="index psychiatric discharge, if any")
+
+
+class EnrollmentRead(EnrollmentCreate):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    peer_id: str | None
+    ended_on: date | None
+    end_reason: str | None
+
+
+class EnrollmentEnd(BaseModel):
+    ended_on: date
+    reason: str = Field(min_length=1, max_length=100, description="completed, withdrew, transferred, lost to follow-up")
+
+
+class PeerAssignment(BaseModel):
+    peer_id: str

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from peerbridge_shared.events.scheduling import ConsentChanged, ConsentKind, EnrollmentEnded, ParticipantEnrolled
+from peerbridge_shared.identity import Identity
+from peerbridge_shared.web import Problem, not_found
+
+from ..deps import Clock, publish
+from ..programs.service import get_program, get_site
+from ..workforce.service import get_clinician
+from .models import Consent, Enrollment, Participant
+from .schemas import ConsentCreate, EnrollmentCreate, EnrollmentEnd, ParticipantCreate
+
+
+def create_participant(*, session: Session, organization_id: str, data: ParticipantCreate) -> Participant:
+    participant = Participant(organization_id=organization_id, **data.model_dump())
+    session.add(participant)
+    session.flush()
+    return participant
+
+
+def get_participant(*, session: Session, organization_id: str, participant_id: str,
+                    field: str = "path.participant_id", status: int = 404) -> Participant:
+    participant = session.get(Participant, participant_id)
+    if participant is None or participant.organization_id != organization_id:
+        raise not_found(field, "participant", participant_id, status=status)
+    return participant
+
+
+def record_consent(*, session: Session, caller: Identity, participant: Participant, data: ConsentCreate,
+                   clock: Clock) -> Consent:
+    program = get_program(session=session, organization_id=caller.organization_id, program_id=data.program_id,
+                          field="body.program_id", status=422)
+    consent = Consent(organization_id=caller.organization_id, participant_id=participant.id, program_id=program.id,
+                      kind=data.kind.value, granted=data.granted, effective_at=data.effective_at,
+                      recorded_by=caller.user_id)
+    session.add(consent)
+    session.flush()
+    publish(session, caller, ConsentChanged(participant_id=participant.id, program_id=program.id, consent=data.kind,
+                                            granted=data.granted, effective_at=data.effective_at), clock)
+    return consent
+
+
+def current_consent(*, session: Session, participant_id: str, program_id: str, kind: ConsentKind) -> bool:
+    """The latest consent of that kind for that program (no record: not granted)."""
+    latest = session.scalar(
+        select(Consent.granted)
+        .where(Consent.participant_id == participant_id, Consent.program_id == program_id, Consent.kind == kind.value)
+        .order_by(Consent.effective_at.desc(), Consent.created_at.desc())
+        .limit(1))
+    return bool(latest)
+
+
+def enroll(*, session: Session, caller: Identity, data: EnrollmentCreate, clock: Clock) -> Enrollment:
+    organization_id = caller.organization_id
+    participant = get_participant(session=session, organization_id=organization_id,
+                                  participant_id=data.participant_id, field="body.participant_id", status=422)
+    program = get_program(session=session, organization_id=organization_id, program_id=data.program_id,
+                          field="body.program_id", status=422)
+    get_site(session=session, program=program, site_id=data.site_id)
+    if data.clinician_id:
+        get_clinician(session=session, organization_id=organization_id, clinician_id=data.clinician_id)
+    if data.payer_id and data.payer_id not in program.payer_ids:
+        raise Problem(422, f"payer {data.payer_id} is not one of the program's payers {program.payer_ids}",
+                      field="body.payer_id", rule="program_payer")
+    if not current_consent(session=session, participant_id=participant.id, program_id=program.id,
+                           kind=ConsentKind.PROGRAM):
+        raise Problem(422, "the participant has not consented to this program", field="body.participant_id",
+                      rule="program_consent_required")
+    enrollment = Enrollment(organization_id=organization_id, **data.model_dump())
+    session.add(enrollment)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        raise Problem(409, "the participant already has an active enrollment in this program",
+                      field="body.participant_id", rule="one_active_enrollment") from None
+    publish(session, caller, ParticipantEnrolled(
+        participant_id=participant.id, enrollment_id=enrollment.id, program_id=program.id, site_id=data.site_id,
+        enrolled_on=data.enrolled_on, payer_id=data.payer_id, referral_source=data.referral_source,
+        authorized_units=data.authorized_units, clinician_id=data.clinician_id,
+        preferred_language=participant.preferred_language, index_discharge_on=data.index_discharge_on,
+        part2_program=program.substance_use_program), clock)
+    return enrollment
+
+
+def get_enrollment(*, session: Session, organization_id: str, enrollment_id: str) -> Enrollment:
+    enrollment = session.get(Enrollment, enrollment_id)
+    if enrollment is None or enrollment.organization_id != organization_id:
+        raise not_found("path.enrollment_id", "enrollment", enrollment_id)
+    return enrollment
+
+
+def end_enrollment(*, session: Session, caller: Identity, enrollment: Enrollment, data: EnrollmentEnd,
+                   clock: Clock) -> Enrollment:
+    if enrollment.ended_on is not None:
+        raise Problem(409, f"enrollment already ended on {enrollment.ended_on}", rule="already_ended")
+    if data.ended_on < enrollment.enrolled_on:
+        raise Problem(422, "an enrollment cannot end before it started", field="body.ended_on", rule="after_start")
+    enrollment.ended_on, enrollment.end_reason = data.ended_on, data.reason
+    publish(session, caller, EnrollmentEnded(participant_id=enrollment.participant_id, enrollment_id=enrollment.id,
+                                             program_id=enrollment.program_id, ended_on=data.ended_on,
+                                             reason=data.reason), clock)
+    return enrollment
+
+
+def active_enrollment(*, session: Session, participant_id: str, program_id: str) -> Enrollment | None:
+    return session.scalar(select(Enrollment).where(
+        Enrollment.participant_id == participant_id, Enrollment.program_id == program_id,
+        Enrollment.ended_on.is_(None)))

@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from ..deps import Caller, Db, Now
+from ..matching import service as matching
+from ..matching.schemas import Candidate
+from . import service
+from .schemas import (
+    ConsentCreate,
+    ConsentRead,
+    EnrollmentCreate,
+    EnrollmentEnd,
+    EnrollmentRead,
+    ParticipantCreate,
+    ParticipantRead,
+    PeerAssignment,
+)
+
+router = APIRouter(tags=["participants"])
+
+
+@router.post("/participants", status_code=201)
+def create_participant(body: ParticipantCreate, caller: Caller, db: Db) -> ParticipantRead:
+    with db.transaction() as session:
+        return ParticipantRead.model_validate(
+            service.create_participant(session=session, organization_id=caller.organization_id, data=body))
+
+
+@router.get("/participants/{participant_id}")
+def read_participant(participant_id: str, caller: Caller, db: Db) -> ParticipantRead:
+    with db.transaction() as session:
+        return ParticipantRead.model_validate(service.get_participant(
+            session=session, organization_id=caller.organization_id, participant_id=participant_id))
+
+
+@router.post("/participants/{participant_id}/consents", status_code=201)
+def record_consent(participant_id: str, body: ConsentCreate, caller: Caller, db: Db, now: Now) -> ConsentRead:
+    with db.transaction() as session:
+        participant = service.get_participant(session=session, organization_id=caller.organization_id,
+                                              participant_id=participant_id)
+        return ConsentRead.model_validate(service.record_consent(session=session, caller=caller,
+                                                                 participant=participant, data=body, clock=now))
+
+
+@router.post("/enrollments", status_code=201)
+def enroll(body: EnrollmentCreate, caller: Caller, db: Db, now: Now) -> EnrollmentRead:
+    with db.transaction() as session:
+        return EnrollmentRead.model_validate(service.enroll(session=session, caller=caller, data=body, clock=now))
+
+
+@router.get("/enrollments/{enrollment_id}")
+def read_enrollment(enrollment_id: str, caller: Caller, db: Db) -> EnrollmentRead:
+    with db.transaction() as session:
+        return EnrollmentRead.model_validate(service.get_enrollment(
+            session=session, organization_id=caller.organization_id, enrollment_id=enrollment_id))
+
+
+@router.post("/enrollments/{enrollment_id}/end")
+def end_enrollment(enrollment_id: str, body: EnrollmentEnd, caller: Caller, db: Db, now: Now) -> EnrollmentRead:
+    with db.transaction() as session:
+        enrollment = service.get_enrollment(session=session, organization_id=caller.organization_id,
+                                            enrollment_id=enrollment_id)
+        return EnrollmentRead.model_validate(service.end_enrollment(session=session, caller=caller,
+                                                                    enrollment=enrollment, data=body, clock=now))
+
+
+@router.get("/enrollments/{enrollment_id}/peer-matches")
+def suggest_peers(enrollment_id: str, caller: Caller, db: Db, now: Now,
+                  tags: Annotated[list[str] | None, Query(description="preferred lived-experience or cultural tags")]
+                  = None) -> list[Candidate]:
+    """Every peer of the program, ranked, each with the reasons for its place."""
+    with db.transaction() as session:
+        enrollment = service.get_enrollment(session=session, organization_id=caller.organization_id,
+                                            enrollment_id=enrollment_id)
+        return matching.suggest(session=session, enrollment=enrollment, tags=set(tags or []), today=now().date())
+
+
+@router.put("/enrollments/{enrollment_id}/peer")
+def assign_peer(enrollment_id: str, body: PeerAssignment, caller: Caller, db: Db, now: Now) -> Candidate:
+    with db.transaction() as session:
+        enrollment = service.get_enrollment(session=session, organization_id=caller.organization_id,
+                                            enrollment_id=enrollment_id)
+        return matching.assign(session=session, caller=caller, enrollment=enrollment, peer_id=body.peer_id, clock=now)

@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from peerbridge_shared.events.scheduling import CancelledBy, Modality, SessionKind
+
+MAX_SESSION = timedelta(hours=12)
+
+
+def _end_after_start(ends_at: datetime, info: ValidationInfo) -> datetime:
+    starts_at = info.data.get("starts_at")
+    if starts_at is not None:
+        if ends_at <= starts_at:
+            raise ValueError("must be after starts_at")
+        if ends_at - starts_at > MAX_SESSION:
+            raise ValueError(f"a session lasts at most {MAX_SESSION}")
+    return ends_at
+
+
+class SessionDetails(BaseModel):
+    program_id: str
+    site_id: str
+    kind: SessionKind
+    modality: Modality
+    place_of_service: str | None = Field(default=None, pattern=r"^\d{2}$", description="default: the site's")
+    peer_ids: list[str] = Field(min_length=1)
+    participant_ids: list[str] = Field(min_length=1)
+    capacity: int | None = Field(default=None, ge=1, le=100, description="default: the program's group capacity")
+    interpreter_booked: bool = False
+
+
+class SessionCreate(SessionDetails):
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+
+    _check_end = field_validator("ends_at")(_end_after_start)
+
+
+class SeriesCreate(SessionDetails):
+    rrule: str = Field(max_length=500, examples=["FREQ=WEEKLY;BYDAY=TU;COUNT=12"])
+    first_local_start: datetime = Field(description="local wall-clock time in the program's zone, no offset")
+    duration_minutes: int = Field(ge=5, le=12 * 60)
+
+    @field_validator("first_local_start")
+    @classmethod
+    def _naive(cls, value: datetime) -> datetime:
+        if value.tzinfo is not None:
+            raise ValueError("give the local wall-clock time without an offset; the program's zone applies")
+        return value
+
+
+class SessionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    program_id: str
+    site_id: str
+    series_id: str | None
+    kind: SessionKind
+    modality: Modality
+    place_of_service: str
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    status: str
+    interpreter_booked: bool
+    peer_ids: list[str]
+    participant_ids: list[str]
+    cancel_reason: str | None
+    cancelled_by: str | None
+
+
+class SeriesRead(BaseModel):
+    series_id: str
+    sessions: list[SessionRead]
+
+
+class Reschedule(BaseModel):
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    reason: str = Field(min_length=1, max_length=200)
+
+    _check_end = field_validator("ends_at")(_end_after_start)
+
+
+class Cancel(BaseModel):
+    reason: str = Field(min_length=1, max_length=200)
+    cancelled_by: CancelledBy

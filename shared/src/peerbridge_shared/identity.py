@@ -1,0 +1,80 @@
+"""The caller's identity inside PeerBridge.
+
+The gateway verifies the user's OIDC token, then calls a service with a short-lived internal
+token it signs (HS256 with the shared internal secret): organization (tenant), user id, roles.
+Services refuse any call without a valid one, and scope every query to its organization.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated
+
+import jwt
+from fastapi import Depends, Header, HTTPException, Request
+
+ISSUER = "peerbridge-gateway"
+AUDIENCE = "peerbridge-internal"
+ALGORITHM = "HS256"
+
+
+class Role(StrEnum):
+    PEER = "peer"
+    SUPERVISOR = "supervisor"
+    CLINICIAN = "clinician"
+    PROGRAM_ADMIN = "program_admin"
+    FUNDER = "funder"
+    PLATFORM_ADMIN = "platform_admin"
+
+
+@dataclass(frozen=True)
+class Identity:
+    organization_id: str
+    user_id: str
+    roles: frozenset[Role]
+
+    def has_any(self, *roles: Role) -> bool:
+        return bool(self.roles & set(roles))
+
+
+def issue_internal_token(identity: Identity, secret: str, ttl_s: int = 60) -> str:
+    now = int(time.time())
+    claims = {
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": identity.user_id,
+        "org": identity.organization_id,
+        "roles": sorted(identity.roles),
+        "iat": now,
+        "exp": now + ttl_s,
+    }
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def verify_internal_token(token: str, secret: str) -> Identity:
+    """The identity in ``token``; raises ``jwt.InvalidTokenError`` when it is not valid now."""
+    claims = jwt.decode(token, secret, algorithms=[ALGORITHM], audience=AUDIENCE, issuer=ISSUER,
+                        options={"require": ["exp", "sub", "org"]})
+    try:
+        roles = frozenset(Role(role) for role in claims.get("roles", []))
+    except ValueError as exc:
+        raise jwt.InvalidTokenError(str(exc)) from None
+    return Identity(organization_id=claims["org"], user_id=claims["sub"], roles=roles)
+
+
+def current_identity(request: Request, authorization: Annotated[str | None, Header()] = None) -> Identity:
+    """FastAPI dependency: the verified caller, or 401. The secret is the app's settings'
+    ``internal_token_secret`` (``create_service_app`` keeps the settings on ``app.state``)."""
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise HTTPException(401, "an internal identity token is required", headers={"WWW-Authenticate": "Bearer"})
+    secret = request.app.state.settings.internal_token_secret.get_secret_value()
+    try:
+        return verify_internal_token(token, secret)
+    except jwt.InvalidTokenError as exc:
+        raise HTTPException(401, f"invalid identity token: {exc}", headers={"WWW-Authenticate": "Bearer"}) from None
+
+
+CurrentIdentity = Annotated[Identity, Depends(current_identity)]
