@@ -44,7 +44,7 @@ def test_prod_refuses_placeholder_secrets_and_bad_values(name, monkeypatch):
     monkeypatch.setenv(f"{name.upper()}_ENVIRONMENT", "prod")
     with pytest.raises(ValidationError, match="internal_token_secret"):
         cls()
-    monkeypatch.setenv(f"{name.upper()}_INTERNAL_TOKEN_SECRET", "a-real-secret-from-the-vault")
+    monkeypatch.setenv(f"{name.upper()}_INTERNAL_TOKEN_SECRET", "a-real-secret-from-the-vault-0123456789")
     assert cls().environment == "prod"
     monkeypatch.setenv(f"{name.upper()}_PORT", "99999")
     with pytest.raises(ValidationError, match="port"):

@@ -15,7 +15,7 @@ from typing import Annotated, Literal, TypeVar
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEV_SECRET = "dev-only-not-a-secret"
+DEV_SECRET = "dev-only-internal-token-secret-not-for-production"
 
 Environment = Literal["dev", "test", "prod"]
 Port = Annotated[int, Field(ge=1, le=65535)]
@@ -71,6 +71,8 @@ class ServiceSettings(BaseSettings):
             for name, value in self.secret_fields().items():
                 if value == DEV_SECRET or "change-me" in value:
                     raise ValueError(f"{name} still holds a placeholder; set a real secret in prod")
+                if len(value) < 32:
+                    raise ValueError(f"{name} must be at least 32 characters in prod")
         return self
 
     def secret_fields(self) -> dict[str, str]:

@@ -1,0 +1,99 @@
+from .conftest import types_of
+
+
+def test_enrollment_needs_program_consent_and_publishes_enrolled(world, api, published):
+    participant = world.participant(enroll=False, preferred_language="es")
+    problem = world.api.post("/enrollments", {
+        "participant_id": participant["id"], "program_id": world.program["id"], "site_id": world.site["id"],
+        "enrolled_on": "2026-03-01"}, expect=422)
+    assert (problem["errors"][0]["field"], problem["errors"][0]["rule"]) == ("body.participant_id",
+                                                                              "program_consent_required")
+    world.consent(participant["id"])
+    enrollment = world.enroll(participant["id"], index_discharge_on="2026-02-26")
+
+    events = published(api.identity.organization_id, expect_at_least=2)
+    assert types_of(events) == ["changed.v1", "enrolled.v1"]
+    enrolled = events[1].data
+    assert (enrolled.participant_id, enrolled.enrollment_id, enrolled.preferred_language) == (
+        participant["id"], enrollment["id"], "es")
+    assert enrolled.index_discharge_on.isoformat() == "2026-02-26" and enrolled.clinician_id == world.clinician["id"]
+    assert events[1].subject == participant["id"], "keyed by participant"
+
+
+def test_a_withdrawn_consent_blocks_enrollment(world):
+    participant = world.participant(enroll=False)
+    world.consent(participant["id"], granted=True)
+    withdrawn = world.api.post(f"/participants/{participant['id']}/consents", {
+        "program_id": world.program["id"], "kind": "program", "granted": False,
+        "effective_at": "2026-03-01T12:00:00-05:00"})
+    assert withdrawn["granted"] is False
+    world.api.post("/enrollments", {"participant_id": participant["id"], "program_id": world.program["id"],
+                                    "site_id": world.site["id"], "enrolled_on": "2026-03-01"}, expect=422)
+
+
+def test_bad_enrollments_name_the_field(world, api):
+    participant = world.participant()
+    base = {"participant_id": participant["id"], "program_id": world.program["id"], "site_id": world.site["id"],
+            "enrolled_on": "2026-03-01"}
+    cases = [
+        ({"payer_id": "aetna"}, 422, "body.payer_id", "program_payer"),
+        ({"site_id": "no-such-site"}, 422, "body.site_id", "exists"),
+        ({"clinician_id": "nobody"}, 422, "body.clinician_id", "exists"),
+        ({"program_id": "nope"}, 422, "body.program_id", "exists"),
+        ({"authorized_units": -1}, 422, "body.authorized_units", "greater_than_equal"),
+        ({}, 409, "body.participant_id", "one_active_enrollment"),
+    ]
+    for change, status, field, rule in cases:
+        problem = api.post("/enrollments", {**base, **change}, expect=status)
+        assert (problem["errors"][0]["field"], problem["errors"][0]["rule"]) == (field, rule), change
+
+
+def test_participants_are_invisible_to_other_organizations(world, api):
+    participant = world.participant()
+    other = api.as_org("org-elsewhere")
+    other.get(f"/participants/{participant['id']}", expect=404)
+    other.get(f"/enrollments/{participant['enrollment']['id']}", expect=404)
+    assert api.get(f"/participants/{participant['id']}")["family_name"] == participant["family_name"]
+
+
+def test_ending_an_enrollment_publishes_it_once(world, api, published):
+    participant = world.participant()
+    enrollment_id = participant["enrollment"]["id"]
+    too_early = api.post(f"/enrollments/{enrollment_id}/end", {"ended_on": "2026-02-01", "reason": "withdrew"},
+                         expect=422)
+    assert too_early["errors"][0]["field"] == "body.ended_on"
+    ended = api.post(f"/enrollments/{enrollment_id}/end", {"ended_on": "2026-06-30", "reason": "completed"}, expect=200)
+    assert ended["ended_on"] == "2026-06-30"
+    api.post(f"/enrollments/{enrollment_id}/end", {"ended_on": "2026-07-01", "reason": "completed"}, expect=409)
+    assert types_of(published(api.identity.organization_id, expect_at_least=3))[-1] == "ended.v1"
+    world.enroll(participant["id"], enrolled_on="2026-08-01")  # a new enrollment is allowed once the first ended
+
+
+def test_matching_ranks_peers_and_explains_each_place(world, api, published):
+    participant = world.participant(preferred_language="es", enroll=False)
+    world.consent(participant["id"])
+    enrollment = world.enroll(participant["id"])
+    bilingual = world.peer(display_name="Bea", languages=["en", "es"], tags=["veteran"])
+    spanish = world.peer(display_name="Carmen", languages=["es"])
+    english = world.peer(display_name="Dana", languages=["en"])
+    expired = world.peer(display_name="Eli", languages=["es"], credential_expires_on="2026-01-31")
+    full = world.peer(display_name="Fay", languages=["es"], caseload_cap=1)
+    other = world.participant(preferred_language="es")
+    api.put(f"/enrollments/{other['enrollment']['id']}/peer", {"peer_id": full["id"]})
+
+    ranked = api.get(f"/enrollments/{enrollment['id']}/peer-matches", params={"tags": ["veteran"]})
+    assert [c["display_name"] for c in ranked] == ["Bea", "Carmen", "Eli", "Fay", "Dana"]
+    by_name = {c["display_name"]: c for c in ranked}
+    assert by_name["Bea"]["reasons"] == ["caseload 0/15", "speaks es", "shares veteran"]
+    assert not by_name["Dana"]["eligible"] and "does not speak es" in by_name["Dana"]["reasons"]
+    assert by_name["Eli"]["reasons"][0] == "credential expired 2026-01-31"
+    assert by_name["Fay"]["reasons"][0] == "caseload full (1/1)"
+
+    refused = api.put(f"/enrollments/{enrollment['id']}/peer", {"peer_id": full["id"]}, expect=409)
+    assert refused["errors"][0]["rule"] == "eligible_peer"
+    assert api.put(f"/enrollments/{enrollment['id']}/peer", {"peer_id": spanish["id"]})["eligible"]
+    assert api.get(f"/enrollments/{enrollment['id']}")["peer_id"] == spanish["id"]
+    assigned = [e for e in published(api.identity.organization_id, expect_at_least=8) if e.type.endswith("assigned.v1")]
+    assert [(e.data.participant_id, e.data.peer_id) for e in assigned] == [
+        (other["id"], full["id"]), (participant["id"], spanish["id"])]
+    assert bilingual["id"] and expired["id"]
