@@ -63,7 +63,7 @@ async def _validation_problem(request: Request, exc: RequestValidationError) -> 
 
 
 async def _domain_problem(request: Request, exc: Problem) -> JSONResponse:
-    errors = [{"field": exc.field, "rule": exc.rule or "invalid", "message": exc.detail}] if exc.field else []
+    errors = [{"field": exc.field, "rule": exc.rule or "invalid", "message": exc.detail}] if exc.field or exc.rule else []
     return problem(exc.status, exc.detail, **({"errors": errors} if errors else {}), **exc.extra)
 
 

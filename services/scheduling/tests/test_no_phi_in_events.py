@@ -1,0 +1,33 @@
+"""PHI stays in this service: no event it publishes carries a name, birth date, member id,
+phone number or e-mail address."""
+
+from datetime import UTC, datetime, timedelta
+
+T = datetime(2026, 3, 2, 13, 0, tzinfo=UTC)
+
+
+def test_no_event_from_a_full_workflow_contains_phi(world, api, published):
+    people = [world.participant(preferred_language=lang) for lang in ("en", "es")]
+    peer = world.peer(languages=["en", "es"])
+    for person in people:
+        api.put(f"/enrollments/{person['enrollment']['id']}/peer", {"peer_id": peer["id"]})
+    session = api.post("/sessions", world.session_body([peer], people, T, minutes=60))
+    api.post(f"/sessions/{session['id']}/attendance", {"facilitator_peer_id": peer["id"], "records": [
+        {"participant_id": p["id"], "status": "attended", "minutes_present": 60} for p in people]})
+    api.post("/sessions", world.session_body([peer], people[:1], T + timedelta(days=2), kind="one_to_one"))
+    api.post("/supervision-logs", {"supervisor_id": world.supervisor["id"], "peer_id": peer["id"],
+                                   "held_on": "2026-03-01", "minutes": 60})
+    api.post(f"/enrollments/{people[1]['enrollment']['id']}/end", {"ended_on": "2026-03-02", "reason": "moved"},
+             expect=200)
+
+    events = published(api.identity.organization_id, expect_at_least=14)
+    kinds = {event.type for event in events}
+    assert len(kinds) >= 8, kinds
+    phi = [value for person in people
+           for value in (person["given_name"], person["family_name"], person["birth_date"], person["member_id"],
+                         person["phone"], person["email"])]
+    assert api.get(f"/participants/{people[0]['id']}")["member_id"] == people[0]["member_id"], "PHI is stored here"
+    for event in events:
+        payload = event.data.model_dump_json()
+        leaked = [value for value in phi if value in payload or value.replace("-", "") in payload]
+        assert not leaked, f"{event.type} carries PHI {leaked}"
