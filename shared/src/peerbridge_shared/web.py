@@ -63,8 +63,10 @@ async def _validation_problem(request: Request, exc: RequestValidationError) -> 
 
 
 async def _domain_problem(request: Request, exc: Problem) -> JSONResponse:
-    errors = [{"field": exc.field, "rule": exc.rule or "invalid", "message": exc.detail}] if exc.field or exc.rule else []
-    return problem(exc.status, exc.detail, **({"errors": errors} if errors else {}), **exc.extra)
+    if exc.field or exc.rule:
+        errors = [{"field": exc.field, "rule": exc.rule or "invalid", "message": exc.detail}]
+        return problem(exc.status, exc.detail, errors=errors, **exc.extra)
+    return problem(exc.status, exc.detail, **exc.extra)
 
 
 async def _http_problem(request: Request, exc: StarletteHTTPException) -> JSONResponse:
