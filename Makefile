@@ -49,11 +49,18 @@ migrate: install
 	done
 
 up: stack-up
+	bash deploy/local/services.sh start
 	@echo
-	@echo "PeerBridge stack is up: Kafka 127.0.0.1:9092, PostgreSQL 127.0.0.1:5432, Redis 127.0.0.1:6379"
-	@echo "Topics: $(VENV)/bin/peerbridge-topics list    Stop: make down"
+	@echo "PeerBridge is up."
+	@echo "  stack:      Kafka 127.0.0.1:9092, PostgreSQL 127.0.0.1:5432, Redis 127.0.0.1:6379"
+	@echo "  scheduling: http://127.0.0.1:8001/docs   (logs: .stack/services/)"
+	@echo "  try:        TOKEN=\$$($(VENV)/bin/peerbridge-internal-token --org org-demo)"
+	@echo "              curl -s -H \"Authorization: Bearer \$$TOKEN\" http://127.0.0.1:8001/programs"
+	@echo "  stop:       make down"
 
-down: stack-down
+down:
+	bash deploy/local/services.sh stop
+	bash deploy/local/stack.sh down
 
 test: stack-up
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -68,5 +75,5 @@ docs: install
 bench: stack-up
 	$(PY) bench/kafka_roundtrip.py
 
-clean: stack-down
+clean: down
 	rm -rf .stack $(VENV)

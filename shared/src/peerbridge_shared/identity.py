@@ -78,3 +78,23 @@ def current_identity(request: Request, authorization: Annotated[str | None, Head
 
 
 CurrentIdentity = Annotated[Identity, Depends(current_identity)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``peerbridge-internal-token --role program_admin --org org-demo``: a token for calling a
+    service directly in development (the gateway mints these in production)."""
+    import argparse
+    import os
+
+    from .settings import DEV_SECRET
+
+    parser = argparse.ArgumentParser(prog="peerbridge-internal-token", description=main.__doc__)
+    parser.add_argument("--org", default="org-demo", help="organization (tenant) id")
+    parser.add_argument("--user", default="demo-user")
+    parser.add_argument("--role", action="append", choices=[r.value for r in Role], default=None)
+    parser.add_argument("--ttl", type=int, default=3600, help="seconds")
+    args = parser.parse_args(argv)
+    secret = os.environ.get("PEERBRIDGE_INTERNAL_TOKEN_SECRET", DEV_SECRET)
+    roles = frozenset(Role(r) for r in (args.role or [Role.PROGRAM_ADMIN.value]))
+    print(issue_internal_token(Identity(args.org, args.user, roles), secret, ttl_s=args.ttl))
+    return 0

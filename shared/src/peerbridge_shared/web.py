@@ -3,13 +3,15 @@ and RFC 9457 problem+json errors that name the field and the rule."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from opentelemetry import propagate, trace
+from opentelemetry.trace import SpanKind, Status, StatusCode
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -75,6 +77,22 @@ async def _http_problem(request: Request, exc: StarletteHTTPException) -> JSONRe
     return response
 
 
+_tracer = trace.get_tracer(__name__)
+
+
+async def _trace_request(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    """A SERVER span per request, continuing the caller's W3C trace (the gateway's)."""
+    parent = propagate.extract(dict(request.headers))
+    route = request.url.path
+    with _tracer.start_as_current_span(f"{request.method} {route}", context=parent, kind=SpanKind.SERVER,
+                                       attributes={"http.request.method": request.method, "url.path": route}) as span:
+        response = await call_next(request)
+        span.set_attribute("http.response.status_code", response.status_code)
+        if response.status_code >= 500:
+            span.set_status(Status(StatusCode.ERROR))
+        return response
+
+
 def create_service_app(
     title: str,
     *,
@@ -84,6 +102,7 @@ def create_service_app(
 ) -> FastAPI:
     app = FastAPI(title=title, **fastapi_options)
     app.state.settings = settings
+    app.middleware("http")(_trace_request)
     app.add_exception_handler(RequestValidationError, _validation_problem)
     app.add_exception_handler(StarletteHTTPException, _http_problem)
     app.add_exception_handler(Problem, _domain_problem)

@@ -1,0 +1,19 @@
+"""Run a service's HTTP app the same way everywhere: JSON logs, tracing, uvicorn."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import uvicorn
+from fastapi import FastAPI
+
+from .logs import configure_logging
+from .settings import ServiceSettings
+from .telemetry import setup_tracing
+
+
+def serve(create_app: Callable[[ServiceSettings], FastAPI], settings: ServiceSettings) -> None:
+    """Validate settings (already done by constructing them), set up logs and traces, serve."""
+    configure_logging(settings.service_name, settings.log_level)
+    setup_tracing(settings.service_name)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None, access_log=False)
