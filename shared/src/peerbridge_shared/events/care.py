@@ -20,15 +20,6 @@ class AttendanceStatus(StrEnum):
     CANCELLED_BY_PROGRAM = "cancelled_by_program"
 
 
-class Instrument(StrEnum):
-    PHQ9 = "phq9"
-    GAD7 = "gad7"
-    RAS_R = "ras_r"
-    WEMWBS = "wemwbs"
-    SWEMWBS = "swemwbs"
-    MHSIP = "mhsip"
-
-
 class EncounterClass(StrEnum):
     INPATIENT = "IMP"
     EMERGENCY = "EMER"
@@ -74,14 +65,19 @@ class PeerContactDocumented(Event):
 
 class AssessmentCompleted(Event):
     type_name = "org.peerbridge.care.assessment.completed.v1"
-    summary = "A questionnaire (PHQ-9, GAD-7, RAS-R, WEMWBS...) was completed (FHIR QuestionnaireResponse)."
+    summary = ("A scored questionnaire (PHQ-9, GAD-7, RAS-R, WEMWBS...) was completed (FHIR QuestionnaireResponse "
+               "+ score Observation); free-text answers never travel.")
 
     participant_id: str
     assessment_id: str
     program_id: str
-    instrument: Instrument
-    item_scores: list[int]
-    total_score: int
+    instrument: str = Field(pattern=r"^[a-z0-9_]+$", description="instrument code, e.g. phq9")
+    instrument_version: str
+    loinc: str | None = None
+    item_scores: dict[str, int]
+    total_score: float
+    band: str | None = None
+    subscales: dict[str, float] = {}
     completed_at: UtcDatetime
     administered_by: str
 

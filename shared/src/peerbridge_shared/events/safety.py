@@ -50,6 +50,9 @@ class RiskScreenCompleted(Event):
     phq9_item9: int | None = Field(default=None, ge=0, le=3)
     completed_at: UtcDatetime
     screened_by: str
+    positive: bool = Field(description="any C-SSRS yes, or PHQ-9 item 9 above 0; negative screens count too")
+    assessment_id: str | None = None
+    rule_version: str = Field(description="the trigger rule that made this a safety signal, e.g. phq9@1:item9>0")
 
 
 class SafetyConcernRaised(Event):

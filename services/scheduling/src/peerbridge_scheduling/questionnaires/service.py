@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from peerbridge_shared.events.care import AssessmentCompleted
+from peerbridge_shared.events.safety import RiskScreenCompleted
+from peerbridge_shared.identity import Identity
+from peerbridge_shared.web import Problem, not_found
+
+from ..deps import Clock, publish
+from ..participants.models import Participant
+from ..participants.service import active_enrollment
+from ..programs.service import get_program
+from .definitions import InstrumentDefinition, built_in
+from .models import CustomInstrument, QuestionnaireResponse
+from .schemas import ResponseCreate
+from .scoring import AnswerError, safety_signal, score, validate
+
+
+def _version_key(version: str) -> tuple:
+    return tuple(int(part) if part.isdigit() else part for part in version.split("."))
+
+
+def instruments(*, session: Session, organization_id: str) -> dict[str, list[InstrumentDefinition]]:
+    """Every instrument the organization can use, code -> versions (oldest first)."""
+    found: dict[str, list[InstrumentDefinition]] = {code: [d] for code, d in built_in().items()}
+    for row in session.scalars(select(CustomInstrument).where(CustomInstrument.organization_id == organization_id)):
+        found.setdefault(row.code, []).append(InstrumentDefinition.model_validate(row.definition))
+    return {code: sorted(versions, key=lambda d: _version_key(d.version)) for code, versions in found.items()}
+
+
+def get_instrument(*, session: Session, organization_id: str, code: str, version: str | None = None,
+                   field: str = "path.code", status: int = 404) -> InstrumentDefinition:
+    versions = instruments(session=session, organization_id=organization_id).get(code)
+    if not versions:
+        raise not_found(field, "instrument", code, status=status)
+    if version is None:
+        return versions[-1]
+    for definition in versions:
+        if definition.version == version:
+            return definition
+    raise not_found("body.version", f"instrument {code} version", version, status=status)
+
+
+def add_instrument(*, session: Session, organization_id: str, definition: InstrumentDefinition) -> None:
+    if definition.code in built_in():
+        raise Problem(409, f"{definition.code} is a built-in instrument; choose another code", field="body.code",
+                      rule="unique")
+    session.add(CustomInstrument(organization_id=organization_id, code=definition.code, version=definition.version,
+                                 definition=definition.model_dump(mode="json")))
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        raise Problem(409, f"{definition.code} version {definition.version} exists; publish a new version",
+                      field="body.version", rule="unique") from None
+
+
+def record_response(*, session: Session, caller: Identity, participant: Participant, data: ResponseCreate,
+                    clock: Clock) -> QuestionnaireResponse:
+    program = get_program(session=session, organization_id=caller.organization_id, program_id=data.program_id,
+                          field="body.program_id", status=422)
+    if active_enrollment(session=session, participant_id=participant.id, program_id=program.id) is None:
+        raise Problem(422, "the participant is not enrolled in this program", field="body.program_id", rule="enrolled")
+    if data.completed_at > clock():
+        raise Problem(422, "a questionnaire cannot be completed in the future", field="body.completed_at",
+                      rule="not_future")
+    definition = get_instrument(session=session, organization_id=caller.organization_id, code=data.instrument,
+                                version=data.version, field="body.instrument", status=422)
+    try:
+        validate(definition, data.answers)
+    except AnswerError as exc:
+        raise Problem(422, f"item {exc.item}: {exc.message}", field=f"body.answers.{exc.item}", rule=exc.rule) from None
+    scored = score(definition, data.answers)
+    signal = safety_signal(definition, data.answers)
+    response = QuestionnaireResponse(
+        organization_id=caller.organization_id, participant_id=participant.id, program_id=program.id,
+        instrument=definition.code, instrument_version=definition.version, answers=data.answers,
+        total_score=scored.total, band=scored.band, subscales=scored.subscales,
+        safety_signal=bool(signal and signal["positive"]), completed_at=data.completed_at,
+        administered_by=caller.user_id)
+    session.add(response)
+    session.flush()
+    _publish(session, caller, definition, response, scored.item_scores, signal, clock)
+    return response
+
+
+def _publish(session: Session, caller: Identity, definition: InstrumentDefinition, response: QuestionnaireResponse,
+             item_scores: dict[str, int], signal: dict[str, object] | None, clock: Clock) -> None:
+    if response.total_score is not None:
+        publish(session, caller, AssessmentCompleted(
+            participant_id=response.participant_id, assessment_id=response.id, program_id=response.program_id,
+            instrument=definition.code, instrument_version=definition.version, loinc=definition.loinc,
+            item_scores=item_scores, total_score=response.total_score, band=response.band,
+            subscales=response.subscales, completed_at=response.completed_at,
+            administered_by=response.administered_by), clock)
+    if signal is not None:
+        publish(session, caller, RiskScreenCompleted(
+            participant_id=response.participant_id, screen_id=response.id, program_id=response.program_id,
+            instrument=definition.safety.screen, completed_at=response.completed_at,
+            screened_by=response.administered_by, assessment_id=response.id, rule_version=definition.rule_version,
+            **signal), clock)
+
+
+def list_responses(*, session: Session, participant: Participant,
+                   instrument: str | None) -> list[QuestionnaireResponse]:
+    query = select(QuestionnaireResponse).where(QuestionnaireResponse.participant_id == participant.id)
+    if instrument:
+        query = query.where(QuestionnaireResponse.instrument == instrument)
+    return list(session.scalars(query.order_by(QuestionnaireResponse.completed_at)))
