@@ -61,6 +61,8 @@ def all_samples() -> list[Event]:
         care.HospitalDischarged(participant_id=P, encounter_id="e-1",
                                 encounter_class=care.EncounterClass.INPATIENT, psychiatric=True,
                                 admitted_at=T0 - timedelta(days=9), discharged_at=T0 - timedelta(days=2)),
+        care.PeerOutreachDue(participant_id=P, encounter_id="e-1", program_id=PROGRAM,
+                             discharged_at=T0 - timedelta(days=2), due_by=T0),
         safety.RiskScreenCompleted(
             participant_id=P, screen_id="rs-1", program_id=PROGRAM, instrument=safety.ScreenInstrument.CSSRS_SCREENER,
             cssrs=safety.CssrsAnswers(wish_to_be_dead=True, suicidal_thoughts=True, thoughts_with_method=True,

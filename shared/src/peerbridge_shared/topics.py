@@ -76,8 +76,9 @@ SAFETY = Topic(
 )
 HOSPITAL = Topic(
     "peerbridge.clinical.encounters.v1", "participant_id",
-    (care.HospitalAdmitted, care.HospitalDischarged),
-    PARTICIPANT_PARTITIONS, description="Hospital admissions and discharges (ADT/FHIR ingest).",
+    (care.HospitalAdmitted, care.HospitalDischarged, care.PeerOutreachDue),
+    PARTICIPANT_PARTITIONS,
+    description="Hospital admissions and discharges (ADT/FHIR ingest) and the peer outreach they start.",
 )
 SUPERVISION = Topic(
     "peerbridge.workforce.supervision.v1", "peer_id",

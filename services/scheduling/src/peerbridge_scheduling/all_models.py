@@ -4,8 +4,10 @@ from peerbridge_shared.idempotency import ProcessedMessage  # noqa: F401
 from peerbridge_shared.outbox import OutboxMessage  # noqa: F401
 
 from .attendance import models as attendance  # noqa: F401
+from .hospital import models as hospital  # noqa: F401
 from .participants import models as participants  # noqa: F401
 from .programs import models as programs  # noqa: F401
 from .questionnaires import models as questionnaires  # noqa: F401
+from .safety import models as safety  # noqa: F401
 from .sessions import models as sessions  # noqa: F401
 from .workforce import models as workforce  # noqa: F401

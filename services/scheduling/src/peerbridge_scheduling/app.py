@@ -6,9 +6,11 @@ from peerbridge_shared.db import Database
 from peerbridge_shared.web import create_service_app
 
 from .attendance.views import router as attendance
+from .hospital.views import router as hospital
 from .participants.views import router as participants
 from .programs.views import router as programs
 from .questionnaires.views import router as questionnaires
+from .safety.views import router as safety
 from .sessions.views import router as sessions
 from .settings import SchedulingSettings, get_settings
 from .workforce.views import router as workforce
@@ -19,6 +21,7 @@ def create_app(settings: SchedulingSettings | None = None) -> FastAPI:
     database = Database(settings.database_url)
     app = create_service_app("PeerBridge scheduling", settings=settings, readiness={"database": database.ping})
     app.state.database = database
-    for router in (programs, workforce, participants, sessions, attendance, questionnaires):
+    for router in (programs, workforce, participants, sessions, attendance, questionnaires, safety,
+                   hospital):
         app.include_router(router)
     return app

@@ -127,3 +127,14 @@ class HospitalDischarged(Event):
     discharged_at: UtcDatetime
     disposition: DischargeDisposition = DischargeDisposition.HOME
     facility_id: str | None = None
+
+
+class PeerOutreachDue(Event):
+    type_name = "org.peerbridge.clinical.outreach.due.v1"
+    summary = "A psychiatric discharge started the peer outreach clock: contact the participant by due_by."
+
+    participant_id: str
+    encounter_id: str
+    program_id: str
+    discharged_at: UtcDatetime
+    due_by: UtcDatetime

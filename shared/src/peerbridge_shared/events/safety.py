@@ -57,13 +57,15 @@ class RiskScreenCompleted(Event):
 
 class SafetyConcernRaised(Event):
     type_name = "org.peerbridge.safety.concern.raised.v1"
-    summary = "A peer (or the platform) raised a safety concern about a participant."
+    summary = ("A peer (or the platform) raised a safety concern; the free-text note stays in scheduling, "
+               "concern_id links to it.")
 
     participant_id: str
     concern_id: str
     program_id: str
     category: ConcernCategory
     immediate_danger: bool = False
+    peer_with_person: bool = Field(default=False, description="the peer is with the participant right now")
     raised_by: str
     raised_at: UtcDatetime
 
