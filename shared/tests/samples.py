@@ -54,6 +54,8 @@ def all_samples() -> list[Event]:
             participant_id=P, assessment_id="a-1", program_id=PROGRAM, instrument="phq9", instrument_version="1",
             loinc="44261-6", item_scores={str(i + 1): v for i, v in enumerate([1, 2, 1, 0, 3, 1, 2, 0, 2])},
             total_score=12, band="moderate", completed_at=T0, administered_by=PEER),
+        care.GoalStatusChanged(participant_id=P, goal_id="g-1", program_id=PROGRAM, domain="housing",
+                               status=care.GoalStatus.ACHIEVED, previous_status=care.GoalStatus.ACTIVE, changed_at=T0),
         care.SupervisionLogged(supervision_id="sup-1", peer_id=PEER, supervisor_id="svr-1", program_id=PROGRAM,
                                held_on=date(2026, 3, 6), minutes=60, cases_reviewed=4),
         care.HospitalAdmitted(participant_id=P, encounter_id="e-1", encounter_class=care.EncounterClass.INPATIENT,

@@ -66,8 +66,8 @@ SESSIONS = Topic(
 )
 CARE = Topic(
     "peerbridge.care.participant-activity.v1", "participant_id",
-    (care.AttendanceRecorded, care.PeerContactDocumented, care.AssessmentCompleted),
-    PARTICIPANT_PARTITIONS, description="Attendance, contact notes and questionnaires per participant.",
+    (care.AttendanceRecorded, care.PeerContactDocumented, care.AssessmentCompleted, care.GoalStatusChanged),
+    PARTICIPANT_PARTITIONS, description="Attendance, contact notes, questionnaires and recovery goals per participant.",
 )
 SAFETY = Topic(
     "peerbridge.safety.signals.v1", "participant_id",

@@ -4,6 +4,8 @@ from peerbridge_shared.idempotency import ProcessedMessage  # noqa: F401
 from peerbridge_shared.outbox import OutboxMessage  # noqa: F401
 
 from .attendance import models as attendance  # noqa: F401
+from .contacts import models as contacts  # noqa: F401
+from .goals import models as goals  # noqa: F401
 from .hospital import models as hospital  # noqa: F401
 from .participants import models as participants  # noqa: F401
 from .programs import models as programs  # noqa: F401

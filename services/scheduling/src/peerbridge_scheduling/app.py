@@ -6,6 +6,9 @@ from peerbridge_shared.db import Database
 from peerbridge_shared.web import create_service_app
 
 from .attendance.views import router as attendance
+from .contacts.views import router as contacts
+from .fhir.views import router as fhir
+from .goals.views import router as goals
 from .hospital.views import router as hospital
 from .participants.views import router as participants
 from .programs.views import router as programs
@@ -21,7 +24,7 @@ def create_app(settings: SchedulingSettings | None = None) -> FastAPI:
     database = Database(settings.database_url)
     app = create_service_app("PeerBridge scheduling", settings=settings, readiness={"database": database.ping})
     app.state.database = database
-    for router in (programs, workforce, participants, sessions, attendance, questionnaires, safety,
-                   hospital):
+    for router in (programs, workforce, participants, sessions, attendance, contacts, goals, questionnaires,
+                   safety, hospital, fhir):
         app.include_router(router)
     return app

@@ -42,7 +42,8 @@ class AttendanceRecorded(Event):
 
 class PeerContactDocumented(Event):
     type_name = "org.peerbridge.care.contact.documented.v1"
-    summary = "A peer documented a contact: minutes, modality, goals, note signature, billing facts."
+    summary = ("A peer documented a contact, or signed or co-signed it: the contact's current documentation and "
+               "billing facts (consumers keep the latest per contact_id).")
 
     participant_id: str
     contact_id: str
@@ -138,3 +139,24 @@ class PeerOutreachDue(Event):
     program_id: str
     discharged_at: UtcDatetime
     due_by: UtcDatetime
+
+
+class GoalStatus(StrEnum):
+    PROPOSED = "proposed"
+    ACTIVE = "active"
+    ON_HOLD = "on_hold"
+    ACHIEVED = "achieved"
+    ABANDONED = "abandoned"
+
+
+class GoalStatusChanged(Event):
+    type_name = "org.peerbridge.care.goal.status-changed.v1"
+    summary = "A recovery goal was set or moved to a new status (FHIR Goal.lifecycleStatus); its wording stays here."
+
+    participant_id: str
+    goal_id: str
+    program_id: str
+    domain: str
+    status: GoalStatus
+    previous_status: GoalStatus | None = None
+    changed_at: UtcDatetime

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
@@ -9,14 +10,19 @@ from peerbridge_shared.events.scheduling import CancelledBy, Modality, SessionKi
 MAX_SESSION = timedelta(hours=12)
 
 
-def _end_after_start(ends_at: datetime, info: ValidationInfo) -> datetime:
-    starts_at = info.data.get("starts_at")
-    if starts_at is not None:
-        if ends_at <= starts_at:
-            raise ValueError("must be after starts_at")
-        if ends_at - starts_at > MAX_SESSION:
-            raise ValueError(f"a session lasts at most {MAX_SESSION}")
-    return ends_at
+def ends_after(start_field: str) -> Callable[[datetime, ValidationInfo], datetime]:
+    """A field validator: the end comes after ``start_field`` and at most 12 hours later."""
+
+    def check(end: datetime, info: ValidationInfo) -> datetime:
+        start = info.data.get(start_field)
+        if start is not None:
+            if end <= start:
+                raise ValueError(f"must be after {start_field}")
+            if end - start > MAX_SESSION:
+                raise ValueError(f"lasts at most {MAX_SESSION}")
+        return end
+
+    return check
 
 
 class SessionDetails(BaseModel):
@@ -35,7 +41,7 @@ class SessionCreate(SessionDetails):
     starts_at: AwareDatetime
     ends_at: AwareDatetime
 
-    _check_end = field_validator("ends_at")(_end_after_start)
+    _check_end = field_validator("ends_at")(ends_after("starts_at"))
 
 
 class SeriesCreate(SessionDetails):
@@ -82,7 +88,7 @@ class Reschedule(BaseModel):
     ends_at: AwareDatetime
     reason: str = Field(min_length=1, max_length=200)
 
-    _check_end = field_validator("ends_at")(_end_after_start)
+    _check_end = field_validator("ends_at")(ends_after("starts_at"))
 
 
 class Cancel(BaseModel):

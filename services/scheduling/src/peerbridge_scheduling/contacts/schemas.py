@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+from peerbridge_shared.events.scheduling import Modality, SessionKind
+
+from ..sessions.schemas import ends_after
+
+
+class ContactCreate(BaseModel):
+    program_id: str
+    peer_id: str
+    session_id: str | None = None
+    session_kind: SessionKind = SessionKind.ONE_TO_ONE
+    modality: Modality
+    place_of_service: str = Field(pattern=r"^\d{2}$")
+    started_at: AwareDatetime
+    ended_at: AwareDatetime
+    face_to_face_minutes: int = Field(ge=0, le=720)
+    goal_ids: list[str] = []
+    note: str = Field(min_length=1, max_length=10000, description="the progress note; stays in this service")
+
+    _check_end = field_validator("ended_at")(ends_after("started_at"))
+
+
+class Cosign(BaseModel):
+    supervisor_id: str
+
+
+class ContactRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    participant_id: str
+    program_id: str
+    peer_id: str
+    session_id: str | None
+    session_kind: SessionKind
+    modality: Modality
+    place_of_service: str
+    started_at: datetime
+    ended_at: datetime
+    face_to_face_minutes: int
+    goal_ids: list[str]
+    note: str
+    signed_at: datetime | None
+    signed_by: str | None
+    cosigned_at: datetime | None
+    cosigned_by: str | None

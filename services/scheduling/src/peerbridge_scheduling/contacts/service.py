@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from peerbridge_shared.events.care import PeerContactDocumented
+from peerbridge_shared.identity import Identity
+from peerbridge_shared.web import Problem, not_found
+
+from ..deps import Clock, publish
+from ..goals.models import Goal
+from ..participants.models import Enrollment, Participant
+from ..programs.service import get_program
+from ..sessions.models import PeerSession
+from ..workforce.service import get_peer, get_supervisor, peer_status
+from .models import PeerContact
+from .schemas import ContactCreate, Cosign
+
+
+def _enrollment_on(session: Session, participant_id: str, program_id: str, day: date) -> Enrollment | None:
+    return session.scalars(select(Enrollment).where(
+        Enrollment.participant_id == participant_id, Enrollment.program_id == program_id,
+        Enrollment.enrolled_on <= day, or_(Enrollment.ended_on.is_(None), Enrollment.ended_on >= day))).first()
+
+
+def _check_links(session: Session, participant: Participant, data: ContactCreate) -> None:
+    if data.session_id:
+        linked = session.get(PeerSession, data.session_id)
+        if linked is None or linked.organization_id != participant.organization_id or \
+                participant.id not in linked.participant_ids:
+            raise not_found("body.session_id", "session of this participant", data.session_id, status=422)
+    for index, goal_id in enumerate(data.goal_ids):
+        goal = session.get(Goal, goal_id)
+        if goal is None or goal.participant_id != participant.id:
+            raise not_found(f"body.goal_ids.{index}", "goal of this participant", goal_id, status=422)
+    minutes = (data.ended_at - data.started_at).total_seconds() / 60
+    if data.face_to_face_minutes > minutes:
+        raise Problem(422, f"at most {int(minutes)} minutes (the contact's length)", field="body.face_to_face_minutes",
+                      rule="contact_length")
+
+
+def document(*, session: Session, caller: Identity, participant: Participant, data: ContactCreate,
+             clock: Clock) -> PeerContact:
+    program = get_program(session=session, organization_id=caller.organization_id, program_id=data.program_id,
+                          field="body.program_id", status=422)
+    peer = get_peer(session=session, organization_id=caller.organization_id, peer_id=data.peer_id,
+                    field="body.peer_id", status=422)
+    if data.started_at > clock():
+        raise Problem(422, "a contact cannot be documented before it happens", field="body.started_at",
+                      rule="not_future")
+    _check_links(session, participant, data)
+    contact = PeerContact(organization_id=caller.organization_id, participant_id=participant.id,
+                          **data.model_dump(exclude={"program_id", "peer_id"}), program_id=program.id, peer_id=peer.id)
+    session.add(contact)
+    session.flush()
+    _publish_snapshot(session, caller, contact, clock)
+    return contact
+
+
+def sign(*, session: Session, caller: Identity, contact: PeerContact, clock: Clock) -> PeerContact:
+    if contact.signed_at is not None:
+        raise Problem(409, f"the note was signed at {contact.signed_at.isoformat()}", rule="sign_once")
+    contact.signed_at, contact.signed_by = clock(), caller.user_id
+    _publish_snapshot(session, caller, contact, clock)
+    return contact
+
+
+def cosign(*, session: Session, caller: Identity, contact: PeerContact, data: Cosign, clock: Clock) -> PeerContact:
+    supervisor = get_supervisor(session=session, organization_id=caller.organization_id,
+                                supervisor_id=data.supervisor_id)
+    if contact.signed_at is None:
+        raise Problem(409, "the peer signs the note before the supervisor co-signs it", rule="signed_first")
+    if contact.cosigned_at is not None:
+        raise Problem(409, "the note is already co-signed", rule="cosign_once")
+    contact.cosigned_at, contact.cosigned_by = clock(), supervisor.id
+    _publish_snapshot(session, caller, contact, clock)
+    return contact
+
+
+def _publish_snapshot(session: Session, caller: Identity, contact: PeerContact, clock: Clock) -> None:
+    """The contact as documented now, with the billing facts of its date of service."""
+    program = get_program(session=session, organization_id=contact.organization_id, program_id=contact.program_id)
+    day = contact.started_at.astimezone(ZoneInfo(program.time_zone)).date()
+    peer = get_peer(session=session, organization_id=contact.organization_id, peer_id=contact.peer_id)
+    status = peer_status(session=session, peer=peer, on=day)
+    enrollment = _enrollment_on(session, contact.participant_id, contact.program_id, day)
+    publish(session, caller, PeerContactDocumented(
+        participant_id=contact.participant_id, contact_id=contact.id, program_id=contact.program_id,
+        peer_id=contact.peer_id, session_id=contact.session_id, session_kind=contact.session_kind,
+        modality=contact.modality, place_of_service=contact.place_of_service,
+        payer_id=enrollment.payer_id if enrollment else None, occurred_at=contact.started_at,
+        face_to_face_minutes=contact.face_to_face_minutes, goals_addressed=contact.goal_ids,
+        note_signed_at=contact.signed_at, cosigned_by=contact.cosigned_by,
+        peer_credential_valid=status.credential_valid, peer_supervision_current=status.supervision_current,
+        enrollment_active=enrollment is not None), clock)
+
+
+def get_contact(*, session: Session, organization_id: str, contact_id: str) -> PeerContact:
+    contact = session.get(PeerContact, contact_id)
+    if contact is None or contact.organization_id != organization_id:
+        raise not_found("path.contact_id", "contact", contact_id)
+    return contact
+
+
+def list_contacts(*, session: Session, participant: Participant) -> list[PeerContact]:
+    return list(session.scalars(select(PeerContact).where(PeerContact.participant_id == participant.id)
+                                .order_by(PeerContact.started_at)))

@@ -1,0 +1,105 @@
+"""FHIR R4 export of a participant's appointments and encounters, for an EHR import.
+
+Sessions become Appointments; each attendance (not a no-show) becomes an Encounter, part of the
+session's group Encounter when the session is a group; each documented contact becomes an
+Encounter with its face-to-face minutes. The bundle is validated with the fhir.resources R4B
+models (identical to R4 for these resources) before it leaves.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fhir.resources.R4B.bundle import Bundle
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..attendance.models import Attendance
+from ..contacts.models import PeerContact
+from ..participants.models import Participant
+from ..sessions.models import PeerSession, SessionParticipant
+
+ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+ABSENT = {"no_show", "cancelled_by_participant", "cancelled_by_program"}
+APPOINTMENT_STATUS = {"scheduled": "booked", "cancelled": "cancelled", "completed": "fulfilled"}
+
+
+def _instant(value: datetime) -> str:
+    return value.isoformat()
+
+
+def _encounter_class(modality: str) -> dict:
+    code, display = ("AMB", "ambulatory") if modality == "in_person" else ("VR", "virtual")
+    return {"system": ACT_CODE, "code": code, "display": display}
+
+
+def _appointment(record: PeerSession, patient: str, attendance: Attendance | None) -> dict:
+    status = APPOINTMENT_STATUS[record.status]
+    if attendance is not None and attendance.status == "no_show" and record.kind == "one_to_one":
+        status = "noshow"
+    declined = attendance is not None and attendance.status == "cancelled_by_participant"
+    return {
+        "resourceType": "Appointment", "id": record.id, "status": status,
+        "serviceType": [{"text": f"Peer support ({record.kind.replace('_', ' ')})"}],
+        "start": _instant(record.starts_at), "end": _instant(record.ends_at),
+        "participant": [{"actor": {"reference": patient}, "status": "declined" if declined else "accepted"}] + [
+            {"actor": {"reference": f"Practitioner/{peer}"}, "status": "accepted"} for peer in record.peer_ids],
+    }
+
+
+def _group_encounter(record: PeerSession) -> dict:
+    return {"resourceType": "Encounter", "id": f"group-{record.id}", "status": "finished",
+            "class": _encounter_class(record.modality), "serviceType": {"text": "Peer support group"},
+            "period": {"start": _instant(record.starts_at), "end": _instant(record.ends_at)},
+            "appointment": [{"reference": f"Appointment/{record.id}"}]}
+
+
+def _attendance_encounter(record: PeerSession, attendance: Attendance, patient: str) -> dict:
+    encounter = {
+        "resourceType": "Encounter", "id": f"{record.id}-{attendance.participant_id}", "status": "finished",
+        "class": _encounter_class(record.modality), "subject": {"reference": patient},
+        "participant": [{"individual": {"reference": f"Practitioner/{peer}"}} for peer in record.peer_ids],
+        "period": {"start": _instant(record.starts_at), "end": _instant(record.ends_at)},
+        "length": {"value": attendance.minutes_present, "unit": "min", "system": "http://unitsofmeasure.org",
+                   "code": "min"},
+        "appointment": [{"reference": f"Appointment/{record.id}"}],
+    }
+    if record.kind != "one_to_one":
+        encounter["partOf"] = {"reference": f"Encounter/group-{record.id}"}
+    return encounter
+
+
+def _contact_encounter(contact: PeerContact, patient: str) -> dict:
+    return {
+        "resourceType": "Encounter", "id": f"contact-{contact.id}", "status": "finished",
+        "class": _encounter_class(contact.modality), "subject": {"reference": patient},
+        "serviceType": {"text": "Peer support contact"},
+        "participant": [{"individual": {"reference": f"Practitioner/{contact.peer_id}"}}],
+        "period": {"start": _instant(contact.started_at), "end": _instant(contact.ended_at)},
+        "length": {"value": contact.face_to_face_minutes, "unit": "min", "system": "http://unitsofmeasure.org",
+                   "code": "min"},
+    }
+
+
+def participant_bundle(*, session: Session, participant: Participant) -> dict:
+    patient = f"Patient/{participant.id}"
+    sessions = session.scalars(select(PeerSession).join(SessionParticipant).where(
+        SessionParticipant.participant_id == participant.id).order_by(PeerSession.starts_at))
+    attendance = {row.session_id: row for row in session.scalars(
+        select(Attendance).where(Attendance.participant_id == participant.id))}
+    resources: list[dict] = []
+    for record in sessions:
+        attended = attendance.get(record.id)
+        resources.append(_appointment(record, patient, attended))
+        if attended is not None and attended.status not in ABSENT:
+            if record.kind != "one_to_one":
+                resources.append(_group_encounter(record))
+            resources.append(_attendance_encounter(record, attended, patient))
+    for contact in session.scalars(select(PeerContact).where(PeerContact.participant_id == participant.id)
+                                   .order_by(PeerContact.started_at)):
+        resources.append(_contact_encounter(contact, patient))
+    bundle = {"resourceType": "Bundle", "type": "collection",
+              "entry": [{"fullUrl": f"urn:peerbridge:{r['resourceType']}/{r['id']}", "resource": r}
+                        for r in resources]}
+    Bundle.model_validate(bundle)  # raises if anything above is not valid FHIR
+    return bundle

@@ -1,0 +1,96 @@
+from datetime import UTC, datetime, timedelta
+
+from fhir.resources.R4B.bundle import Bundle
+
+T = datetime(2026, 3, 2, 13, 0, tzinfo=UTC)
+
+
+def test_goal_status_history_is_kept_and_published_without_its_wording(world, api, published):
+    alice = world.participant()
+    goal = api.post(f"/participants/{alice['id']}/goals", {
+        "program_id": world.program["id"], "description": "Move into my own apartment by summer",
+        "domain": "housing", "target_on": "2026-07-01"})
+    api.post(f"/goals/{goal['id']}/status", {"status": "on_hold", "note": "waiting list"}, expect=200)
+    done = api.post(f"/goals/{goal['id']}/status", {"status": "achieved"}, expect=200)
+    assert [h["status"] for h in done["history"]] == ["active", "on_hold", "achieved"]
+    assert done["history"][1]["note"] == "waiting list"
+    again = api.post(f"/goals/{goal['id']}/status", {"status": "achieved"}, expect=409)
+    assert again["errors"][0]["field"] == "body.status"
+    changes = [e for e in published(api.identity.organization_id, expect_at_least=5)
+               if e.type.endswith("goal.status-changed.v1")]
+    assert [(e.data.previous_status, e.data.status) for e in changes] == [
+        (None, "active"), ("active", "on_hold"), ("on_hold", "achieved")]
+    assert all("apartment" not in e.data.model_dump_json() for e in changes)
+
+
+def contact_body(world, peer, **overrides):
+    return {"program_id": world.program["id"], "peer_id": peer["id"], "modality": "phone", "place_of_service": "02",
+            "started_at": T.isoformat(), "ended_at": (T + timedelta(minutes=40)).isoformat(),
+            "face_to_face_minutes": 38, "note": "Talked through the housing application.", **overrides}
+
+
+def test_a_contact_is_documented_signed_and_cosigned_and_each_step_carries_billing_facts(world, api, published):
+    alice, peer = world.participant(), world.peer()
+    goal = api.post(f"/participants/{alice['id']}/goals", {"program_id": world.program["id"],
+                                                          "description": "Find work", "domain": "employment"})
+    contact = api.post(f"/participants/{alice['id']}/contacts", contact_body(world, peer, goal_ids=[goal["id"]]))
+    api.post(f"/contacts/{contact['id']}/cosign", {"supervisor_id": world.supervisor["id"]}, expect=409)
+    signed = api.post(f"/contacts/{contact['id']}/sign", {}, expect=200)
+    assert signed["signed_by"] == api.identity.user_id
+    api.post(f"/contacts/{contact['id']}/sign", {}, expect=409)
+    api.post("/supervision-logs", {"supervisor_id": world.supervisor["id"], "peer_id": peer["id"],
+                                   "held_on": "2026-02-27", "minutes": 60})
+    cosigned = api.post(f"/contacts/{contact['id']}/cosign", {"supervisor_id": world.supervisor["id"]}, expect=200)
+    assert cosigned["cosigned_by"] == world.supervisor["id"]
+
+    snapshots = [e.data for e in published(api.identity.organization_id, expect_at_least=6)
+                 if e.type.endswith("contact.documented.v1")]
+    assert [s.note_signed_at is not None for s in snapshots] == [False, True, True]
+    assert [s.peer_supervision_current for s in snapshots] == [False, False, True]
+    last = snapshots[-1]
+    assert (last.face_to_face_minutes, last.payer_id, last.enrollment_active, last.peer_credential_valid) == (
+        38, "medicaid-nc", True, True)
+    assert last.goals_addressed == [goal["id"]] and last.cosigned_by == world.supervisor["id"]
+    assert "housing application" not in last.model_dump_json()
+
+
+def test_bad_contacts_name_the_field(world, api):
+    alice, peer = world.participant(), world.peer()
+    cases = [
+        (contact_body(world, peer, face_to_face_minutes=41), "body.face_to_face_minutes"),
+        (contact_body(world, peer, goal_ids=["not-a-goal"]), "body.goal_ids.0"),
+        (contact_body(world, peer, session_id="nope"), "body.session_id"),
+        (contact_body(world, peer, ended_at=T.isoformat()), "body.ended_at"),
+        (contact_body(world, peer, started_at="2026-03-03T10:00:00Z", ended_at="2026-03-03T11:00:00Z"),
+         "body.started_at"),
+        (contact_body(world, {"id": "ghost"}), "body.peer_id"),
+    ]
+    for body, field in cases:
+        assert api.post(f"/participants/{alice['id']}/contacts", body, expect=422)["errors"][0]["field"] == field
+
+
+def test_fhir_export_is_a_valid_r4_bundle_of_appointments_and_encounters(world, api):
+    alice, ben, peer = world.participant(), world.participant(), world.peer()
+    group = api.post("/sessions", world.session_body([peer], [alice, ben], T, minutes=60))
+    one = api.post("/sessions", world.session_body([peer], [alice], T - timedelta(hours=3), kind="one_to_one"))
+    later = api.post("/sessions", world.session_body([peer], [alice], T + timedelta(days=3), kind="one_to_one"))
+    api.post(f"/sessions/{group['id']}/attendance", {"facilitator_peer_id": peer["id"], "records": [
+        {"participant_id": alice["id"], "status": "late", "minutes_present": 50},
+        {"participant_id": ben["id"], "status": "no_show", "minutes_present": 0}]})
+    api.post(f"/sessions/{one['id']}/attendance", {"facilitator_peer_id": peer["id"], "records": [
+        {"participant_id": alice["id"], "status": "no_show", "minutes_present": 0}]})
+    contact = api.post(f"/participants/{alice['id']}/contacts", contact_body(world, peer))
+
+    response = api.client.get(f"/participants/{alice['id']}/fhir", headers=api.headers)
+    assert response.headers["content-type"] == "application/fhir+json"
+    bundle = response.json()
+    Bundle.model_validate(bundle)
+    resources = {entry["resource"]["id"]: entry["resource"] for entry in bundle["entry"]}
+    assert resources[group["id"]]["status"] == "fulfilled"
+    assert resources[one["id"]]["status"] == "noshow"
+    assert resources[later["id"]]["status"] == "booked"
+    mine = resources[f"{group['id']}-{alice['id']}"]
+    assert mine["partOf"]["reference"] == f"Encounter/group-{group['id']}" and mine["length"]["value"] == 50
+    assert mine["subject"]["reference"] == f"Patient/{alice['id']}"
+    assert f"{one['id']}-{alice['id']}" not in resources, "a no-show is no encounter"
+    assert resources[f"contact-{contact['id']}"]["class"]["code"] == "VR"
