@@ -12,6 +12,7 @@ PG="postgresql+psycopg://peerbridge:peerbridge@127.0.0.1:${PEERBRIDGE_PG_PORT:-5
 PROCESSES=(
   "scheduling|http://127.0.0.1:8001/readyz|$VENV/bin/python -m peerbridge_scheduling"
   "scheduling-relay||$VENV/bin/peerbridge-relay --service scheduling-relay --database-url $PG/peerbridge_scheduling"
+  "scheduling-worker||$VENV/bin/python -m peerbridge_scheduling.worker"
 )
 
 ready() { curl -fsS "$1" >/dev/null; }

@@ -40,6 +40,9 @@ def all_samples() -> list[Event]:
             session_id="s-1", program_id=PROGRAM, site_id=SITE, kind=scheduling.SessionKind.ONE_TO_ONE,
             modality=scheduling.Modality.VIDEO, place_of_service="02", facilitator_peer_id=PEER,
             started_at=T0, ended_at=T0 + timedelta(minutes=50), attendee_count=1),
+        scheduling.SessionReminderDue(
+            session_id="s-1", program_id=PROGRAM, offset_minutes=60, starts_at=T0, recipients=[
+                scheduling.ReminderRecipient(participant_id=P, language="es", text="Recordatorio: ...")]),
         care.AttendanceRecorded(
             participant_id=P, session_id="s-1", program_id=PROGRAM, site_id=SITE, peer_id=PEER,
             session_kind=scheduling.SessionKind.GROUP, status=care.AttendanceStatus.LEFT_EARLY,

@@ -99,15 +99,12 @@ def published(scheduling_db, producer, kafka_settings):
     reader = KafkaReader(kafka_settings, [topic.name for topic in TOPICS])
     relay = OutboxRelay(scheduling_db, producer)
 
-    def collect(tenant: str, expect_at_least: int = 1) -> list[Envelope]:
+    def collect(tenant: str) -> list[Envelope]:
+        """Publishes the outbox, then returns every event of ``tenant`` written since the test began."""
         while relay.publish_batch():
             pass
-        events: list[Envelope] = []
-        while True:
-            batch = reader.read(1, timeout_s=2.0 if len(events) < expect_at_least else 0.5)
-            if not batch:
-                return events
-            events += [e for e in (decode(r.key, r.value, r.headers) for r in batch) if e.tenant == tenant]
+        events = [decode(r.key, r.value, r.headers) for r in reader.read_to_end()]
+        return [event for event in events if event.tenant == tenant]
 
     yield collect
     reader.close()
@@ -120,10 +117,10 @@ def types_of(events: list[Envelope]) -> list[str]:
 class World:
     """A program with a site, a supervisor, a clinician, peers and enrolled participants."""
 
-    def __init__(self, api: Api, *, time_zone: str = "America/New_York") -> None:
+    def __init__(self, api: Api, **program: object) -> None:
         self.api = api
-        self.program = api.post("/programs", {"name": "Bridges", "time_zone": time_zone,
-                                              "payer_ids": ["medicaid-nc"], "group_capacity": 12})
+        self.program = api.post("/programs", {"name": "Bridges", "time_zone": "America/New_York",
+                                              "payer_ids": ["medicaid-nc"], "group_capacity": 12, **program})
         self.site = api.post(f"/programs/{self.program['id']}/sites", {"name": "Main street", "place_of_service": "53"})
         self.supervisor = api.post("/supervisors", {"display_name": "Sam Supervisor", "credential": "LCSW"})
         self.clinician = api.post("/clinicians", {"display_name": "Dr Lee", "license_type": "MD",

@@ -11,7 +11,7 @@ def test_enrollment_needs_program_consent_and_publishes_enrolled(world, api, pub
     world.consent(participant["id"])
     enrollment = world.enroll(participant["id"], index_discharge_on="2026-02-26")
 
-    events = published(api.identity.organization_id, expect_at_least=2)
+    events = published(api.identity.organization_id)
     assert types_of(events) == ["changed.v1", "enrolled.v1"]
     enrolled = events[1].data
     assert (enrolled.participant_id, enrolled.enrollment_id, enrolled.preferred_language) == (
@@ -65,7 +65,7 @@ def test_ending_an_enrollment_publishes_it_once(world, api, published):
     ended = api.post(f"/enrollments/{enrollment_id}/end", {"ended_on": "2026-06-30", "reason": "completed"}, expect=200)
     assert ended["ended_on"] == "2026-06-30"
     api.post(f"/enrollments/{enrollment_id}/end", {"ended_on": "2026-07-01", "reason": "completed"}, expect=409)
-    assert types_of(published(api.identity.organization_id, expect_at_least=3))[-1] == "ended.v1"
+    assert types_of(published(api.identity.organization_id))[-1] == "ended.v1"
     world.enroll(participant["id"], enrolled_on="2026-08-01")  # a new enrollment is allowed once the first ended
 
 
@@ -93,6 +93,6 @@ def test_matching_ranks_peers_and_explains_each_place(world, api, published):
     assert refused["errors"][0]["rule"] == "eligible_peer"
     assert api.put(f"/enrollments/{enrollment['id']}/peer", {"peer_id": spanish["id"]})["eligible"]
     assert api.get(f"/enrollments/{enrollment['id']}")["peer_id"] == spanish["id"]
-    assigned = [e for e in published(api.identity.organization_id, expect_at_least=8) if e.type.endswith("assigned.v1")]
-    assert [(e.data.participant_id, e.data.peer_id) for e in assigned] == [
-        (other["id"], full["id"]), (participant["id"], spanish["id"])]
+    assigned = [e for e in published(api.identity.organization_id) if e.type.endswith("assigned.v1")]
+    assert {(e.data.participant_id, e.data.peer_id) for e in assigned} == {
+        (other["id"], full["id"]), (participant["id"], spanish["id"])}

@@ -61,7 +61,7 @@ ENROLLMENTS = Topic(
 SESSIONS = Topic(
     "peerbridge.scheduling.sessions.v1", "session_id",
     (scheduling.SessionScheduled, scheduling.SessionRescheduled,
-     scheduling.SessionCancelled, scheduling.SessionCompleted),
+     scheduling.SessionCancelled, scheduling.SessionCompleted, scheduling.SessionReminderDue),
     6, retention_days=400, description="Session lifecycle, ordered per session.",
 )
 CARE = Topic(

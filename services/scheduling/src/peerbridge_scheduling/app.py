@@ -13,6 +13,7 @@ from .hospital.views import router as hospital
 from .participants.views import router as participants
 from .programs.views import router as programs
 from .questionnaires.views import router as questionnaires
+from .reminders.views import router as reminders
 from .safety.views import router as safety
 from .sessions.views import router as sessions
 from .settings import SchedulingSettings, get_settings
@@ -25,6 +26,6 @@ def create_app(settings: SchedulingSettings | None = None) -> FastAPI:
     app = create_service_app("PeerBridge scheduling", settings=settings, readiness={"database": database.ping})
     app.state.database = database
     for router in (programs, workforce, participants, sessions, attendance, contacts, goals, questionnaires,
-                   safety, hospital, fhir):
+                   safety, hospital, fhir, reminders):
         app.include_router(router)
     return app

@@ -27,7 +27,8 @@ class EncounterClass(StrEnum):
 
 class AttendanceRecorded(Event):
     type_name = "org.peerbridge.care.attendance.recorded.v1"
-    summary = "One attendee's status and minutes present for one session."
+    summary = ("One attendee's status and minutes present for one session (an automatic no-show may later be "
+               "corrected: consumers keep the latest per session and participant).")
 
     participant_id: str
     session_id: str

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from .base import Event, UtcDatetime
 
@@ -143,3 +143,21 @@ class PeerAssigned(Event):
     peer_id: str
     previous_peer_id: str | None = None
     assigned_at: UtcDatetime
+
+
+class ReminderRecipient(BaseModel):
+    participant_id: str
+    language: str
+    text: str
+
+
+class SessionReminderDue(Event):
+    type_name = "org.peerbridge.scheduling.session.reminder-due.v1"
+    summary = ("A session starts within a reminder offset (default 24 h and 1 h): localized, PHI-free texts for "
+               "notifiers to send.")
+
+    session_id: str
+    program_id: str
+    offset_minutes: int = Field(ge=1)
+    starts_at: UtcDatetime
+    recipients: list[ReminderRecipient]

@@ -49,6 +49,18 @@ class KafkaReader:
                 records.extend(batch)
         return records
 
+    def read_to_end(self, timeout_s: float = 30.0) -> list[ConsumerRecord]:
+        """Everything written before this call: reads until every partition reaches its current end."""
+        ends = self._consumer.end_offsets(self.partitions)
+        records: list[ConsumerRecord] = []
+        deadline = time.monotonic() + timeout_s
+        while any(self._consumer.position(p) < end for p, end in ends.items()):
+            if time.monotonic() > deadline:
+                raise TimeoutError("Kafka did not deliver every record written before the read")
+            for batch in self._consumer.poll(timeout_ms=200).values():
+                records.extend(batch)
+        return records
+
     def read_quiet(self, quiet_s: float = 1.0) -> list[ConsumerRecord]:
         """Everything that arrives until ``quiet_s`` passes with nothing new."""
         records: list[ConsumerRecord] = []

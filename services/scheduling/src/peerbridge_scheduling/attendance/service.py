@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from peerbridge_shared.events.care import AttendanceRecorded
+from peerbridge_shared.events.care import AttendanceRecorded, AttendanceStatus
 from peerbridge_shared.events.scheduling import SessionCompleted
 from peerbridge_shared.identity import Identity
 from peerbridge_shared.web import Problem
@@ -14,7 +15,7 @@ from .models import Attendance
 from .schemas import ABSENT, AttendanceSubmit
 
 
-def _validate(record: PeerSession, data: AttendanceSubmit, clock: Clock) -> None:
+def _validate(record: PeerSession, data: AttendanceSubmit, clock: Clock, already: set[str]) -> None:
     if record.status != SCHEDULED:
         raise Problem(409, f"session {record.id} is {record.status}; attendance is recorded once",
                       rule="scheduled_only")
@@ -41,7 +42,7 @@ def _validate(record: PeerSession, data: AttendanceSubmit, clock: Clock) -> None
         if attendee.status in ABSENT and attendee.minutes_present:
             raise Problem(422, f"{attendee.status.value} means 0 minutes present", field=f"{field}.minutes_present",
                           rule="absent_minutes")
-    missing = sorted(set(record.participant_ids) - seen)
+    missing = sorted(set(record.participant_ids) - seen - already)
     if missing:
         raise Problem(422, f"no record for participant(s) {', '.join(missing)}", field="body.records",
                       rule="complete_roster")
@@ -49,22 +50,30 @@ def _validate(record: PeerSession, data: AttendanceSubmit, clock: Clock) -> None
 
 def record_attendance(*, session: Session, caller: Identity, record: PeerSession, data: AttendanceSubmit,
                       clock: Clock) -> list[Attendance]:
-    """Every attendee's status, once per session; completes the session and publishes the facts."""
-    _validate(record, data, clock)
+    """Every attendee's status, once per session; completes the session and publishes the facts.
+    Participants already marked no-show automatically may be left out, or corrected."""
+    existing = {row.participant_id: row for row in
+                session.scalars(select(Attendance).where(Attendance.session_id == record.id))}
+    _validate(record, data, clock, set(existing))
     rows = []
     for attendee in data.records:
-        row = Attendance(session_id=record.id, participant_id=attendee.participant_id,
-                         organization_id=record.organization_id, status=attendee.status.value,
-                         minutes_present=attendee.minutes_present, recorded_by=caller.user_id)
-        session.add(row)
+        row = existing.get(attendee.participant_id)
+        if row is None:
+            row = Attendance(session_id=record.id, participant_id=attendee.participant_id,
+                             organization_id=record.organization_id)
+            session.add(row)
+        row.status, row.minutes_present, row.recorded_by = (attendee.status.value, attendee.minutes_present,
+                                                            caller.user_id)
         rows.append(row)
         publish(session, caller, AttendanceRecorded(
             participant_id=attendee.participant_id, session_id=record.id, program_id=record.program_id,
             site_id=record.site_id, peer_id=data.facilitator_peer_id, session_kind=record.kind,
             status=attendee.status, minutes_present=attendee.minutes_present,
             session_starts_at=record.starts_at), clock)
+    rows += [row for participant_id, row in existing.items()
+             if participant_id not in {a.participant_id for a in data.records}]
     record.status = COMPLETED
-    present = sum(1 for attendee in data.records if attendee.status not in ABSENT)
+    present = sum(1 for row in rows if AttendanceStatus(row.status) not in ABSENT)
     publish(session, caller, SessionCompleted(
         session_id=record.id, program_id=record.program_id, site_id=record.site_id, kind=record.kind,
         modality=record.modality, place_of_service=record.place_of_service,

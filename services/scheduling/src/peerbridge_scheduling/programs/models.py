@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import Base, TenantRecord
@@ -17,6 +17,7 @@ class Program(TenantRecord, Base):
     supervision_interval_days: Mapped[int] = mapped_column(Integer, default=7)
     reminder_offsets_minutes: Mapped[list[int]] = mapped_column(JSON, default=lambda: [24 * 60, 60])
     no_show_grace_minutes: Mapped[int] = mapped_column(Integer, default=15)
+    auto_no_show: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     substance_use_program: Mapped[bool] = mapped_column(Boolean, default=False)
 
     sites: Mapped[list[Site]] = relationship(back_populates="program", order_by="Site.name")

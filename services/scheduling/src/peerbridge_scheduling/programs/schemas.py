@@ -17,6 +17,8 @@ class ProgramCreate(BaseModel):
                                            description="a peer needs supervision at least this often to bill")
     reminder_offsets_minutes: list[int] = Field(default=[24 * 60, 60], description="reminders before each session")
     no_show_grace_minutes: int = Field(default=15, ge=0, le=240)
+    auto_no_show: bool = Field(default=True, description="mark participants without a check-in no-show after the "
+                                                         "grace period (needs check-ins at every session)")
     substance_use_program: bool = Field(default=False, description="42 CFR Part 2 applies to its records")
 
     @field_validator("time_zone")
@@ -31,8 +33,8 @@ class ProgramCreate(BaseModel):
     @field_validator("reminder_offsets_minutes")
     @classmethod
     def _positive_offsets(cls, value: list[int]) -> list[int]:
-        if any(offset <= 0 for offset in value):
-            raise ValueError("reminder offsets must be positive minutes before the session")
+        if any(offset <= 0 or offset > 7 * 24 * 60 for offset in value):
+            raise ValueError("reminder offsets are minutes before the session, from 1 to 10080 (a week)")
         return sorted(set(value), reverse=True)
 
 
