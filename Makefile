@@ -74,6 +74,7 @@ docs: install
 
 bench: stack-up
 	$(PY) bench/kafka_roundtrip.py
+	$(PY) bench/scheduling_attendance.py
 
 clean: down
 	rm -rf .stack $(VENV)
