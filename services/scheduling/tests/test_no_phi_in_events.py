@@ -20,9 +20,31 @@ def test_no_event_from_a_full_workflow_contains_phi(world, api, published):
     api.post(f"/enrollments/{people[1]['enrollment']['id']}/end", {"ended_on": "2026-03-02", "reason": "moved"},
              expect=200)
 
+    alice = people[0]
+    secret = f"{alice['given_name']} {alice['family_name']}"
+    api.post(f"/participants/{alice['id']}/questionnaire-responses", {
+        "program_id": world.program["id"], "instrument": "experience_survey", "completed_at": T.isoformat(),
+        "answers": {"usefulness": 5, "empowerment": 4, "belonging": 4, "usefulness_story": f"I am {secret}"}})
+    api.post(f"/participants/{alice['id']}/safety-concerns", {
+        "program_id": world.program["id"], "category": "self_harm", "peer_with_person": False,
+        "note": f"{secret} called at {alice['phone']}", "raised_at": T.isoformat()})
+    api.post(f"/participants/{alice['id']}/safety-plans", {
+        "program_id": world.program["id"], "people_to_ask_for_help": [{"name": secret, "phone": alice["phone"]}]})
+    goal = api.post(f"/participants/{alice['id']}/goals", {"program_id": world.program["id"], "domain": "housing",
+                                                          "description": f"{secret} wants a home"})
+    api.post(f"/participants/{alice['id']}/contacts", {
+        "program_id": world.program["id"], "peer_id": peer["id"], "modality": "video", "place_of_service": "02",
+        "started_at": T.isoformat(), "ended_at": (T + timedelta(minutes=30)).isoformat(),
+        "face_to_face_minutes": 30, "goal_ids": [goal["id"]], "note": f"Met {secret}, email {alice['email']}"})
+    api.request("POST", "/hospital-encounters/fhir", 200, json={
+        "resourceType": "Encounter", "id": "adt-phi", "status": "finished", "class": {"code": "IMP"},
+        "subject": {"reference": f"Patient/{alice['id']}"},
+        "serviceType": {"coding": [{"system": "http://snomed.info/sct", "code": "394587001"}]},
+        "period": {"start": "2026-02-20T10:00:00Z", "end": "2026-02-25T10:00:00Z"}})
+
     events = published(api.identity.organization_id)
     kinds = {event.type for event in events}
-    assert len(kinds) >= 8, kinds
+    assert len(kinds) >= 16, kinds
     phi = [value for person in people
            for value in (person["given_name"], person["family_name"], person["birth_date"], person["member_id"],
                          person["phone"], person["email"])]
