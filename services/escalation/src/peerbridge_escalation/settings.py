@@ -1,5 +1,6 @@
 """Escalation settings: environment variables prefixed ESCALATION_ (nested with __)."""
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from peerbridge_shared.settings import Port, ServiceSettings, settings_loader
@@ -11,6 +12,10 @@ class EscalationSettings(ServiceSettings):
     service_name: str = "escalation"
     port: Port = 8002
     database_url: str = "postgresql+psycopg://peerbridge:peerbridge@127.0.0.1:5432/peerbridge_escalation"
+    faust_app_id: str = "peerbridge-escalation"
+    faust_store: str = Field(default="memory://", description="rocksdb:// on a volume in production")
+    faust_offset_reset: str = Field(default="earliest", pattern="^(earliest|latest)$")
+    max_attempts: int = Field(default=3, ge=1, le=10)
 
 
 get_settings = settings_loader(EscalationSettings)

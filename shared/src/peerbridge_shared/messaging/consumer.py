@@ -152,34 +152,46 @@ class EventConsumer:
 
     def _dead_letter(self, record: ConsumerRecord, *, reason: str, error: BaseException, attempts: int) -> None:
         target = self._dead_letter_of[record.topic]
-        headers = [(n, v or b"") for n, v in record.headers or []] + [
-            (name, str(value).encode())
-            for name, value in {
-                "dlq_origin_topic": record.topic,
-                "dlq_origin_partition": record.partition,
-                "dlq_origin_offset": record.offset,
-                "dlq_consumer_group": self.config.group_id,
-                "dlq_reason": reason,
-                "dlq_error_type": type(error).__name__,
-                "dlq_attempts": attempts,
-                "dlq_failed_at": datetime.now(UTC).isoformat(),
-            }.items()
-        ]
+        headers = dead_letter_headers(record.headers, topic=record.topic, partition=record.partition,
+                                      offset=record.offset, group=self.config.group_id, reason=reason, error=error,
+                                      attempts=attempts)
         try:
             send(self._producer, target, record.key, record.value, headers).get(
                 timeout=self.config.dead_letter_timeout_s
             )
         except Exception as exc:
             raise DeadLetterFailed(str(exc)) from exc
-        kind = "invalid" if isinstance(error, InvalidEvent) else "handler_failed"
-        DEAD_LETTERED.labels(self.config.group_id, record.topic, kind).inc()
-        EVENTS_CONSUMED.labels(self.config.group_id, record.topic, "dead_lettered").inc()
+        count_dead_letter(self.config.group_id, record.topic, error)
         log.warning("record dead-lettered", extra={**_origin(record), "reason": reason, "dead_letter_topic": target})
 
     def close(self) -> None:
         self._consumer.close()
         if self._owns_producer:
             self._producer.close()
+
+
+def dead_letter_headers(
+    headers: Sequence[tuple[str, bytes | None]] | None, *, topic: str, partition: int, offset: int, group: str,
+    reason: str, error: BaseException, attempts: int,
+) -> list[tuple[str, bytes]]:
+    """The original headers plus where the record came from and why it could not be processed."""
+    extra = {
+        "dlq_origin_topic": topic,
+        "dlq_origin_partition": partition,
+        "dlq_origin_offset": offset,
+        "dlq_consumer_group": group,
+        "dlq_reason": reason,
+        "dlq_error_type": type(error).__name__,
+        "dlq_attempts": attempts,
+        "dlq_failed_at": datetime.now(UTC).isoformat(),
+    }
+    return [(n, v or b"") for n, v in headers or []] + [(name, str(value).encode()) for name, value in extra.items()]
+
+
+def count_dead_letter(group: str, topic: str, error: BaseException) -> None:
+    kind = "invalid" if isinstance(error, InvalidEvent) else "handler_failed"
+    DEAD_LETTERED.labels(group, topic, kind).inc()
+    EVENTS_CONSUMED.labels(group, topic, "dead_lettered").inc()
 
 
 def _origin(record: ConsumerRecord) -> dict[str, object]:

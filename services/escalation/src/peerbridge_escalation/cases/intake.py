@@ -1,0 +1,132 @@
+"""Signal intake: every event on the participant-keyed topics passes here once.
+
+Enrollment events keep the participant's care team current. A safety signal is classified; it
+opens the participant's case, joins the open one, or upgrades it (new risk level, new deadline,
+the new level's ladder from the start). Duplicates (same event id) do nothing. Each decision is
+audited and published through the outbox, in the same transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from peerbridge_shared.events import Envelope, Event
+from peerbridge_shared.events.escalation import (
+    EscalationEscalated,
+    EscalationOpened,
+    EscalationReason,
+    RiskLevel,
+)
+from peerbridge_shared.events.scheduling import ParticipantEnrolled
+from peerbridge_shared.idempotency import first_delivery
+from peerbridge_shared.outbox import add_event
+
+from ..audit.service import append
+from ..classification import Decision, ParticipantRisk, classify, rank
+from ..policy import DEFAULT_POLICY, Policy, first_deadline
+from .models import CASE_NUMBERS, Case, CaseSignal, ParticipantCare
+
+SOURCE = "/peerbridge/escalation"
+CONSUMER = "escalation-intake"
+SYSTEM = "system:escalation"
+OPEN, ACKNOWLEDGED, RESOLVED = "open", "acknowledged", "resolved"
+
+
+def handle(session: Session, envelope: Envelope, now: datetime) -> str:
+    """Apply one event; returns what happened (for logs and tests)."""
+    if not first_delivery(session, consumer=CONSUMER, event_id=envelope.id):
+        return "duplicate"
+    data = envelope.data
+    if isinstance(data, ParticipantEnrolled):
+        _remember_care(session, envelope.tenant, data, now)
+        return "care_updated"
+    participant_id = getattr(data, "participant_id", None)
+    if participant_id is None:
+        return "ignored"
+    case = session.scalars(select(Case).where(Case.organization_id == envelope.tenant,
+                                              Case.participant_id == participant_id, Case.status != RESOLVED)
+                           .with_for_update()).first()
+    risk = ParticipantRisk(RiskLevel(case.risk_level), case.missed_check_ins) if case else ParticipantRisk()
+    decision = classify(data, risk)
+    if decision is None:
+        return "not_a_signal"
+    if case is None:
+        _open(session, envelope, decision, now)
+        return "opened"
+    if rank(decision.level) > rank(RiskLevel(case.risk_level)):
+        _upgrade(session, case, envelope, decision, now)
+        return "upgraded"
+    _join(session, case, envelope, decision, now)
+    return "joined"
+
+
+def _remember_care(session: Session, organization_id: str, data: ParticipantEnrolled, now: datetime) -> None:
+    care = session.get(ParticipantCare, (organization_id, data.participant_id))
+    if care is None:
+        care = ParticipantCare(organization_id=organization_id, participant_id=data.participant_id)
+        session.add(care)
+    care.program_id, care.clinician_id, care.updated_at = data.program_id, data.clinician_id, now
+
+
+def _program_of(session: Session, envelope: Envelope) -> str:
+    program_id = getattr(envelope.data, "program_id", None)
+    if program_id:
+        return program_id
+    care = session.get(ParticipantCare, (envelope.tenant, envelope.data.participant_id))
+    return care.program_id if care else "unknown"
+
+
+def _record_signal(session: Session, case: Case, envelope: Envelope, decision: Decision, effect: str,
+                   now: datetime) -> None:
+    session.add(CaseSignal(event_id=envelope.id, case_id=case.id, event_type=envelope.type,
+                           risk_level=decision.level.value, rule=decision.rule, rule_version=decision.version,
+                           effect=effect, occurred_at=envelope.time, received_at=now))
+    if envelope.type.endswith("attendance.recorded.v1"):
+        case.missed_check_ins += 1
+    append(session, organization_id=case.organization_id, case_id=case.id, action=f"signal.{effect}", actor=SYSTEM,
+           detail={"event_id": envelope.id, "event_type": envelope.type, "risk_level": decision.level.value,
+                   "rule": decision.rule, "rule_version": decision.version}, at=now)
+
+
+def _case_fields(case: Case) -> dict:
+    return {"case_id": case.id, "case_number": case.case_number, "participant_id": case.participant_id,
+            "program_id": case.program_id, "risk_level": RiskLevel(case.risk_level)}
+
+
+def _publish(session: Session, case: Case, data: Event, now: datetime) -> None:
+    add_event(session, data, tenant=case.organization_id, source=SOURCE, clock=lambda: now)
+
+
+def _open(session: Session, envelope: Envelope, decision: Decision, now: datetime) -> Case:
+    policy: Policy = DEFAULT_POLICY
+    number = session.scalar(select(func.nextval(CASE_NUMBERS.name)))
+    case = Case(organization_id=envelope.tenant, case_number=f"ESC-{now.year}-{number:06d}",
+                participant_id=envelope.data.participant_id, program_id=_program_of(session, envelope),
+                risk_level=decision.level.value, rule_version=decision.version, status=OPEN, opened_at=now,
+                acknowledge_by=first_deadline(policy, decision.level, now), current_level=0,
+                policy=policy.model_dump(mode="json"), missed_check_ins=0)
+    session.add(case)
+    session.flush()
+    _record_signal(session, case, envelope, decision, "opened", now)
+    _publish(session, case, EscalationOpened(**_case_fields(case), rule_version=decision.version,
+                                             signal_event_ids=[envelope.id], opened_at=now,
+                                             acknowledge_by=case.acknowledge_by), now)
+    return case
+
+
+def _upgrade(session: Session, case: Case, envelope: Envelope, decision: Decision, now: datetime) -> None:
+    previous_level = case.current_level
+    policy = Policy.model_validate(case.policy)  # the snapshot taken when the case opened
+    case.risk_level, case.rule_version, case.status = decision.level.value, decision.version, OPEN
+    case.current_level, case.acknowledge_by = 0, first_deadline(policy, decision.level, now)
+    case.acknowledged_by = case.acknowledged_at = None
+    _record_signal(session, case, envelope, decision, "upgraded", now)
+    _publish(session, case, EscalationEscalated(**_case_fields(case), from_level=previous_level, to_level=0,
+                                                reason=EscalationReason.RISK_UPGRADED, escalated_at=now), now)
+
+
+def _join(session: Session, case: Case, envelope: Envelope, decision: Decision, now: datetime) -> None:
+    _record_signal(session, case, envelope, decision, "joined", now)

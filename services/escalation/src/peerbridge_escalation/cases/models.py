@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, Sequence, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..database import Base, TenantRecord
+
+CASE_NUMBERS = Sequence("case_number_seq", metadata=Base.metadata)
+
+
+class ParticipantCare(Base):
+    """Who cares for a participant, kept from enrollment events (this service's own copy)."""
+
+    __tablename__ = "participant_care"
+
+    organization_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    participant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    program_id: Mapped[str] = mapped_column(String(64))
+    clinician_id: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Case(TenantRecord, Base):
+    """One open case per participant: later signals join it, a higher risk upgrades it. Never
+    resolved automatically."""
+
+    __tablename__ = "cases"
+
+    case_number: Mapped[str] = mapped_column(String(20), unique=True)
+    participant_id: Mapped[str] = mapped_column(String(64))
+    program_id: Mapped[str] = mapped_column(String(64))
+    risk_level: Mapped[str] = mapped_column(String(10))
+    rule_version: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(15), default="open")
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    acknowledge_by: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    current_level: Mapped[int] = mapped_column(Integer, default=0)
+    policy: Mapped[dict] = mapped_column(JSON)
+    missed_check_ins: Mapped[int] = mapped_column(Integer, default=0)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(64))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_by: Mapped[str | None] = mapped_column(String(64))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    disposition_code: Mapped[str | None] = mapped_column(String(50))
+    resolution_note: Mapped[str | None] = mapped_column(Text)
+
+    signals: Mapped[list[CaseSignal]] = relationship(order_by="CaseSignal.received_at", lazy="selectin")
+
+    __table_args__ = (
+        Index("uq_cases_open_per_participant", "organization_id", "participant_id", unique=True,
+              postgresql_where=text("status <> 'resolved'")),
+    )
+
+
+class CaseSignal(Base):
+    """A signal that opened, joined or upgraded a case, with the decision and its rule version."""
+
+    __tablename__ = "case_signals"
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    event_type: Mapped[str] = mapped_column(String(200))
+    risk_level: Mapped[str] = mapped_column(String(10))
+    rule: Mapped[str] = mapped_column(String(80))
+    rule_version: Mapped[str] = mapped_column(String(20))
+    effect: Mapped[str] = mapped_column(String(10))  # opened | joined | upgraded
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

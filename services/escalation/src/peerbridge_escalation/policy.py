@@ -1,0 +1,71 @@
+"""Escalation policies: for each risk level, the ladder of levels (who is paged, how long they have
+to acknowledge, how often a page repeats). A case keeps a snapshot of the policy it opened with,
+so later edits never change a running case.
+
+Targets: ``own_clinician`` (recorded on the enrollment), ``on_call`` (the program's roster at that
+moment), ``supervisor`` and ``medical_director`` (the program's). Defaults follow DOMAIN.md.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, Field
+
+from peerbridge_shared.events.escalation import RiskLevel
+
+Target = str  # own_clinician | on_call | supervisor | medical_director
+
+
+class Level(BaseModel):
+    targets: list[Target] = Field(min_length=1, description="paged in parallel")
+    acknowledge_minutes: int = Field(ge=1, le=24 * 60)
+    repeats: int = Field(default=1, ge=0, le=5, description="re-pages within the level before it climbs")
+
+
+class RiskPolicy(BaseModel):
+    levels: list[Level] = Field(min_length=1)
+    business_day_deadline: bool = Field(default=False, description="first deadline: end of the business day")
+
+
+class Policy(BaseModel):
+    version: str = "default-1"
+    time_zone: str = "America/New_York"
+    business_day_ends: time = time(17, 0)
+    risks: dict[RiskLevel, RiskPolicy]
+
+
+def _ladder(first: list[Target], minutes: int) -> list[Level]:
+    return [Level(targets=first, acknowledge_minutes=minutes),
+            Level(targets=["on_call"], acknowledge_minutes=minutes),
+            Level(targets=["supervisor"], acknowledge_minutes=minutes),
+            Level(targets=["medical_director"], acknowledge_minutes=minutes)]
+
+
+DEFAULT_POLICY = Policy(risks={
+    RiskLevel.IMMINENT: RiskPolicy(levels=[Level(targets=["on_call", "own_clinician"], acknowledge_minutes=5),
+                                           Level(targets=["supervisor"], acknowledge_minutes=5),
+                                           Level(targets=["medical_director"], acknowledge_minutes=5)]),
+    RiskLevel.HIGH: RiskPolicy(levels=_ladder(["own_clinician"], 15)),
+    RiskLevel.MODERATE: RiskPolicy(levels=_ladder(["own_clinician"], 60)),
+    RiskLevel.LOW: RiskPolicy(levels=_ladder(["own_clinician"], 8 * 60), business_day_deadline=True),
+})
+
+
+def end_of_business_day(now: datetime, zone: ZoneInfo, ends: time) -> datetime:
+    """The next weekday ``ends`` (local wall-clock time) at or after ``now``, as an aware instant."""
+    local = now.astimezone(zone)
+    candidate = local.replace(hour=ends.hour, minute=ends.minute, second=0, microsecond=0)
+    if candidate <= local:
+        candidate += timedelta(days=1)
+    while candidate.weekday() >= 5:
+        candidate += timedelta(days=1)
+    return candidate.replace(tzinfo=None).replace(tzinfo=zone, fold=0)
+
+
+def first_deadline(policy: Policy, level: RiskLevel, now: datetime) -> datetime:
+    risk = policy.risks[level]
+    if risk.business_day_deadline:
+        return end_of_business_day(now, ZoneInfo(policy.time_zone), policy.business_day_ends)
+    return now + timedelta(minutes=risk.levels[0].acknowledge_minutes)

@@ -1,0 +1,117 @@
+"""The escalation stream worker (faust-streaming): `python -m peerbridge_escalation.worker [faust args]`.
+
+Consumes the participant-keyed topics (safety signals, participant activity, hospital
+encounters, enrollments). Each event is decoded and handed to the intake in a database
+transaction (in a thread, so the event loop keeps serving Kafka). An event that is not valid,
+or whose intake keeps failing, goes to its topic's dead-letter topic and the stream moves on:
+an exception never escapes the agent (it would stop it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import time
+
+import faust
+from kafka import KafkaProducer
+
+from peerbridge_shared.db import Database
+from peerbridge_shared.events import Envelope, InvalidEvent, decode, utc_now
+from peerbridge_shared.messaging import count_dead_letter, create_producer, dead_letter_headers, send
+from peerbridge_shared.topics import CARE, ENROLLMENTS, HOSPITAL, SAFETY
+
+from .cases.intake import handle
+from .settings import EscalationSettings, get_settings
+
+log = logging.getLogger(__name__)
+TOPICS = (SAFETY, CARE, HOSPITAL, ENROLLMENTS)
+DEAD_LETTER_OF = {topic.name: topic.dead_letter for topic in TOPICS}
+
+
+class Intake:
+    """The work of one event, outside the event loop: decode, apply with retries, or dead-letter."""
+
+    def __init__(self, settings: EscalationSettings, database: Database, producer: KafkaProducer) -> None:
+        self.settings, self.database, self.producer = settings, database, producer
+
+    def process(self, topic: str, partition: int, offset: int, key: bytes | None, value: bytes | None,
+                headers: list[tuple[str, bytes]]) -> str:
+        try:
+            envelope = decode(key, value, headers)
+        except InvalidEvent as exc:
+            return self._dead_letter(topic, partition, offset, key, value, headers, exc.reason, exc, 0)
+        for attempt in range(1, self.settings.max_attempts + 1):
+            try:
+                return self._apply(envelope)
+            except Exception as exc:  # noqa: BLE001 - retried, then dead-lettered
+                if attempt == self.settings.max_attempts:
+                    return self._dead_letter(topic, partition, offset, key, value, headers,
+                                             f"handler failed: {exc}", exc, attempt)
+                log.warning("intake failed, retrying", extra={"event_id": envelope.id, "attempt": attempt})
+                time.sleep(0.2 * 2 ** (attempt - 1))
+        raise AssertionError("unreachable")
+
+    def _apply(self, envelope: Envelope) -> str:
+        with self.database.transaction() as session:
+            outcome = handle(session, envelope, utc_now())
+        log.info("intake", extra={"event_id": envelope.id, "event_type": envelope.type, "outcome": outcome})
+        return outcome
+
+    def _dead_letter(self, topic: str, partition: int, offset: int, key: bytes | None, value: bytes | None,
+                     headers: list[tuple[str, bytes]], reason: str, error: BaseException, attempts: int) -> str:
+        dead = dead_letter_headers(headers, topic=topic, partition=partition, offset=offset,
+                                   group=self.settings.faust_app_id, reason=reason, error=error, attempts=attempts)
+        send(self.producer, DEAD_LETTER_OF[topic], key, value, dead).get(timeout=30)
+        count_dead_letter(self.settings.faust_app_id, topic, error)
+        log.warning("event dead-lettered", extra={"topic": topic, "partition": partition, "offset": offset,
+                                                  "reason": reason})
+        return "dead_lettered"
+
+
+def create_app(settings: EscalationSettings | None = None) -> faust.App:
+    settings = settings or get_settings()
+    app = faust.App(
+        settings.faust_app_id, broker=[f"kafka://{server}" for server in settings.kafka.bootstrap_servers.split(",")],
+        store=settings.faust_store, topic_partitions=SAFETY.partitions, web_enabled=False,
+        consumer_auto_offset_reset=settings.faust_offset_reset, topic_allow_declare=False,
+    )
+    database = Database(settings.database_url)
+    producer = create_producer(settings.kafka)
+    intake = Intake(settings, database, producer)
+    channel = app.topic(*(topic.name for topic in TOPICS), key_type=bytes, value_type=bytes,
+                        key_serializer="raw", value_serializer="raw")
+
+    @app.agent(channel, name="intake")
+    async def intake_agent(stream: faust.StreamT) -> None:
+        loop = asyncio.get_running_loop()
+        async for event in stream.events():
+            message = event.message
+            headers = list(message.headers.items()) if isinstance(message.headers, dict) else list(
+                message.headers or [])
+            try:
+                await loop.run_in_executor(None, intake.process, message.topic, message.partition, message.offset,
+                                           message.key, message.value, headers)
+            except Exception:  # noqa: BLE001 - never let an exception stop the agent
+                log.exception("event could not be processed or dead-lettered", extra={
+                    "topic": message.topic, "partition": message.partition, "offset": message.offset})
+
+    return app
+
+
+def main() -> None:
+    from peerbridge_shared.logs import configure_logging
+    from peerbridge_shared.telemetry import setup_tracing
+
+    settings = get_settings()
+    configure_logging("escalation-worker", settings.log_level)
+    setup_tracing("escalation-worker")
+    app = create_app(settings)
+    if len(sys.argv) == 1:
+        sys.argv += ["worker", "--loglevel", settings.log_level.lower().replace("warning", "warn")]
+    app.main()
+
+
+if __name__ == "__main__":
+    main()
