@@ -53,7 +53,7 @@ up: stack-up
 	@echo
 	@echo "PeerBridge is up."
 	@echo "  stack:      Kafka 127.0.0.1:9092, PostgreSQL 127.0.0.1:5432, Redis 127.0.0.1:6379"
-	@echo "  scheduling: http://127.0.0.1:8001/docs   (logs: .stack/services/)"
+	@echo "  scheduling: http://127.0.0.1:8001/docs   escalation: http://127.0.0.1:8002/docs   (logs: .stack/services/)"
 	@echo "  try:        TOKEN=\$$($(VENV)/bin/peerbridge-internal-token --org org-demo)"
 	@echo "              curl -s -H \"Authorization: Bearer \$$TOKEN\" http://127.0.0.1:8001/programs"
 	@echo "  stop:       make down"

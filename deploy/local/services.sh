@@ -13,6 +13,9 @@ PROCESSES=(
   "scheduling|http://127.0.0.1:8001/readyz|$VENV/bin/python -m peerbridge_scheduling"
   "scheduling-relay||$VENV/bin/peerbridge-relay --service scheduling-relay --database-url $PG/peerbridge_scheduling"
   "scheduling-worker||$VENV/bin/python -m peerbridge_scheduling.worker"
+  "escalation|http://127.0.0.1:8002/readyz|$VENV/bin/python -m peerbridge_escalation"
+  "escalation-relay||$VENV/bin/peerbridge-relay --service escalation-relay --database-url $PG/peerbridge_escalation"
+  "escalation-worker||$VENV/bin/python -m peerbridge_escalation.worker"
 )
 
 ready() { curl -fsS "$1" >/dev/null; }

@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from peerbridge_shared.db import Database
 from peerbridge_shared.web import create_service_app
 
+from .cases.views import router as cases_router
 from .settings import EscalationSettings, get_settings
 
 
@@ -13,4 +14,5 @@ def create_app(settings: EscalationSettings | None = None) -> FastAPI:
     database = Database(settings.database_url)
     app = create_service_app("PeerBridge escalation", settings=settings, readiness={"database": database.ping})
     app.state.database = database
+    app.include_router(cases_router)
     return app

@@ -14,6 +14,7 @@ class EscalationSettings(ServiceSettings):
     database_url: str = "postgresql+psycopg://peerbridge:peerbridge@127.0.0.1:5432/peerbridge_escalation"
     faust_app_id: str = "peerbridge-escalation"
     faust_store: str = Field(default="memory://", description="rocksdb:// on a volume in production")
+    faust_web_port: int = Field(default=6066, ge=1, le=65535, description="the worker's own status pages")
     faust_offset_reset: str = Field(default="earliest", pattern="^(earliest|latest)$")
     max_attempts: int = Field(default=3, ge=1, le=10)
 

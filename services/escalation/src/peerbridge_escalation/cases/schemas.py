@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from peerbridge_shared.events.escalation import RiskLevel
+
+
+class SignalRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    event_id: str
+    event_type: str
+    risk_level: RiskLevel
+    rule: str
+    rule_version: str
+    effect: str
+    occurred_at: datetime
+    received_at: datetime
+
+
+class CaseRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    case_number: str
+    participant_id: str
+    program_id: str
+    risk_level: RiskLevel
+    rule_version: str
+    status: str
+    opened_at: datetime
+    acknowledge_by: datetime
+    current_level: int
+    acknowledged_by: str | None
+    acknowledged_at: datetime | None
+    resolved_by: str | None
+    resolved_at: datetime | None
+    disposition_code: str | None
+    signals: list[SignalRead]
+
+
+class Resolve(BaseModel):
+    disposition_code: str = Field(pattern=r"^[a-z0-9_-]{2,50}$", examples=["safety-plan-reviewed", "referred-crisis"])
+    note: str = Field(min_length=1, max_length=4000)
+
+
+class ChainCheck(BaseModel):
+    entries: int
+    valid: bool
+    first_broken_id: int | None
+    reason: str | None

@@ -1,0 +1,70 @@
+"""The case lifecycle a clinician drives: view (audited), acknowledge, resolve. Never automatic."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from peerbridge_shared.deps import Clock
+from peerbridge_shared.events.escalation import EscalationAcknowledged, EscalationResolved
+from peerbridge_shared.identity import Identity
+from peerbridge_shared.outbox import add_event
+from peerbridge_shared.web import Problem, not_found
+
+from ..audit.service import append
+from .intake import ACKNOWLEDGED, OPEN, RESOLVED, SOURCE, _case_fields
+from .models import Case
+from .schemas import Resolve
+
+
+def get_case(*, session: Session, caller: Identity, case_id: str, lock: bool = False) -> Case:
+    query = select(Case).where(Case.id == case_id, Case.organization_id == caller.organization_id)
+    case = session.scalars(query.with_for_update() if lock else query).first()
+    if case is None:
+        raise not_found("path.case_id", "case", case_id)
+    return case
+
+
+def view_case(*, session: Session, caller: Identity, case_id: str, clock: Clock) -> Case:
+    case = get_case(session=session, caller=caller, case_id=case_id)
+    append(session, organization_id=case.organization_id, case_id=case.id, action="case.viewed",
+           actor=caller.user_id, detail={}, at=clock())
+    return case
+
+
+def list_cases(*, session: Session, caller: Identity, status: str | None, limit: int, offset: int) -> list[Case]:
+    query = select(Case).where(Case.organization_id == caller.organization_id)
+    if status:
+        query = query.where(Case.status == status)
+    return list(session.scalars(query.order_by(Case.opened_at.desc()).limit(limit).offset(offset)))
+
+
+def acknowledge(*, session: Session, caller: Identity, case_id: str, clock: Clock) -> Case:
+    case = get_case(session=session, caller=caller, case_id=case_id, lock=True)
+    if case.status != OPEN:
+        raise Problem(409, f"case {case.case_number} is {case.status}", rule="open_only")
+    now = clock()
+    case.status, case.acknowledged_by, case.acknowledged_at = ACKNOWLEDGED, caller.user_id, now
+    waited = (now - case.opened_at).total_seconds()
+    append(session, organization_id=case.organization_id, case_id=case.id, action="case.acknowledged",
+           actor=caller.user_id, detail={"seconds": waited}, at=now)
+    add_event(session, EscalationAcknowledged(**_case_fields(case), acknowledged_by=caller.user_id,
+                                              acknowledged_at=now, seconds_to_acknowledge=max(waited, 0.0),
+                                              within_deadline=now <= case.acknowledge_by),
+              tenant=case.organization_id, source=SOURCE, clock=clock)
+    return case
+
+
+def resolve(*, session: Session, caller: Identity, case_id: str, data: Resolve, clock: Clock) -> Case:
+    case = get_case(session=session, caller=caller, case_id=case_id, lock=True)
+    if case.status == RESOLVED:
+        raise Problem(409, f"case {case.case_number} is already resolved", rule="resolve_once")
+    now = clock()
+    case.status, case.resolved_by, case.resolved_at = RESOLVED, caller.user_id, now
+    case.disposition_code, case.resolution_note = data.disposition_code, data.note
+    append(session, organization_id=case.organization_id, case_id=case.id, action="case.resolved",
+           actor=caller.user_id, detail={"disposition_code": data.disposition_code}, at=now)
+    add_event(session, EscalationResolved(**_case_fields(case), resolved_by=caller.user_id,
+                                          disposition_code=data.disposition_code, resolved_at=now),
+              tenant=case.organization_id, source=SOURCE, clock=clock)
+    return case

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from peerbridge_shared.deps import Caller, Db, Now
+
+from ..audit.service import verify
+from . import service
+from .schemas import CaseRead, ChainCheck, Resolve
+
+router = APIRouter(tags=["cases"])
+
+
+@router.get("/cases")
+def list_cases(caller: Caller, db: Db, status: Annotated[str | None, Query(pattern="^(open|acknowledged|resolved)$")]
+               = None, limit: Annotated[int, Query(ge=1, le=500)] = 100,
+               offset: Annotated[int, Query(ge=0)] = 0) -> list[CaseRead]:
+    with db.transaction() as session:
+        return [CaseRead.model_validate(c) for c in service.list_cases(session=session, caller=caller, status=status,
+                                                                        limit=limit, offset=offset)]
+
+
+@router.get("/cases/{case_id}")
+def read_case(case_id: str, caller: Caller, db: Db, now: Now) -> CaseRead:
+    """The case with every signal and the rule that classified it; the view is audited."""
+    with db.transaction() as session:
+        return CaseRead.model_validate(service.view_case(session=session, caller=caller, case_id=case_id, clock=now))
+
+
+@router.post("/cases/{case_id}/acknowledge")
+def acknowledge(case_id: str, caller: Caller, db: Db, now: Now) -> CaseRead:
+    with db.transaction() as session:
+        return CaseRead.model_validate(service.acknowledge(session=session, caller=caller, case_id=case_id, clock=now))
+
+
+@router.post("/cases/{case_id}/resolve")
+def resolve(case_id: str, body: Resolve, caller: Caller, db: Db, now: Now) -> CaseRead:
+    """Close the case with a disposition code and a note (cases are never closed automatically)."""
+    with db.transaction() as session:
+        return CaseRead.model_validate(service.resolve(session=session, caller=caller, case_id=case_id, data=body,
+                                                       clock=now))
+
+
+@router.get("/audit/verify")
+def verify_audit(caller: Caller, db: Db) -> ChainCheck:
+    """Walk the organization's audit chain and report the first entry that does not match."""
+    with db.transaction() as session:
+        result = verify(session, organization_id=caller.organization_id)
+        return ChainCheck(entries=result.entries, valid=result.valid, first_broken_id=result.first_broken_id,
+                          reason=result.reason)
