@@ -28,9 +28,10 @@ NOW = datetime(2026, 3, 4, 14, 0, tzinfo=UTC)
 @pytest.fixture
 def worker(escalation_url, kafka_settings, tmp_path):
     log = tmp_path / "worker.log"
+    app_id = f"escalation-test-{uuid.uuid4().hex[:8]}"
     env = {**os.environ, "ESCALATION_DATABASE_URL": escalation_url,
            "ESCALATION_KAFKA__BOOTSTRAP_SERVERS": kafka_settings.bootstrap_servers,
-           "ESCALATION_FAUST_APP_ID": f"escalation-test-{uuid.uuid4().hex[:8]}",
+           "ESCALATION_FAUST_APP_ID": app_id,
            "ESCALATION_FAUST_OFFSET_RESET": "latest", "OTEL_TRACES_EXPORTER": "none"}
     with log.open("w") as out:
         process = subprocess.Popen([sys.executable, "-m", "peerbridge_escalation.worker", "--datadir",
@@ -43,7 +44,7 @@ def worker(escalation_url, kafka_settings, tmp_path):
         assert time.monotonic() < deadline, "worker not ready in 90 s:\n" + log.read_text()[-3000:]
         time.sleep(0.2)
     time.sleep(2)  # partitions assigned and positioned
-    yield process, log
+    yield app_id, log
     process.terminate()
     process.wait(timeout=60)
 
@@ -56,7 +57,7 @@ def screen(participant, item9):
 
 def test_a_signal_becomes_a_case_and_a_poison_record_is_dead_lettered(worker, escalation_db, producer,
                                                                       kafka_settings, tenant):
-    _, log = worker
+    app_id, log = worker
     participant = f"p-{uuid.uuid4().hex[:6]}"
     cases = KafkaReader(kafka_settings, [CASES.name])
     dead = KafkaReader(kafka_settings, [SAFETY.dead_letter])
@@ -87,7 +88,11 @@ def test_a_signal_becomes_a_case_and_a_poison_record_is_dead_lettered(worker, es
     assert [e.type for e in mine] == ["org.peerbridge.escalation.case.opened.v1"]
     assert mine[0].data.case_number == case.case_number
 
-    [parked] = [r for r in dead.read(1, timeout_s=30) if dict(r.headers).get("ce_tenant") == tenant.encode()]
+    deadline = time.monotonic() + 30
+    parked = []
+    while not parked and time.monotonic() < deadline:
+        parked = [r for r in dead.read(1, timeout_s=1) if dict(r.headers).get("dlq_consumer_group") == app_id.encode()]
+    [parked] = parked
     meta = {name: value.decode() for name, value in parked.headers}
     assert (meta["dlq_origin_topic"], int(meta["dlq_origin_partition"]), int(meta["dlq_origin_offset"])) == (
         SAFETY.name, poison.partition, poison.offset)
