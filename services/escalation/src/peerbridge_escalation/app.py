@@ -6,6 +6,7 @@ from peerbridge_shared.db import Database
 from peerbridge_shared.web import create_service_app
 
 from .cases.views import router as cases_router
+from .rosters.views import router as rosters_router
 from .settings import EscalationSettings, get_settings
 
 
@@ -15,4 +16,5 @@ def create_app(settings: EscalationSettings | None = None) -> FastAPI:
     app = create_service_app("PeerBridge escalation", settings=settings, readiness={"database": database.ping})
     app.state.database = database
     app.include_router(cases_router)
+    app.include_router(rosters_router)
     return app

@@ -17,6 +17,9 @@ class EscalationSettings(ServiceSettings):
     faust_web_port: int = Field(default=6066, ge=1, le=65535, description="the worker's own status pages")
     faust_offset_reset: str = Field(default="earliest", pattern="^(earliest|latest)$")
     max_attempts: int = Field(default=3, ge=1, le=10)
+    timer_interval_s: float = Field(default=1.0, gt=0, description="how often due escalation steps are fired")
+    watchdog_interval_s: float = Field(default=10.0, gt=0)
+    watchdog_grace_s: float = Field(default=30.0, gt=0, description="a step this late means the timer loop is down")
 
 
 get_settings = settings_loader(EscalationSettings)

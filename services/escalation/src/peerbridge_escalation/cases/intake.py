@@ -27,6 +27,7 @@ from peerbridge_shared.outbox import add_event
 from ..audit.service import append
 from ..classification import Decision, ParticipantRisk, classify, rank
 from ..policy import DEFAULT_POLICY, Policy, first_deadline
+from ..routing.ladder import cancel_pending, enter_level
 from .models import CASE_NUMBERS, Case, CaseSignal, ParticipantCare
 
 SOURCE = "/peerbridge/escalation"
@@ -91,11 +92,6 @@ def _record_signal(session: Session, case: Case, envelope: Envelope, decision: D
                    "rule": decision.rule, "rule_version": decision.version}, at=now)
 
 
-def _case_fields(case: Case) -> dict:
-    return {"case_id": case.id, "case_number": case.case_number, "participant_id": case.participant_id,
-            "program_id": case.program_id, "risk_level": RiskLevel(case.risk_level)}
-
-
 def _publish(session: Session, case: Case, data: Event, now: datetime) -> None:
     add_event(session, data, tenant=case.organization_id, source=SOURCE, clock=lambda: now)
 
@@ -111,9 +107,10 @@ def _open(session: Session, envelope: Envelope, decision: Decision, now: datetim
     session.add(case)
     session.flush()
     _record_signal(session, case, envelope, decision, "opened", now)
-    _publish(session, case, EscalationOpened(**_case_fields(case), rule_version=decision.version,
+    _publish(session, case, EscalationOpened(**case.event_fields(), rule_version=decision.version,
                                              signal_event_ids=[envelope.id], opened_at=now,
                                              acknowledge_by=case.acknowledge_by), now)
+    enter_level(session, case, 0, now)
     return case
 
 
@@ -124,8 +121,10 @@ def _upgrade(session: Session, case: Case, envelope: Envelope, decision: Decisio
     case.current_level, case.acknowledge_by = 0, first_deadline(policy, decision.level, now)
     case.acknowledged_by = case.acknowledged_at = None
     _record_signal(session, case, envelope, decision, "upgraded", now)
-    _publish(session, case, EscalationEscalated(**_case_fields(case), from_level=previous_level, to_level=0,
+    _publish(session, case, EscalationEscalated(**case.event_fields(), from_level=previous_level, to_level=0,
                                                 reason=EscalationReason.RISK_UPGRADED, escalated_at=now), now)
+    cancel_pending(session, case)
+    enter_level(session, case, 0, now)
 
 
 def _join(session: Session, case: Case, envelope: Envelope, decision: Decision, now: datetime) -> None:

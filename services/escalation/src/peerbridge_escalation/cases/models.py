@@ -48,6 +48,11 @@ class Case(TenantRecord, Base):
 
     signals: Mapped[list[CaseSignal]] = relationship(order_by="CaseSignal.received_at", lazy="selectin")
 
+    def event_fields(self) -> dict:
+        """What every case event carries (enough for the gateway to route a push without a lookup)."""
+        return {"case_id": self.id, "case_number": self.case_number, "participant_id": self.participant_id,
+                "program_id": self.program_id, "risk_level": self.risk_level}
+
     __table_args__ = (
         Index("uq_cases_open_per_participant", "organization_id", "participant_id", unique=True,
               postgresql_where=text("status <> 'resolved'")),

@@ -12,7 +12,8 @@ from peerbridge_shared.outbox import add_event
 from peerbridge_shared.web import Problem, not_found
 
 from ..audit.service import append
-from .intake import ACKNOWLEDGED, OPEN, RESOLVED, SOURCE, _case_fields
+from ..routing.ladder import cancel_pending
+from .intake import ACKNOWLEDGED, OPEN, RESOLVED, SOURCE
 from .models import Case
 from .schemas import Resolve
 
@@ -45,10 +46,11 @@ def acknowledge(*, session: Session, caller: Identity, case_id: str, clock: Cloc
         raise Problem(409, f"case {case.case_number} is {case.status}", rule="open_only")
     now = clock()
     case.status, case.acknowledged_by, case.acknowledged_at = ACKNOWLEDGED, caller.user_id, now
+    cancel_pending(session, case)  # same transaction: no page can go out after the acknowledgement
     waited = (now - case.opened_at).total_seconds()
     append(session, organization_id=case.organization_id, case_id=case.id, action="case.acknowledged",
            actor=caller.user_id, detail={"seconds": waited}, at=now)
-    add_event(session, EscalationAcknowledged(**_case_fields(case), acknowledged_by=caller.user_id,
+    add_event(session, EscalationAcknowledged(**case.event_fields(), acknowledged_by=caller.user_id,
                                               acknowledged_at=now, seconds_to_acknowledge=max(waited, 0.0),
                                               within_deadline=now <= case.acknowledge_by),
               tenant=case.organization_id, source=SOURCE, clock=clock)
@@ -62,9 +64,10 @@ def resolve(*, session: Session, caller: Identity, case_id: str, data: Resolve, 
     now = clock()
     case.status, case.resolved_by, case.resolved_at = RESOLVED, caller.user_id, now
     case.disposition_code, case.resolution_note = data.disposition_code, data.note
+    cancel_pending(session, case)
     append(session, organization_id=case.organization_id, case_id=case.id, action="case.resolved",
            actor=caller.user_id, detail={"disposition_code": data.disposition_code}, at=now)
-    add_event(session, EscalationResolved(**_case_fields(case), resolved_by=caller.user_id,
+    add_event(session, EscalationResolved(**case.event_fields(), resolved_by=caller.user_id,
                                           disposition_code=data.disposition_code, resolved_at=now),
               tenant=case.organization_id, source=SOURCE, clock=clock)
     return case

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..database import Base, TenantRecord
+
+
+class ClinicianContact(TenantRecord, Base):
+    """How to reach a clinician: e-mail, SMS, voice or webhook; only verified methods count."""
+
+    __tablename__ = "clinician_contacts"
+
+    clinician_id: Mapped[str] = mapped_column(String(64), index=True)
+    channel: Mapped[str] = mapped_column(String(10))
+    address: Mapped[str] = mapped_column(String(500))
+    verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ProgramContacts(Base):
+    """The program's last two ladder levels: its supervisor and its medical director."""
+
+    __tablename__ = "program_contacts"
+
+    organization_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    program_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    supervisor_id: Mapped[str] = mapped_column(String(64))
+    medical_director_id: Mapped[str] = mapped_column(String(64))
+
+
+class Roster(TenantRecord, Base):
+    """A published on-call roster of a program for a period; a later version replaces it."""
+
+    __tablename__ = "rosters"
+
+    program_id: Mapped[str] = mapped_column(String(64), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    time_zone: Mapped[str] = mapped_column(String(64))
+    effective_from: Mapped[date] = mapped_column(Date)
+    effective_until: Mapped[date] = mapped_column(Date)
+    definition: Mapped[dict] = mapped_column(JSON)
+    published_by: Mapped[str] = mapped_column(String(64))
+    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (UniqueConstraint("organization_id", "program_id", "version", name="uq_rosters_version"),)

@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from peerbridge_shared.deps import Clock
+from peerbridge_shared.identity import Identity
+from peerbridge_shared.web import Problem
+
+from ..audit.service import append
+from .models import ClinicianContact, ProgramContacts, Roster
+from .schedule import RosterDefinition
+from .schemas import ContactCreate, ProgramContactsSet, RosterPublish
+
+_DAY = timedelta(days=1)  # the period is in local days; compare UTC dates with a day of slack
+
+
+def reachable(session: Session, organization_id: str, clinician_ids: set[str]) -> set[str]:
+    """The clinicians among ``clinician_ids`` with at least one verified contact method."""
+    return set(session.scalars(select(ClinicianContact.clinician_id).where(
+        ClinicianContact.organization_id == organization_id, ClinicianContact.clinician_id.in_(clinician_ids),
+        ClinicianContact.verified)))
+
+
+def _require_reachable(session: Session, organization_id: str, clinician_ids: set[str], field: str) -> None:
+    missing = sorted(clinician_ids - reachable(session, organization_id, clinician_ids))
+    if missing:
+        raise Problem(422, f"no verified contact method for {', '.join(missing)}", field=field,
+                      rule="verified_contact", clinicians=missing)
+
+
+def replace_contacts(*, session: Session, caller: Identity, clinician_id: str, contacts: list[ContactCreate]
+                     ) -> list[ClinicianContact]:
+    session.execute(delete(ClinicianContact).where(ClinicianContact.organization_id == caller.organization_id,
+                                                   ClinicianContact.clinician_id == clinician_id))
+    rows = [ClinicianContact(organization_id=caller.organization_id, clinician_id=clinician_id,
+                             channel=c.channel.value, address=c.address, verified=c.verified, priority=c.priority)
+            for c in contacts]
+    session.add_all(rows)
+    session.flush()
+    return rows
+
+
+def set_program_contacts(*, session: Session, caller: Identity, program_id: str, data: ProgramContactsSet,
+                         clock: Clock) -> ProgramContacts:
+    _require_reachable(session, caller.organization_id, {data.supervisor_id, data.medical_director_id}, "body")
+    row = session.get(ProgramContacts, (caller.organization_id, program_id)) or ProgramContacts(
+        organization_id=caller.organization_id, program_id=program_id)
+    row.supervisor_id, row.medical_director_id = data.supervisor_id, data.medical_director_id
+    session.add(row)
+    append(session, organization_id=caller.organization_id, case_id=None, action="program_contacts.set",
+           actor=caller.user_id, detail={"program_id": program_id, **data.model_dump()}, at=clock())
+    return row
+
+
+def publish_roster(*, session: Session, caller: Identity, data: RosterPublish, clock: Clock) -> Roster:
+    """Refused, naming the gap or the clinician, when anyone could be unreachable or nobody on call."""
+    definition = RosterDefinition.model_validate(data.model_dump(exclude={"program_id"}))
+    _require_reachable(session, caller.organization_id, definition.clinicians(), "body.layers")
+    gaps = definition.gaps()
+    if gaps:
+        named = [{"from": a.isoformat(), "until": b.isoformat()} for a, b in gaps]
+        first = named[0]
+        raise Problem(422, f"nobody is on call from {first['from']} until {first['until']}"
+                           + (f" (and {len(gaps) - 1} more gaps)" if len(gaps) > 1 else ""),
+                      field="body.layers", rule="full_coverage", gaps=named)
+    session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(f"roster:{data.program_id}", 0))))
+    version = (session.scalar(select(func.max(Roster.version)).where(
+        Roster.organization_id == caller.organization_id, Roster.program_id == data.program_id)) or 0) + 1
+    roster = Roster(organization_id=caller.organization_id, program_id=data.program_id, version=version,
+                    time_zone=definition.time_zone, effective_from=definition.effective_from,
+                    effective_until=definition.effective_until, definition=definition.model_dump(mode="json"),
+                    published_by=caller.user_id, published_at=clock())
+    session.add(roster)
+    session.flush()
+    append(session, organization_id=caller.organization_id, case_id=None, action="roster.published",
+           actor=caller.user_id, detail={"program_id": data.program_id, "version": version}, at=clock())
+    return roster
+
+
+def roster_at(session: Session, organization_id: str, program_id: str, at: datetime) -> Roster | None:
+    """The latest published roster of the program whose period includes ``at``."""
+    candidates = session.scalars(select(Roster).where(
+        Roster.organization_id == organization_id, Roster.program_id == program_id,
+        Roster.effective_from <= at.date() + _DAY, Roster.effective_until >= at.date() - _DAY)
+        .order_by(Roster.version.desc()))
+    for roster in candidates:
+        if RosterDefinition.model_validate(roster.definition).on_call(at) is not None:
+            return roster
+    return None
+
+
+def on_call(session: Session, organization_id: str, program_id: str, at: datetime) -> tuple[str | None, int | None]:
+    roster = roster_at(session, organization_id, program_id, at)
+    if roster is None:
+        return None, None
+    return RosterDefinition.model_validate(roster.definition).on_call(at), roster.version
+
+
+

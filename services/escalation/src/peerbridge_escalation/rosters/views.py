@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter
+from pydantic import AwareDatetime
+
+from peerbridge_shared.deps import Caller, Db, Now
+
+from . import service
+from .schedule import RosterDefinition
+from .schemas import ContactCreate, ContactRead, OnCall, ProgramContactsSet, RosterPublish, RosterRead
+
+router = APIRouter(tags=["on-call"])
+
+
+@router.put("/clinicians/{clinician_id}/contacts")
+def replace_contacts(clinician_id: str, body: list[ContactCreate], caller: Caller, db: Db) -> list[ContactRead]:
+    with db.transaction() as session:
+        return [ContactRead.model_validate(c) for c in service.replace_contacts(
+            session=session, caller=caller, clinician_id=clinician_id, contacts=body)]
+
+
+@router.put("/programs/{program_id}/escalation-contacts")
+def set_program_contacts(program_id: str, body: ProgramContactsSet, caller: Caller, db: Db, now: Now
+                         ) -> ProgramContactsSet:
+    """The program's supervisor and medical director (the last ladder levels); both must be reachable."""
+    with db.transaction() as session:
+        service.set_program_contacts(session=session, caller=caller, program_id=program_id, data=body, clock=now)
+    return body
+
+
+@router.post("/rosters", status_code=201,
+             responses={422: {"description": "a coverage gap or an unreachable clinician"}})
+def publish_roster(body: RosterPublish, caller: Caller, db: Db, now: Now) -> RosterRead:
+    with db.transaction() as session:
+        roster = service.publish_roster(session=session, caller=caller, data=body, clock=now)
+        return RosterRead(id=roster.id, program_id=roster.program_id, version=roster.version,
+                          published_at=roster.published_at,
+                          definition=RosterDefinition.model_validate(roster.definition))
+
+
+@router.get("/programs/{program_id}/on-call")
+def who_is_on_call(program_id: str, caller: Caller, db: Db, now: Now, at: AwareDatetime | None = None) -> OnCall:
+    moment: datetime = at or now()
+    with db.transaction() as session:
+        clinician, version = service.on_call(session, caller.organization_id, program_id, moment)
+    return OnCall(program_id=program_id, at=moment, clinician_id=clinician, roster_version=version)

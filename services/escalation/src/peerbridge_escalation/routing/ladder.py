@@ -1,0 +1,145 @@
+"""The routing ladder: who is paged at each level, when the case climbs, and the durable timers.
+
+Entering a level pages every target of that level at once (in-app: an event the gateway pushes;
+out of band: a notification per verified contact method). A level that resolves to nobody is
+reported (audit and an escalated event with reason ``no_recipient``) and the case climbs at once;
+it is never skipped silently. The last level keeps being re-paged until someone acknowledges.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from peerbridge_shared.db import Database
+from peerbridge_shared.events.escalation import (
+    EscalationBreached,
+    EscalationEscalated,
+    EscalationNotified,
+    EscalationReason,
+    RiskLevel,
+)
+from peerbridge_shared.outbox import add_event
+
+from ..audit.service import append
+from ..cases.models import Case, ParticipantCare
+from ..policy import Level, Policy
+from ..rosters.models import ClinicianContact, ProgramContacts
+from ..rosters.service import on_call
+from .models import Notification, Step
+
+SOURCE = "/peerbridge/escalation"
+SYSTEM = "system:escalation"
+PENDING, DONE, CANCELLED = "pending", "done", "cancelled"
+RETRY_NOBODY = timedelta(minutes=1)
+
+
+def _publish(session: Session, case: Case, data, now: datetime) -> None:
+    add_event(session, data, tenant=case.organization_id, source=SOURCE, clock=lambda: now)
+
+
+def resolve(session: Session, case: Case, target: str, at: datetime) -> list[str]:
+    """The clinicians a target names for this case at this instant (possibly none)."""
+    if target == "own_clinician":
+        care = session.get(ParticipantCare, (case.organization_id, case.participant_id))
+        return [care.clinician_id] if care and care.clinician_id else []
+    if target == "on_call":
+        who, _ = on_call(session, case.organization_id, case.program_id, at)
+        return [who] if who else []
+    contacts = session.get(ProgramContacts, (case.organization_id, case.program_id))
+    if contacts is None:
+        return []
+    return [contacts.supervisor_id if target == "supervisor" else contacts.medical_director_id]
+
+
+def _levels(case: Case) -> list[Level]:
+    return Policy.model_validate(case.policy).risks[RiskLevel(case.risk_level)].levels
+
+
+def cancel_pending(session: Session, case: Case) -> None:
+    """Stop every pending timer and notification of the case (acknowledge, upgrade, resolve)."""
+    session.execute(update(Step).where(Step.case_id == case.id, Step.status == PENDING).values(status=CANCELLED))
+    session.execute(update(Notification).where(Notification.case_id == case.id, Notification.status == PENDING)
+                    .values(status=CANCELLED))
+
+
+def page(session: Session, case: Case, level: int, now: datetime) -> list[str]:
+    """Page every target of ``level``; returns the clinicians paged (empty: nobody to page)."""
+    recipients = list(dict.fromkeys(c for target in _levels(case)[level].targets for c in resolve(session, case,
+                                                                                                  target, now)))
+    for clinician in recipients:
+        _publish(session, case, EscalationNotified(**case.event_fields(), level=level, recipient_id=clinician,
+                                                   channel="in_app", notified_at=now), now)
+        for contact in session.scalars(select(ClinicianContact).where(
+                ClinicianContact.organization_id == case.organization_id,
+                ClinicianContact.clinician_id == clinician, ClinicianContact.verified)
+                .order_by(ClinicianContact.priority)):
+            session.add(Notification(organization_id=case.organization_id, case_id=case.id, level=level,
+                                     clinician_id=clinician, channel=contact.channel, address=contact.address))
+    append(session, organization_id=case.organization_id, case_id=case.id, action="level.paged", actor=SYSTEM,
+           detail={"level": level, "recipients": recipients}, at=now)
+    return recipients
+
+
+def enter_level(session: Session, case: Case, level: int, now: datetime) -> None:
+    """Make ``level`` current: page it and set its timers; climb at once when it reaches nobody."""
+    levels = _levels(case)
+    while True:
+        last = level >= len(levels) - 1
+        level = min(level, len(levels) - 1)
+        case.current_level = level
+        if page(session, case, level, now):
+            break
+        append(session, organization_id=case.organization_id, case_id=case.id, action="level.nobody", actor=SYSTEM,
+               detail={"level": level, "targets": levels[level].targets}, at=now)
+        if last:  # nobody anywhere: try the last level again shortly, and keep saying so
+            session.add(Step(organization_id=case.organization_id, case_id=case.id, kind="page", level=level,
+                             due_at=now + RETRY_NOBODY))
+            return
+        _publish(session, case, EscalationEscalated(**case.event_fields(), from_level=level, to_level=level + 1,
+                                                    reason=EscalationReason.NO_RECIPIENT, escalated_at=now), now)
+        level += 1
+    spec = levels[level]
+    window = timedelta(minutes=spec.acknowledge_minutes)
+    for repeat in range(1, spec.repeats + 1):
+        session.add(Step(organization_id=case.organization_id, case_id=case.id, kind="page", level=level,
+                         due_at=now + window * repeat / (spec.repeats + 1)))
+    session.add(Step(organization_id=case.organization_id, case_id=case.id, kind="deadline", level=level,
+                     due_at=now + window))
+
+
+def fire(session: Session, step: Step, now: datetime) -> None:
+    case = session.scalars(select(Case).where(Case.id == step.case_id).with_for_update()).one()
+    if case.status != "open" or step.level != case.current_level:
+        step.status = CANCELLED
+        return
+    if step.kind == "page":
+        if not page(session, case, step.level, now):
+            enter_level(session, case, step.level + 1, now)
+    else:
+        _publish(session, case, EscalationBreached(**case.event_fields(), level=step.level, deadline=step.due_at,
+                                                   breached_at=now), now)
+        append(session, organization_id=case.organization_id, case_id=case.id, action="level.breached",
+               actor=SYSTEM, detail={"level": step.level, "deadline": step.due_at.isoformat()}, at=now)
+        to_level = min(step.level + 1, len(_levels(case)) - 1)
+        _publish(session, case, EscalationEscalated(**case.event_fields(), from_level=step.level, to_level=to_level,
+                                                    reason=EscalationReason.DEADLINE_PASSED, escalated_at=now), now)
+        enter_level(session, case, step.level + 1, now)
+    step.status, step.fired_at = DONE, now
+
+
+def fire_due(database: Database, now: datetime, worker: str) -> int:
+    """Fire every step due by ``now``; each in its own transaction, claimed with SKIP LOCKED so
+    several timer loops (and the watchdog) never fire the same step twice."""
+    fired = 0
+    while True:
+        with database.transaction() as session:
+            step = session.scalars(select(Step).where(Step.status == PENDING, Step.due_at <= now)
+                                   .order_by(Step.due_at).limit(1).with_for_update(skip_locked=True)).first()
+            if step is None:
+                return fired
+            fire(session, step, now)
+            step.fired_by = worker
+            fired += 1
