@@ -16,6 +16,7 @@ PROCESSES=(
   "escalation|http://127.0.0.1:8002/readyz|$VENV/bin/python -m peerbridge_escalation"
   "escalation-relay||$VENV/bin/peerbridge-relay --service escalation-relay --database-url $PG/peerbridge_escalation"
   "escalation-worker||$VENV/bin/python -m peerbridge_escalation.worker"
+  "escalation-delivery||$VENV/bin/python -m peerbridge_escalation.notify"
   "escalation-timers||$VENV/bin/python -m peerbridge_escalation.routing.timers"
   "escalation-watchdog||$VENV/bin/python -m peerbridge_escalation.routing.timers --watchdog --metrics-port 9102"
 )

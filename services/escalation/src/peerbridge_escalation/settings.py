@@ -1,9 +1,9 @@
 """Escalation settings: environment variables prefixed ESCALATION_ (nested with __)."""
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from peerbridge_shared.settings import Port, ServiceSettings, settings_loader
+from peerbridge_shared.settings import DEV_SECRET, Port, ServiceSettings, settings_loader
 
 
 class EscalationSettings(ServiceSettings):
@@ -17,6 +17,15 @@ class EscalationSettings(ServiceSettings):
     faust_web_port: int = Field(default=6066, ge=1, le=65535, description="the worker's own status pages")
     faust_offset_reset: str = Field(default="earliest", pattern="^(earliest|latest)$")
     max_attempts: int = Field(default=3, ge=1, le=10)
+    console_url: str = Field(default="http://127.0.0.1:8000/console", description="links in notifications")
+    webhook_signing_secret: SecretStr = SecretStr(DEV_SECRET)
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=1025, ge=1, le=65535)
+    smtp_sender: str = "peerbridge-alerts@localhost"
+    smtp_starttls: bool = False
+    sms_gateway_url: str | None = None
+    sms_gateway_token: SecretStr | None = None
+    delivery_interval_s: float = Field(default=0.5, gt=0)
     timer_interval_s: float = Field(default=1.0, gt=0, description="how often due escalation steps are fired")
     watchdog_interval_s: float = Field(default=10.0, gt=0)
     watchdog_grace_s: float = Field(default=30.0, gt=0, description="a step this late means the timer loop is down")

@@ -1,13 +1,14 @@
 """The routing ladder: who is paged at each level, when the case climbs, and the durable timers.
 
 Entering a level pages every target of that level at once (in-app: an event the gateway pushes;
-out of band: a notification per verified contact method). A level that resolves to nobody is
+out of band: a notification through the clinician's first verified contact method). A level that resolves to nobody is
 reported (audit and an escalated event with reason ``no_recipient``) and the case climbs at once;
 it is never skipped silently. The last level keeps being re-paged until someone acknowledges.
 """
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -72,12 +73,13 @@ def page(session: Session, case: Case, level: int, now: datetime) -> list[str]:
     for clinician in recipients:
         _publish(session, case, EscalationNotified(**case.event_fields(), level=level, recipient_id=clinician,
                                                    channel="in_app", notified_at=now), now)
-        for contact in session.scalars(select(ClinicianContact).where(
-                ClinicianContact.organization_id == case.organization_id,
-                ClinicianContact.clinician_id == clinician, ClinicianContact.verified)
-                .order_by(ClinicianContact.priority)):
+        contact = session.scalars(select(ClinicianContact).where(
+            ClinicianContact.organization_id == case.organization_id, ClinicianContact.clinician_id == clinician,
+            ClinicianContact.verified).order_by(ClinicianContact.priority, ClinicianContact.channel)).first()
+        if contact is not None:  # the first method; the delivery worker falls back to the next on failure
             session.add(Notification(organization_id=case.organization_id, case_id=case.id, level=level,
-                                     clinician_id=clinician, channel=contact.channel, address=contact.address))
+                                     clinician_id=clinician, round_id=str(uuid.uuid4()), channel=contact.channel,
+                                     address=contact.address))
     append(session, organization_id=case.organization_id, case_id=case.id, action="level.paged", actor=SYSTEM,
            detail={"level": level, "recipients": recipients}, at=now)
     return recipients

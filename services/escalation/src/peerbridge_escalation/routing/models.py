@@ -36,6 +36,7 @@ class Notification(TenantRecord, Base):
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
     level: Mapped[int] = mapped_column(Integer)
     clinician_id: Mapped[str] = mapped_column(String(64))
+    round_id: Mapped[str] = mapped_column(String(36), index=True)  # one page of one clinician, with its fallbacks
     channel: Mapped[str] = mapped_column(String(10))
     address: Mapped[str] = mapped_column(String(500))
     status: Mapped[str] = mapped_column(String(10), default="pending")
