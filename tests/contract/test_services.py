@@ -8,7 +8,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from fastapi.testclient import TestClient
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 from sqlalchemy import MetaData, create_engine
 
 from peerbridge_shared.migrations import upgrade
@@ -44,7 +44,8 @@ def test_prod_refuses_placeholder_secrets_and_bad_values(name, monkeypatch):
     monkeypatch.setenv(f"{name.upper()}_ENVIRONMENT", "prod")
     with pytest.raises(ValidationError, match="internal_token_secret"):
         cls()
-    monkeypatch.setenv(f"{name.upper()}_INTERNAL_TOKEN_SECRET", "a-real-secret-from-the-vault-0123456789")
+    for secret in [field for field, info in cls.model_fields.items() if info.annotation is SecretStr]:
+        monkeypatch.setenv(f"{name.upper()}_{secret.upper()}", f"a-real-{secret}-from-the-vault-0123456789")
     assert cls().environment == "prod"
     monkeypatch.setenv(f"{name.upper()}_PORT", "99999")
     with pytest.raises(ValidationError, match="port"):
