@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from peerbridge_shared.events.escalation import RiskLevel
 
@@ -34,6 +34,17 @@ class Policy(BaseModel):
     time_zone: str = "America/New_York"
     business_day_ends: time = time(17, 0)
     risks: dict[RiskLevel, RiskPolicy]
+
+    @model_validator(mode="after")
+    def _every_level_and_a_final_authority(self) -> Policy:
+        missing = set(RiskLevel) - set(self.risks)
+        if missing:
+            raise ValueError(f"every risk level needs a ladder; missing {sorted(missing)}")
+        ZoneInfo(self.time_zone)
+        for level, risk in self.risks.items():
+            if "medical_director" not in risk.levels[-1].targets:
+                raise ValueError(f"the {level.value} ladder must end with the medical director")
+        return self
 
 
 def _ladder(first: list[Target], minutes: int) -> list[Level]:

@@ -26,7 +26,8 @@ from peerbridge_shared.outbox import add_event
 
 from ..audit.service import append
 from ..classification import Decision, ParticipantRisk, classify, rank
-from ..policy import DEFAULT_POLICY, Policy, first_deadline
+from ..policy import Policy, first_deadline
+from ..rosters.policy_service import policy_for
 from ..routing.ladder import cancel_pending, enter_level
 from .models import CASE_NUMBERS, Case, CaseSignal, ParticipantCare
 
@@ -97,10 +98,11 @@ def _publish(session: Session, case: Case, data: Event, now: datetime) -> None:
 
 
 def _open(session: Session, envelope: Envelope, decision: Decision, now: datetime) -> Case:
-    policy: Policy = DEFAULT_POLICY
+    program_id = _program_of(session, envelope)
+    policy = policy_for(session, envelope.tenant, program_id)
     number = session.scalar(select(func.nextval(CASE_NUMBERS.name)))
     case = Case(organization_id=envelope.tenant, case_number=f"ESC-{now.year}-{number:06d}",
-                participant_id=envelope.data.participant_id, program_id=_program_of(session, envelope),
+                participant_id=envelope.data.participant_id, program_id=program_id,
                 risk_level=decision.level.value, rule_version=decision.version, status=OPEN, opened_at=now,
                 acknowledge_by=first_deadline(policy, decision.level, now), current_level=0,
                 policy=policy.model_dump(mode="json"), missed_check_ins=0)

@@ -46,3 +46,15 @@ class Roster(TenantRecord, Base):
     published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (UniqueConstraint("organization_id", "program_id", "version", name="uq_rosters_version"),)
+
+
+class ProgramPolicy(Base):
+    """A program's escalation policy (the default applies without one); cases snapshot it at open."""
+
+    __tablename__ = "program_policies"
+
+    organization_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    program_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    policy: Mapped[dict] = mapped_column(JSON)
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

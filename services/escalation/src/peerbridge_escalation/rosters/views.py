@@ -7,7 +7,8 @@ from pydantic import AwareDatetime
 
 from peerbridge_shared.deps import Caller, Db, Now
 
-from . import service
+from ..policy import Policy
+from . import policy_service, service
 from .schedule import RosterDefinition
 from .schemas import ContactCreate, ContactRead, OnCall, ProgramContactsSet, RosterPublish, RosterRead
 
@@ -28,6 +29,21 @@ def set_program_contacts(program_id: str, body: ProgramContactsSet, caller: Call
     with db.transaction() as session:
         service.set_program_contacts(session=session, caller=caller, program_id=program_id, data=body, clock=now)
     return body
+
+
+@router.put("/programs/{program_id}/escalation-policy")
+def set_policy(program_id: str, body: Policy, caller: Caller, db: Db, now: Now) -> Policy:
+    """Levels, acknowledge deadlines and repeats per risk level. Running cases keep the policy they
+    opened with."""
+    with db.transaction() as session:
+        return policy_service.set_policy(session=session, caller=caller, program_id=program_id, policy=body,
+                                         clock=now)
+
+
+@router.get("/programs/{program_id}/escalation-policy")
+def read_policy(program_id: str, caller: Caller, db: Db) -> Policy:
+    with db.transaction() as session:
+        return policy_service.policy_for(session, caller.organization_id, program_id)
 
 
 @router.post("/rosters", status_code=201,

@@ -1,0 +1,27 @@
+"""A program's escalation policy: set (validated, audited) and looked up when a case opens."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from peerbridge_shared.deps import Clock
+from peerbridge_shared.identity import Identity
+
+from ..audit.service import append
+from ..policy import DEFAULT_POLICY, Policy
+from .models import ProgramPolicy
+
+
+def policy_for(session: Session, organization_id: str, program_id: str) -> Policy:
+    row = session.get(ProgramPolicy, (organization_id, program_id))
+    return Policy.model_validate(row.policy) if row else DEFAULT_POLICY
+
+
+def set_policy(*, session: Session, caller: Identity, program_id: str, policy: Policy, clock: Clock) -> Policy:
+    row = session.get(ProgramPolicy, (caller.organization_id, program_id)) or ProgramPolicy(
+        organization_id=caller.organization_id, program_id=program_id)
+    row.policy, row.updated_by, row.updated_at = policy.model_dump(mode="json"), caller.user_id, clock()
+    session.add(row)
+    append(session, organization_id=caller.organization_id, case_id=None, action="policy.set", actor=caller.user_id,
+           detail={"program_id": program_id, "version": policy.version}, at=clock())
+    return policy
