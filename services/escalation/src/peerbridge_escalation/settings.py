@@ -17,6 +17,7 @@ class EscalationSettings(ServiceSettings):
     faust_web_port: int = Field(default=6066, ge=1, le=65535, description="the worker's own status pages")
     faust_offset_reset: str = Field(default="earliest", pattern="^(earliest|latest)$")
     max_attempts: int = Field(default=3, ge=1, le=10)
+    scheduling_url: str = Field(default="http://127.0.0.1:8001", description="where safety plans are fetched")
     console_url: str = Field(default="http://127.0.0.1:8000/console", description="links in notifications")
     webhook_signing_secret: SecretStr = SecretStr(DEV_SECRET)
     smtp_host: str = "127.0.0.1"

@@ -39,6 +39,8 @@ class Case(TenantRecord, Base):
     current_level: Mapped[int] = mapped_column(Integer, default=0)
     policy: Mapped[dict] = mapped_column(JSON)
     missed_check_ins: Mapped[int] = mapped_column(Integer, default=0)
+    assigned_to: Mapped[str | None] = mapped_column(String(64))
+    contact_made_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     acknowledged_by: Mapped[str | None] = mapped_column(String(64))
     acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     resolved_by: Mapped[str | None] = mapped_column(String(64))

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -36,7 +37,24 @@ class CaseRead(BaseModel):
     resolved_by: str | None
     resolved_at: datetime | None
     disposition_code: str | None
+    assigned_to: str | None
+    contact_made_at: datetime | None
     signals: list[SignalRead]
+
+
+class CaseView(CaseRead):
+    safety_plan: dict | None = Field(description="the participant's latest safety plan, from scheduling")
+    safety_plan_error: str | None = None
+
+
+class ContactMade(BaseModel):
+    method: Literal["phone", "video", "in_person"]
+    note: str | None = Field(default=None, max_length=4000)
+
+
+class Reassign(BaseModel):
+    clinician_id: str
+    reason: str = Field(min_length=1, max_length=500)
 
 
 class Resolve(BaseModel):

@@ -12,10 +12,10 @@ from peerbridge_shared.outbox import add_event
 from peerbridge_shared.web import Problem, not_found
 
 from ..audit.service import append
-from ..routing.ladder import cancel_pending
+from ..routing.ladder import cancel_pending, page_clinician
 from .intake import ACKNOWLEDGED, OPEN, RESOLVED, SOURCE
 from .models import Case
-from .schemas import Resolve
+from .schemas import ContactMade, Reassign, Resolve
 
 
 def get_case(*, session: Session, caller: Identity, case_id: str, lock: bool = False) -> Case:
@@ -30,6 +30,31 @@ def view_case(*, session: Session, caller: Identity, case_id: str, clock: Clock)
     case = get_case(session=session, caller=caller, case_id=case_id)
     append(session, organization_id=case.organization_id, case_id=case.id, action="case.viewed",
            actor=caller.user_id, detail={}, at=clock())
+    return case
+
+
+def contact_made(*, session: Session, caller: Identity, case_id: str, data: ContactMade, clock: Clock) -> Case:
+    case = get_case(session=session, caller=caller, case_id=case_id, lock=True)
+    if case.status == RESOLVED:
+        raise Problem(409, f"case {case.case_number} is resolved", rule="not_resolved")
+    case.contact_made_at = clock()
+    append(session, organization_id=case.organization_id, case_id=case.id, action="case.contact_made",
+           actor=caller.user_id, detail={"method": data.method}, at=case.contact_made_at)
+    return case
+
+
+def reassign(*, session: Session, caller: Identity, case_id: str, data: Reassign, clock: Clock) -> Case:
+    """Hand the case to another clinician, who is paged at once and must acknowledge it."""
+    case = get_case(session=session, caller=caller, case_id=case_id, lock=True)
+    if case.status == RESOLVED:
+        raise Problem(409, f"case {case.case_number} is resolved", rule="not_resolved")
+    now = clock()
+    case.assigned_to, case.status = data.clinician_id, OPEN
+    case.acknowledged_by = case.acknowledged_at = None
+    append(session, organization_id=case.organization_id, case_id=case.id, action="case.reassigned",
+           actor=caller.user_id, detail={"to": data.clinician_id, "reason": data.reason}, at=now)
+    cancel_pending(session, case)
+    page_clinician(session, case, data.clinician_id, now)
     return case
 
 

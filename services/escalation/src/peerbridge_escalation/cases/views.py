@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from peerbridge_shared.deps import Caller, Db, Now
 
 from ..audit.service import verify
 from . import service
-from .schemas import CaseRead, ChainCheck, Resolve
+from .safety_plan import fetch_safety_plan
+from .schemas import CaseRead, CaseView, ChainCheck, ContactMade, Reassign, Resolve
 
 router = APIRouter(tags=["cases"])
 
@@ -23,10 +24,27 @@ def list_cases(caller: Caller, db: Db, status: Annotated[str | None, Query(patte
 
 
 @router.get("/cases/{case_id}")
-def read_case(case_id: str, caller: Caller, db: Db, now: Now) -> CaseRead:
-    """The case with every signal and the rule that classified it; the view is audited."""
+def read_case(case_id: str, caller: Caller, db: Db, now: Now, request: Request) -> CaseView:
+    """The case with every signal and the rule that classified it, and the participant's safety plan;
+    the view is audited."""
     with db.transaction() as session:
-        return CaseRead.model_validate(service.view_case(session=session, caller=caller, case_id=case_id, clock=now))
+        case = CaseRead.model_validate(service.view_case(session=session, caller=caller, case_id=case_id, clock=now))
+    plan, error = fetch_safety_plan(request.app.state.settings, caller, case.participant_id)
+    return CaseView(**case.model_dump(), safety_plan=plan, safety_plan_error=error)
+
+
+@router.post("/cases/{case_id}/contact-made")
+def contact_made(case_id: str, body: ContactMade, caller: Caller, db: Db, now: Now) -> CaseRead:
+    with db.transaction() as session:
+        return CaseRead.model_validate(service.contact_made(session=session, caller=caller, case_id=case_id,
+                                                            data=body, clock=now))
+
+
+@router.post("/cases/{case_id}/reassign")
+def reassign(case_id: str, body: Reassign, caller: Caller, db: Db, now: Now) -> CaseRead:
+    with db.transaction() as session:
+        return CaseRead.model_validate(service.reassign(session=session, caller=caller, case_id=case_id, data=body,
+                                                        clock=now))
 
 
 @router.post("/cases/{case_id}/acknowledge")

@@ -66,20 +66,26 @@ def cancel_pending(session: Session, case: Case) -> None:
                     .values(status=CANCELLED))
 
 
+def page_clinician(session: Session, case: Case, clinician: str, now: datetime) -> None:
+    """In-app (the event the gateway pushes) and the clinician's first verified contact method."""
+    level = case.current_level
+    _publish(session, case, EscalationNotified(**case.event_fields(), level=level, recipient_id=clinician,
+                                               channel="in_app", notified_at=now), now)
+    contact = session.scalars(select(ClinicianContact).where(
+        ClinicianContact.organization_id == case.organization_id, ClinicianContact.clinician_id == clinician,
+        ClinicianContact.verified).order_by(ClinicianContact.priority, ClinicianContact.channel)).first()
+    if contact is not None:  # the first method; the delivery worker falls back to the next on failure
+        session.add(Notification(organization_id=case.organization_id, case_id=case.id, level=level,
+                                 clinician_id=clinician, round_id=str(uuid.uuid4()), channel=contact.channel,
+                                 address=contact.address))
+
+
 def page(session: Session, case: Case, level: int, now: datetime) -> list[str]:
     """Page every target of ``level``; returns the clinicians paged (empty: nobody to page)."""
-    recipients = list(dict.fromkeys(c for target in _levels(case)[level].targets for c in resolve(session, case,
-                                                                                                  target, now)))
+    targets = _levels(case)[level].targets
+    recipients = list(dict.fromkeys(c for target in targets for c in resolve(session, case, target, now)))
     for clinician in recipients:
-        _publish(session, case, EscalationNotified(**case.event_fields(), level=level, recipient_id=clinician,
-                                                   channel="in_app", notified_at=now), now)
-        contact = session.scalars(select(ClinicianContact).where(
-            ClinicianContact.organization_id == case.organization_id, ClinicianContact.clinician_id == clinician,
-            ClinicianContact.verified).order_by(ClinicianContact.priority, ClinicianContact.channel)).first()
-        if contact is not None:  # the first method; the delivery worker falls back to the next on failure
-            session.add(Notification(organization_id=case.organization_id, case_id=case.id, level=level,
-                                     clinician_id=clinician, round_id=str(uuid.uuid4()), channel=contact.channel,
-                                     address=contact.address))
+        page_clinician(session, case, clinician, now)
     append(session, organization_id=case.organization_id, case_id=case.id, action="level.paged", actor=SYSTEM,
            detail={"level": level, "recipients": recipients}, at=now)
     return recipients

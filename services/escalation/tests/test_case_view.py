@@ -1,0 +1,114 @@
+"""The case view carries the participant's safety plan, fetched from a real scheduling service over
+HTTP; contact made and reassignment are recorded, and a reassigned clinician is paged."""
+
+import socket
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+
+from peerbridge_escalation.app import create_app
+from peerbridge_escalation.settings import EscalationSettings
+from peerbridge_scheduling.app import create_app as create_scheduling
+from peerbridge_scheduling.settings import SchedulingSettings
+from peerbridge_shared.deps import get_clock
+from peerbridge_shared.identity import Identity, Role, issue_internal_token
+from peerbridge_shared.migrations import upgrade
+from peerbridge_shared.settings import DEV_SECRET
+
+from .test_cases_api import headers
+from .test_intake import NOW
+from .test_ladder import open_high_case, pages, staff_program
+
+SCHEDULING_DIR = Path(__file__).resolve().parents[2] / "scheduling"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def scheduling_server(create_database):
+    url = create_database("scheduling_for_escalation")
+    upgrade(SCHEDULING_DIR / "alembic.ini", url)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_scheduling(SchedulingSettings(database_url=url)), host="127.0.0.1",
+                                           port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+
+
+def scheduling_participant_with_plan(base_url: str, tenant: str) -> str:
+    token = issue_internal_token(Identity(tenant, "admin", frozenset({Role.PROGRAM_ADMIN})), DEV_SECRET)
+    client = httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {token}"})
+
+    def post(path, body):
+        response = client.post(path, json=body)
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    program = post("/programs", {"name": "p", "time_zone": "America/New_York"})
+    site = post(f"/programs/{program['id']}/sites", {"name": "s"})
+    person = post("/participants", {"given_name": "Jo", "family_name": "Q", "birth_date": "1980-02-02"})
+    post(f"/participants/{person['id']}/consents", {"program_id": program["id"], "kind": "program", "granted": True,
+                                                    "effective_at": "2026-01-01T00:00:00Z"})
+    post("/enrollments", {"participant_id": person["id"], "program_id": program["id"], "site_id": site["id"],
+                          "enrolled_on": "2026-01-01"})
+    post(f"/participants/{person['id']}/safety-plans", {"program_id": program["id"],
+                                                        "warning_signs": ["stops answering texts"],
+                                                        "making_environment_safe": ["pharmacy holds refills"]})
+    return person["id"]
+
+
+@pytest.fixture
+def client(escalation_url, scheduling_server):
+    app = create_app(EscalationSettings(database_url=escalation_url, scheduling_url=scheduling_server))
+    app.dependency_overrides[get_clock] = lambda: (lambda: NOW + timedelta(minutes=2))
+    with TestClient(app) as test_client:
+        yield test_client
+    app.state.database.dispose()
+
+
+def test_the_case_view_carries_the_safety_plan_from_scheduling(client, escalation_db, scheduling_server, tenant):
+    participant = scheduling_participant_with_plan(scheduling_server, tenant)
+    case_id = open_high_case(escalation_db, tenant, participant)
+    view = client.get(f"/cases/{case_id}", headers=headers(tenant)).json()
+    assert view["safety_plan"]["steps"]["warning_signs"] == ["stops answering texts"]
+    assert view["safety_plan"]["crisis_line"].startswith("988") and view["safety_plan_error"] is None
+
+
+def test_without_a_plan_or_without_scheduling_the_view_says_why(client, escalation_db, escalation_url, tenant):
+    case_id = open_high_case(escalation_db, tenant, "p-no-plan")
+    assert client.get(f"/cases/{case_id}", headers=headers(tenant)).json()["safety_plan_error"] == \
+        "no safety plan on record"
+    app = create_app(EscalationSettings(database_url=escalation_url, scheduling_url="http://127.0.0.1:9"))
+    with TestClient(app) as offline:
+        view = offline.get(f"/cases/{case_id}", headers=headers(tenant)).json()
+    assert view["safety_plan"] is None and "988" in view["safety_plan_error"]
+    app.state.database.dispose()
+
+
+def test_contact_made_and_reassignment_are_recorded_and_the_new_clinician_is_paged(client, escalation_db, tenant):
+    participant, _ = staff_program(escalation_db, tenant)
+    case_id = open_high_case(escalation_db, tenant, participant)
+    client.post(f"/cases/{case_id}/acknowledge", headers=headers(tenant, "own-1"))
+    made = client.post(f"/cases/{case_id}/contact-made", json={"method": "phone"}, headers=headers(tenant, "own-1"))
+    assert made.json()["contact_made_at"] is not None
+    moved = client.post(f"/cases/{case_id}/reassign", json={"clinician_id": "sup-1", "reason": "going off shift"},
+                        headers=headers(tenant, "own-1")).json()
+    assert (moved["assigned_to"], moved["status"]) == ("sup-1", "open")
+    assert pages(escalation_db, tenant)[-1] == (0, "sup-1")
+    bad = client.post(f"/cases/{case_id}/contact-made", json={"method": "pigeon"}, headers=headers(tenant))
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "body.method"
