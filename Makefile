@@ -75,6 +75,7 @@ docs: install
 bench: stack-up
 	$(PY) bench/kafka_roundtrip.py
 	$(PY) bench/scheduling_attendance.py
+	$(PY) bench/escalation_signal_to_page.py
 
 clean: down
 	rm -rf .stack $(VENV)
