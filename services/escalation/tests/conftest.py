@@ -10,17 +10,14 @@ import pytest
 
 from peerbridge_shared.db import Database
 from peerbridge_shared.events import Event, new_envelope
-from peerbridge_shared.migrations import upgrade
 from peerbridge_shared.topics import topic_for
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="session")
-def escalation_url(create_database) -> str:
-    url = create_database("escalation")
-    upgrade(SERVICE_DIR / "alembic.ini", url)
-    return url
+def escalation_url(migrated_database) -> str:
+    return migrated_database("escalation", SERVICE_DIR / "alembic.ini")
 
 
 @pytest.fixture(scope="session")

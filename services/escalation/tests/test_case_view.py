@@ -18,7 +18,6 @@ from peerbridge_scheduling.app import create_app as create_scheduling
 from peerbridge_scheduling.settings import SchedulingSettings
 from peerbridge_shared.deps import get_clock
 from peerbridge_shared.identity import Identity, Role, issue_internal_token
-from peerbridge_shared.migrations import upgrade
 from peerbridge_shared.settings import DEV_SECRET
 
 from .test_cases_api import headers
@@ -35,9 +34,8 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def scheduling_server(create_database):
-    url = create_database("scheduling_for_escalation")
-    upgrade(SCHEDULING_DIR / "alembic.ini", url)
+def scheduling_server(migrated_database):
+    url = migrated_database("scheduling_for_escalation", SCHEDULING_DIR / "alembic.ini")
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_scheduling(SchedulingSettings(database_url=url)), host="127.0.0.1",
                                            port=port, log_level="warning"))

@@ -20,7 +20,6 @@ from peerbridge_escalation.routing.timers import HEARTBEAT, OVERDUE, watchdog_pa
 from peerbridge_shared.db import Database
 from peerbridge_shared.events import utc_now
 from peerbridge_shared.events.scheduling import ParticipantEnrolled
-from peerbridge_shared.migrations import upgrade
 
 from .conftest import SERVICE_DIR, envelope
 from .test_intake import NOW, phq9
@@ -30,10 +29,8 @@ CASES = 40
 
 
 @pytest.fixture
-def escalation_url(create_database):  # the timer loop fires every due step in its database: one of its own
-    url = create_database("timers")
-    upgrade(SERVICE_DIR / "alembic.ini", url)
-    return url
+def escalation_url(migrated_database):  # the timer loop fires every due step in its database: one of its own
+    return migrated_database("timers", SERVICE_DIR / "alembic.ini")
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from peerbridge_scheduling.settings import SchedulingSettings
 from peerbridge_shared.db import Database
 from peerbridge_shared.events import Envelope, decode
 from peerbridge_shared.identity import Identity, Role, issue_internal_token
-from peerbridge_shared.migrations import upgrade
 from peerbridge_shared.outbox import OutboxRelay
 from peerbridge_shared.settings import DEV_SECRET
 from peerbridge_shared.testing.kafka_reader import KafkaReader
@@ -35,10 +34,8 @@ class Clock:
 
 
 @pytest.fixture(scope="session")
-def scheduling_url(create_database) -> str:
-    url = create_database("scheduling")
-    upgrade(SERVICE_DIR / "alembic.ini", url)
-    return url
+def scheduling_url(migrated_database) -> str:
+    return migrated_database("scheduling", SERVICE_DIR / "alembic.ini")
 
 
 @pytest.fixture(scope="session")

@@ -6,17 +6,14 @@ import pytest
 
 from peerbridge_scheduling.reminders.service import tick
 from peerbridge_shared.db import Database
-from peerbridge_shared.migrations import upgrade
 
 from .conftest import SERVICE_DIR, Clock, World
 
 
 # A pass of the worker sees every session in its database: each test here gets a database of its own.
 @pytest.fixture
-def scheduling_url(create_database):
-    url = create_database("reminders")
-    upgrade(SERVICE_DIR / "alembic.ini", url)
-    return url
+def scheduling_url(migrated_database):
+    return migrated_database("reminders", SERVICE_DIR / "alembic.ini")
 
 
 @pytest.fixture

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from functools import cached_property
 
-from sqlalchemy import MetaData, create_engine, text
+from sqlalchemy import DateTime, MetaData, String, create_engine, func, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -30,6 +32,19 @@ class MessagingBase(DeclarativeBase):
     A service migrates ``[its own Base.metadata, MessagingBase.metadata]``."""
 
     metadata = new_metadata()
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class TenantRecord:
+    """Mixin for a service's records: a UUID primary key, the owning organization (tenant), and
+    when it was created. Every query filters on ``organization_id``."""
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    organization_id: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class Database:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from kafka import KafkaAdminClient, KafkaProducer
@@ -20,6 +21,7 @@ from sqlalchemy.engine import make_url
 from ..db import Database, MessagingBase
 from ..idempotency import ProcessedMessage  # noqa: F401 - defines the table
 from ..messaging.producer import create_producer
+from ..migrations import upgrade
 from ..outbox import OutboxMessage  # noqa: F401 - defines the table
 from ..settings import KafkaSettings
 from ..telemetry import setup_tracing
@@ -110,6 +112,18 @@ def create_database() -> Iterator[Callable[[str], str]]:
         for name in made:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_database(create_database: Callable[[str], str]) -> Callable[[str, Path], str]:
+    """Makes a database migrated to head with a service's Alembic set-up; returns its URL."""
+
+    def make(label: str, alembic_ini: Path) -> str:
+        url = create_database(label)
+        upgrade(alembic_ini, url)
+        return url
+
+    return make
 
 
 @pytest.fixture(scope="session")
