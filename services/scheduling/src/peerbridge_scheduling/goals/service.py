@@ -9,8 +9,7 @@ from peerbridge_shared.web import Problem, not_found
 
 from ..deps import Clock, publish
 from ..participants.models import Participant
-from ..participants.service import active_enrollment
-from ..programs.service import get_program
+from ..participants.service import enrolled_program
 from .models import Goal, GoalStatusEntry
 from .schemas import GoalCreate, StatusChange
 
@@ -30,10 +29,7 @@ def _record(session: Session, caller: Identity, goal: Goal, previous: GoalStatus
 
 def create_goal(*, session: Session, caller: Identity, participant: Participant, data: GoalCreate,
                 clock: Clock) -> Goal:
-    program = get_program(session=session, organization_id=caller.organization_id, program_id=data.program_id,
-                          field="body.program_id", status=422)
-    if active_enrollment(session=session, participant_id=participant.id, program_id=program.id) is None:
-        raise Problem(422, "the participant is not enrolled in this program", field="body.program_id", rule="enrolled")
+    program = enrolled_program(session=session, caller=caller, participant=participant, program_id=data.program_id)
     goal = Goal(organization_id=caller.organization_id, participant_id=participant.id, program_id=program.id,
                 description=data.description, domain=data.domain, target_on=data.target_on, status=data.status.value)
     session.add(goal)

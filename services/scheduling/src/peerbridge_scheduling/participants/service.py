@@ -9,6 +9,7 @@ from peerbridge_shared.identity import Identity
 from peerbridge_shared.web import Problem, not_found
 
 from ..deps import Clock, publish
+from ..programs.models import Program
 from ..programs.service import get_program, get_site
 from ..workforce.service import get_clinician
 from .models import Consent, Enrollment, Participant
@@ -111,3 +112,12 @@ def active_enrollment(*, session: Session, participant_id: str, program_id: str)
     return session.scalar(select(Enrollment).where(
         Enrollment.participant_id == participant_id, Enrollment.program_id == program_id,
         Enrollment.ended_on.is_(None)))
+
+
+def enrolled_program(*, session: Session, caller: Identity, participant: Participant, program_id: str) -> Program:
+    """The program named in a request body, in which the participant must be actively enrolled."""
+    program = get_program(session=session, organization_id=caller.organization_id, program_id=program_id,
+                          field="body.program_id", status=422)
+    if active_enrollment(session=session, participant_id=participant.id, program_id=program.id) is None:
+        raise Problem(422, "the participant is not enrolled in this program", field="body.program_id", rule="enrolled")
+    return program

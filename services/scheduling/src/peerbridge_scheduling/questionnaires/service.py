@@ -11,8 +11,7 @@ from peerbridge_shared.web import Problem, not_found
 
 from ..deps import Clock, publish
 from ..participants.models import Participant
-from ..participants.service import active_enrollment
-from ..programs.service import get_program
+from ..participants.service import enrolled_program
 from .definitions import InstrumentDefinition, built_in
 from .models import CustomInstrument, QuestionnaireResponse
 from .schemas import ResponseCreate
@@ -60,10 +59,7 @@ def add_instrument(*, session: Session, organization_id: str, definition: Instru
 
 def record_response(*, session: Session, caller: Identity, participant: Participant, data: ResponseCreate,
                     clock: Clock) -> QuestionnaireResponse:
-    program = get_program(session=session, organization_id=caller.organization_id, program_id=data.program_id,
-                          field="body.program_id", status=422)
-    if active_enrollment(session=session, participant_id=participant.id, program_id=program.id) is None:
-        raise Problem(422, "the participant is not enrolled in this program", field="body.program_id", rule="enrolled")
+    program = enrolled_program(session=session, caller=caller, participant=participant, program_id=data.program_id)
     if data.completed_at > clock():
         raise Problem(422, "a questionnaire cannot be completed in the future", field="body.completed_at",
                       rule="not_future")

@@ -9,23 +9,15 @@ from peerbridge_shared.web import Problem, not_found
 
 from ..deps import Clock, publish
 from ..participants.models import Participant
-from ..participants.service import active_enrollment
-from ..programs.service import get_program
+from ..participants.service import enrolled_program
 from .models import SafetyConcern, SafetyPlan
 from .schemas import ConcernCreate, SafetyPlanCreate, SafetyPlanRead, SafetyPlanSteps
 
 
-def _enrolled_program(session: Session, caller: Identity, participant: Participant, program_id: str) -> str:
-    program = get_program(session=session, organization_id=caller.organization_id, program_id=program_id,
-                          field="body.program_id", status=422)
-    if active_enrollment(session=session, participant_id=participant.id, program_id=program.id) is None:
-        raise Problem(422, "the participant is not enrolled in this program", field="body.program_id", rule="enrolled")
-    return program.id
-
-
 def raise_concern(*, session: Session, caller: Identity, participant: Participant, data: ConcernCreate,
                   clock: Clock) -> SafetyConcern:
-    program_id = _enrolled_program(session, caller, participant, data.program_id)
+    program_id = enrolled_program(session=session, caller=caller, participant=participant,
+                                  program_id=data.program_id).id
     if data.raised_at > clock():
         raise Problem(422, "a concern cannot be raised in the future", field="body.raised_at", rule="not_future")
     immediate = data.immediate_danger or data.category.value == "immediate_danger"
@@ -44,7 +36,8 @@ def raise_concern(*, session: Session, caller: Identity, participant: Participan
 def update_plan(*, session: Session, caller: Identity, participant: Participant, data: SafetyPlanCreate,
                 clock: Clock) -> SafetyPlan:
     """A new version of the plan (the previous ones stay as they were)."""
-    program_id = _enrolled_program(session, caller, participant, data.program_id)
+    program_id = enrolled_program(session=session, caller=caller, participant=participant,
+                                  program_id=data.program_id).id
     session.execute(select(Participant.id).where(Participant.id == participant.id).with_for_update())
     latest = session.scalar(select(func.max(SafetyPlan.version)).where(SafetyPlan.participant_id == participant.id))
     steps = SafetyPlanSteps.model_validate(data.model_dump(exclude={"program_id"}))
