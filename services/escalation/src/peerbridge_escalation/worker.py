@@ -19,7 +19,8 @@ from kafka import KafkaProducer
 
 from peerbridge_shared.db import Database
 from peerbridge_shared.events import Envelope, InvalidEvent, decode, utc_now
-from peerbridge_shared.messaging import count_dead_letter, create_producer, dead_letter_headers, send
+from peerbridge_shared.messaging import create_producer
+from peerbridge_shared.messaging.dead_letters import DeadLetters, header_list
 from peerbridge_shared.topics import CARE, ENROLLMENTS, HOSPITAL, SAFETY
 
 from .cases.intake import handle
@@ -34,7 +35,8 @@ class Intake:
     """The work of one event, outside the event loop: decode, apply with retries, or dead-letter."""
 
     def __init__(self, settings: EscalationSettings, database: Database, producer: KafkaProducer) -> None:
-        self.settings, self.database, self.producer = settings, database, producer
+        self.settings, self.database = settings, database
+        self.dead_letters = DeadLetters(producer, settings.faust_app_id, DEAD_LETTER_OF)
 
     def process(self, topic: str, partition: int, offset: int, key: bytes | None, value: bytes | None,
                 headers: list[tuple[str, bytes]]) -> str:
@@ -61,12 +63,8 @@ class Intake:
 
     def _dead_letter(self, topic: str, partition: int, offset: int, key: bytes | None, value: bytes | None,
                      headers: list[tuple[str, bytes]], reason: str, error: BaseException, attempts: int) -> str:
-        dead = dead_letter_headers(headers, topic=topic, partition=partition, offset=offset,
-                                   group=self.settings.faust_app_id, reason=reason, error=error, attempts=attempts)
-        send(self.producer, DEAD_LETTER_OF[topic], key, value, dead).get(timeout=30)
-        count_dead_letter(self.settings.faust_app_id, topic, error)
-        log.warning("event dead-lettered", extra={"topic": topic, "partition": partition, "offset": offset,
-                                                  "reason": reason})
+        self.dead_letters.park(topic=topic, partition=partition, offset=offset, key=key, value=value,
+                               headers=headers, reason=reason, error=error, attempts=attempts)
         return "dead_lettered"
 
 
@@ -89,8 +87,7 @@ def create_app(settings: EscalationSettings | None = None) -> faust.App:
         loop = asyncio.get_running_loop()
         async for event in stream.events():
             message = event.message
-            headers = list(message.headers.items()) if isinstance(message.headers, dict) else list(
-                message.headers or [])
+            headers = header_list(message.headers)
             try:
                 await loop.run_in_executor(None, intake.process, message.topic, message.partition, message.offset,
                                            message.key, message.value, headers)
