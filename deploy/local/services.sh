@@ -18,6 +18,7 @@ PROCESSES=(
   "escalation-worker||$VENV/bin/python -m peerbridge_escalation.worker"
   "escalation-delivery||$VENV/bin/python -m peerbridge_escalation.notify"
   "escalation-timers||$VENV/bin/python -m peerbridge_escalation.routing.timers"
+  "metrics-worker|http://127.0.0.1:6067/measures?organization_id=org-demo|$VENV/bin/python -m peerbridge_metrics.worker"
   "escalation-watchdog||$VENV/bin/python -m peerbridge_escalation.routing.timers --watchdog --metrics-port 9102"
 )
 

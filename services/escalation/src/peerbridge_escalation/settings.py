@@ -13,6 +13,8 @@ class EscalationSettings(ServiceSettings):
     port: Port = 8002
     database_url: str = "postgresql+psycopg://peerbridge:peerbridge@127.0.0.1:5432/peerbridge_escalation"
     faust_app_id: str = "peerbridge-escalation"
+    faust_session_timeout_s: float = Field(default=10.0, ge=6, le=300,
+                                           description="how soon a dead worker's partitions move to another")
     faust_store: str = Field(default="memory://", description="rocksdb:// on a volume in production")
     faust_web_port: int = Field(default=6066, ge=1, le=65535, description="the worker's own status pages")
     faust_offset_reset: str = Field(default="earliest", pattern="^(earliest|latest)$")

@@ -72,8 +72,9 @@ def create_app(settings: EscalationSettings | None = None) -> faust.App:
     settings = settings or get_settings()
     app = faust.App(
         settings.faust_app_id, broker=[f"kafka://{server}" for server in settings.kafka.bootstrap_servers.split(",")],
-        store=settings.faust_store, topic_partitions=SAFETY.partitions, web_port=settings.faust_web_port,
-        web_bind=settings.host, web_host=settings.host,
+        store=settings.faust_store, broker_session_timeout=settings.faust_session_timeout_s,
+        broker_heartbeat_interval=settings.faust_session_timeout_s / 3, topic_partitions=SAFETY.partitions,
+        web_port=settings.faust_web_port, web_bind=settings.host, web_host=settings.host,
         consumer_auto_offset_reset=settings.faust_offset_reset, topic_allow_declare=False,
     )
     database = Database(settings.database_url)

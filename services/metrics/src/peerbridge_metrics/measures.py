@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from .billing.rules import Contact, PayerPolicies, bill
 from .state import ParticipantState
@@ -34,12 +34,25 @@ class Engagement:
     def sessions_per_participant(self) -> float | None:
         return round(self.sessions_attended / self.active_participants, 4) if self.active_participants else None
 
+    def as_dict(self) -> dict:
+        return {**asdict(self), "attendance_rate": self.attendance_rate,
+                "sessions_per_participant": self.sessions_per_participant}
+
 
 @dataclass
 class Reimbursement:
     units: int = 0
     amount: float = 0.0
     non_billable_minutes: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def as_rows(measures: dict) -> list[dict]:
+    """JSON rows ``{"key": [organization, program, ..., month], ...figures}`` in a stable order."""
+    ordered = sorted(measures.items(), key=lambda item: tuple(str(part) for part in item[0]))
+    return [{"key": list(key), **value.as_dict()} for key, value in ordered]
 
 
 def engagement(states: Iterable[ParticipantState]) -> dict[tuple[str, str, str], Engagement]:

@@ -1,5 +1,6 @@
 """Metrics settings: environment variables prefixed METRICS_ (nested with __)."""
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from peerbridge_shared.settings import Port, ServiceSettings, settings_loader
@@ -11,6 +12,13 @@ class MetricsSettings(ServiceSettings):
     service_name: str = "metrics"
     port: Port = 8003
     database_url: str = "postgresql+psycopg://peerbridge:peerbridge@127.0.0.1:5432/peerbridge_metrics"
+    faust_app_id: str = "peerbridge-metrics"
+    faust_session_timeout_s: float = Field(default=10.0, ge=6, le=300,
+                                           description="how soon a dead worker's partitions move to another")
+    faust_store: str = Field(default="memory://", description="rocksdb:// on a volume in production")
+    faust_web_port: int = Field(default=6067, ge=1, le=65535, description="the worker's read API")
+    faust_replication_factor: int = Field(default=1, ge=1, le=5, description="of the table changelog topics")
+    payer_policies: str | None = Field(default=None, description="a YAML file of payer rules (default: built in)")
 
 
 get_settings = settings_loader(MetricsSettings)
