@@ -10,7 +10,12 @@ from hypothesis import strategies as st
 from peerbridge_metrics.billing.rules import load_policies
 from peerbridge_metrics.reference import recompute
 from peerbridge_shared.events import Envelope
-from peerbridge_shared.events.care import AttendanceRecorded, AttendanceStatus, PeerContactDocumented
+from peerbridge_shared.events.care import (
+    AssessmentCompleted,
+    AttendanceRecorded,
+    AttendanceStatus,
+    PeerContactDocumented,
+)
 from peerbridge_shared.events.scheduling import EnrollmentEnded, Modality, ParticipantEnrolled, SessionKind
 
 ORG, PROGRAM = "org-1", "prog-1"
@@ -45,6 +50,12 @@ def attendance(participant, session, status, at, recorded):
                                     session_starts_at=at), recorded)
 
 
+def phq9(participant, aid, total, band, at):
+    return event(AssessmentCompleted(participant_id=participant, assessment_id=aid, program_id=PROGRAM,
+                                     instrument="phq9", instrument_version="1", item_scores={}, total_score=total,
+                                     band=band, completed_at=at, administered_by="peer"), at)
+
+
 def program_log():
     april = T + timedelta(days=25)
     return [
@@ -59,6 +70,9 @@ def program_log():
         attendance("ben", "g1", AttendanceStatus.LATE, T, T + timedelta(minutes=70)),      # ...corrected later
         attendance("cy", "g1", AttendanceStatus.NO_SHOW, T, T + timedelta(minutes=16)),
         attendance("ana", "g2", AttendanceStatus.ATTENDED, april, april),
+        phq9("ana", "a1", 16, "moderately severe", T), phq9("ana", "a2", 7, "mild", april),
+        phq9("ben", "a3", 12, "moderate", T), phq9("ben", "a4", 4, "minimal", april),
+        phq9("cy", "a5", 10, "moderate", T),
         event(EnrollmentEnded(participant_id="cy", enrollment_id="e-cy", program_id=PROGRAM, ended_on=date(2026, 3, 31),
                               reason="moved"), T + timedelta(days=21)),
     ]
@@ -73,6 +87,10 @@ def test_hand_checked_measures_of_a_small_program():
     assert (billed.units, billed.amount) == (7, 83.79)
     assert billed.non_billable_minutes == {"unsigned_note": 20, "authorized_units_used": 15}
     assert measures["reimbursement"][(ORG, PROGRAM, "medicaid-nc", "2026-04")].units == 2
+    phq = measures["questionnaires"][(ORG, PROGRAM, "phq9")].as_dict()
+    assert (phq["completions"], phq["participants"], phq["with_follow_up"]) == (5, 3, 2)
+    assert (phq["mean_change"], phq["response_rate"], phq["remission_rate"]) == (-8.5, 1.0, 0.5)
+    assert phq["latest_bands"] == {"mild": 1, "minimal": 1, "moderate": 1}
 
 
 @settings(max_examples=100, deadline=None)

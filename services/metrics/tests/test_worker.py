@@ -19,11 +19,17 @@ from peerbridge_metrics.billing.rules import load_policies
 from peerbridge_metrics.measures import as_rows
 from peerbridge_metrics.reference import recompute
 from peerbridge_shared.events import Envelope
-from peerbridge_shared.events.care import AttendanceRecorded, AttendanceStatus, PeerContactDocumented
+from peerbridge_shared.events.care import (
+    AssessmentCompleted,
+    AttendanceRecorded,
+    AttendanceStatus,
+    PeerContactDocumented,
+)
 from peerbridge_shared.events.scheduling import Modality, ParticipantEnrolled, SessionKind
 from peerbridge_shared.messaging import publish
 
 START = datetime(2026, 1, 5, 14, 0, tzinfo=UTC)
+PHQ9_BANDS = ["minimal", "mild", "moderate", "moderately severe", "severe"]
 
 
 def generated_program(tenant: str, participants: int, seed: int) -> list[Envelope]:
@@ -63,6 +69,13 @@ def generated_program(tenant: str, participants: int, seed: int) -> list[Envelop
             if status == AttendanceStatus.NO_SHOW and rng.random() < 0.3:  # an automatic no-show, corrected
                 add(AttendanceRecorded(**facts, status=AttendanceStatus.LATE, minutes_present=45),
                     at + timedelta(hours=2))
+        for a in range(rng.randint(0, 4)):
+            at = START + timedelta(days=30 * a + rng.randint(0, 20))
+            total = rng.randint(0, 27)
+            add(AssessmentCompleted(participant_id=who, assessment_id=f"{who}-a{a}", program_id=f"prog-{p % 3}",
+                                    instrument="phq9", instrument_version="1", item_scores={}, total_score=total,
+                                    band=PHQ9_BANDS[min(total // 5, 4)],
+                                    completed_at=at, administered_by="peer"), at)
     rng.shuffle(log)  # arrival order is not event order
     return log
 
@@ -101,7 +114,7 @@ def wait_until_equal(port, tenant, expected, log_file, timeout_s=120):
 
 def reference(log):
     measures = recompute(log, load_policies())
-    return {"engagement": as_rows(measures["engagement"]), "reimbursement": as_rows(measures["reimbursement"])}
+    return {name: as_rows(values) for name, values in measures.items()}
 
 
 def test_live_tables_equal_the_batch_reference_across_a_sigkill(producer, tmp_path):

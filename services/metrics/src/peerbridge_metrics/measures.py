@@ -55,6 +55,48 @@ def as_rows(measures: dict) -> list[dict]:
     return [{"key": list(key), **value.as_dict()} for key, value in ordered]
 
 
+@dataclass
+class Questionnaire:
+    completions: int = 0
+    participants: int = 0
+    with_follow_up: int = 0
+    change_total: float = 0.0
+    responders: int = 0  # PHQ-9: latest at most half of baseline
+    remissions: int = 0  # PHQ-9: latest below 5
+    latest_bands: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        follow = self.with_follow_up
+        return {**asdict(self), "mean_change": round(self.change_total / follow, 4) if follow else None,
+                "response_rate": round(self.responders / follow, 4) if follow else None,
+                "remission_rate": round(self.remissions / follow, 4) if follow else None}
+
+
+def questionnaires(states: Iterable[ParticipantState]) -> dict[tuple[str, str, str], Questionnaire]:
+    """(organization, program, instrument) -> completions, baseline-to-latest change and, for PHQ-9,
+    response (a drop of at least half) and remission (below 5); the distribution of latest bands."""
+    result: dict[tuple[str, str, str], Questionnaire] = defaultdict(Questionnaire)
+    for state in states:
+        series: dict[tuple[str, str], list] = defaultdict(list)
+        for assessment_id, fact in state.assessments.items():
+            series[(fact.program_id, fact.instrument)].append((fact.completed_at, assessment_id, fact))
+        for (program, instrument), taken in series.items():
+            taken.sort(key=lambda item: item[:2])
+            entry = result[(state.organization_id, program, instrument)]
+            baseline, latest = taken[0][2], taken[-1][2]
+            entry.completions += len(taken)
+            entry.participants += 1
+            band = latest.band or "none"
+            entry.latest_bands[band] = entry.latest_bands.get(band, 0) + 1
+            if len(taken) > 1:
+                entry.with_follow_up += 1
+                entry.change_total = round(entry.change_total + latest.total - baseline.total, 4)
+                if instrument == "phq9":
+                    entry.responders += latest.total <= baseline.total / 2
+                    entry.remissions += latest.total < 5
+    return dict(result)
+
+
 def engagement(states: Iterable[ParticipantState]) -> dict[tuple[str, str, str], Engagement]:
     """(organization, program, month) -> engagement."""
     result: dict[tuple[str, str, str], Engagement] = defaultdict(Engagement)

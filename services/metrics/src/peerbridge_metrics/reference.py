@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from peerbridge_shared.events import Envelope
 
 from .billing.rules import PayerPolicies
-from .measures import engagement, reimbursement
+from .measures import engagement, questionnaires, reimbursement
 from .state import ParticipantState
 
 
@@ -26,4 +26,5 @@ def fold(log: Iterable[Envelope]) -> dict[tuple[str, str], ParticipantState]:
 
 def recompute(log: Iterable[Envelope], payers: PayerPolicies) -> dict[str, dict]:
     states = list(fold(log).values())
-    return {"engagement": engagement(states), "reimbursement": reimbursement(states, payers)}
+    return {"engagement": engagement(states), "reimbursement": reimbursement(states, payers),
+            "questionnaires": questionnaires(states)}

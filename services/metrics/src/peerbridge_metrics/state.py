@@ -13,7 +13,7 @@ from datetime import date, datetime
 from pydantic import BaseModel
 
 from peerbridge_shared.events import Envelope
-from peerbridge_shared.events.care import AttendanceRecorded, PeerContactDocumented
+from peerbridge_shared.events.care import AssessmentCompleted, AttendanceRecorded, PeerContactDocumented
 from peerbridge_shared.events.scheduling import EnrollmentEnded, ParticipantEnrolled
 
 GROUP_KINDS = {"group", "workshop", "education"}
@@ -59,12 +59,22 @@ class AttendanceFact(BaseModel):
     starts_at: datetime
 
 
+class AssessmentFact(BaseModel):
+    version: Version
+    program_id: str
+    instrument: str
+    total: float
+    band: str | None
+    completed_at: datetime
+
+
 class ParticipantState(BaseModel):
     organization_id: str
     participant_id: str
     enrollments: dict[str, EnrollmentFact] = {}
     contacts: dict[str, ContactFact] = {}
     attendance: dict[str, AttendanceFact] = {}
+    assessments: dict[str, AssessmentFact] = {}
 
     def apply(self, envelope: Envelope) -> bool:
         """Fold one event in; returns whether the state changed."""
@@ -87,6 +97,10 @@ class ParticipantState(BaseModel):
                 place_of_service=data.place_of_service, signed=data.note_signed_at is not None,
                 credential_valid=data.peer_credential_valid, supervision_current=data.peer_supervision_current,
                 enrollment_active=data.enrollment_active))
+        if isinstance(data, AssessmentCompleted):
+            return self._put(self.assessments, data.assessment_id, AssessmentFact(
+                version=version, program_id=data.program_id, instrument=data.instrument, total=data.total_score,
+                band=data.band, completed_at=data.completed_at))
         if isinstance(data, AttendanceRecorded):
             return self._put(self.attendance, data.session_id, AttendanceFact(
                 version=version, program_id=data.program_id, status=data.status.value, minutes=data.minutes_present,

@@ -19,7 +19,7 @@ from peerbridge_shared.messaging.dead_letters import DeadLetters, header_list
 from peerbridge_shared.topics import CARE, ENROLLMENTS
 
 from .billing.rules import load_policies
-from .measures import as_rows, engagement, reimbursement
+from .measures import as_rows, engagement, questionnaires, reimbursement
 from .settings import MetricsSettings, get_settings
 from .state import ParticipantState
 
@@ -80,7 +80,8 @@ def create_app(settings: MetricsSettings | None = None) -> faust.App:
         states = [ParticipantState.model_validate(value) for value in participants.values()
                   if value and value["organization_id"] == organization]
         return web.json({"participants": len(states), "engagement": as_rows(engagement(states)),
-                         "reimbursement": as_rows(reimbursement(states, payers))})
+                         "reimbursement": as_rows(reimbursement(states, payers)),
+                         "questionnaires": as_rows(questionnaires(states))})
 
     return app
 
