@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from peerbridge_shared.events import Envelope, Event
+from peerbridge_shared.events import Envelope
 from peerbridge_shared.events.escalation import (
     EscalationEscalated,
     EscalationOpened,
@@ -22,16 +22,15 @@ from peerbridge_shared.events.escalation import (
 )
 from peerbridge_shared.events.scheduling import ParticipantEnrolled
 from peerbridge_shared.idempotency import first_delivery
-from peerbridge_shared.outbox import add_event
 
 from ..audit.service import append
 from ..classification import Decision, ParticipantRisk, classify, rank
 from ..policy import Policy, first_deadline
+from ..publishing import publish
 from ..rosters.policy_service import policy_for
 from ..routing.ladder import cancel_pending, enter_level
 from .models import CASE_NUMBERS, Case, CaseSignal, ParticipantCare
 
-SOURCE = "/peerbridge/escalation"
 CONSUMER = "escalation-intake"
 SYSTEM = "system:escalation"
 OPEN, ACKNOWLEDGED, RESOLVED = "open", "acknowledged", "resolved"
@@ -93,10 +92,6 @@ def _record_signal(session: Session, case: Case, envelope: Envelope, decision: D
                    "rule": decision.rule, "rule_version": decision.version}, at=now)
 
 
-def _publish(session: Session, case: Case, data: Event, now: datetime) -> None:
-    add_event(session, data, tenant=case.organization_id, source=SOURCE, clock=lambda: now)
-
-
 def _open(session: Session, envelope: Envelope, decision: Decision, now: datetime) -> Case:
     program_id = _program_of(session, envelope)
     policy = policy_for(session, envelope.tenant, program_id)
@@ -109,7 +104,7 @@ def _open(session: Session, envelope: Envelope, decision: Decision, now: datetim
     session.add(case)
     session.flush()
     _record_signal(session, case, envelope, decision, "opened", now)
-    _publish(session, case, EscalationOpened(**case.event_fields(), rule_version=decision.version,
+    publish(session, case, EscalationOpened(**case.event_fields(), rule_version=decision.version,
                                              signal_event_ids=[envelope.id], opened_at=now,
                                              acknowledge_by=case.acknowledge_by), now)
     enter_level(session, case, 0, now)
@@ -123,7 +118,7 @@ def _upgrade(session: Session, case: Case, envelope: Envelope, decision: Decisio
     case.current_level, case.acknowledge_by = 0, first_deadline(policy, decision.level, now)
     case.acknowledged_by = case.acknowledged_at = None
     _record_signal(session, case, envelope, decision, "upgraded", now)
-    _publish(session, case, EscalationEscalated(**case.event_fields(), from_level=previous_level, to_level=0,
+    publish(session, case, EscalationEscalated(**case.event_fields(), from_level=previous_level, to_level=0,
                                                 reason=EscalationReason.RISK_UPGRADED, escalated_at=now), now)
     cancel_pending(session, case)
     enter_level(session, case, 0, now)

@@ -8,12 +8,12 @@ from sqlalchemy.orm import Session
 from peerbridge_shared.deps import Clock
 from peerbridge_shared.events.escalation import EscalationAcknowledged, EscalationResolved
 from peerbridge_shared.identity import Identity
-from peerbridge_shared.outbox import add_event
 from peerbridge_shared.web import Problem, not_found
 
 from ..audit.service import append
+from ..publishing import publish
 from ..routing.ladder import cancel_pending, page_clinician
-from .intake import ACKNOWLEDGED, OPEN, RESOLVED, SOURCE
+from .intake import ACKNOWLEDGED, OPEN, RESOLVED
 from .models import Case
 from .schemas import ContactMade, Reassign, Resolve
 
@@ -75,10 +75,9 @@ def acknowledge(*, session: Session, caller: Identity, case_id: str, clock: Cloc
     waited = (now - case.opened_at).total_seconds()
     append(session, organization_id=case.organization_id, case_id=case.id, action="case.acknowledged",
            actor=caller.user_id, detail={"seconds": waited}, at=now)
-    add_event(session, EscalationAcknowledged(**case.event_fields(), acknowledged_by=caller.user_id,
-                                              acknowledged_at=now, seconds_to_acknowledge=max(waited, 0.0),
-                                              within_deadline=now <= case.acknowledge_by),
-              tenant=case.organization_id, source=SOURCE, clock=clock)
+    publish(session, case, EscalationAcknowledged(**case.event_fields(), acknowledged_by=caller.user_id,
+                                                  acknowledged_at=now, seconds_to_acknowledge=max(waited, 0.0),
+                                                  within_deadline=now <= case.acknowledge_by), now)
     return case
 
 
@@ -92,7 +91,6 @@ def resolve(*, session: Session, caller: Identity, case_id: str, data: Resolve, 
     cancel_pending(session, case)
     append(session, organization_id=case.organization_id, case_id=case.id, action="case.resolved",
            actor=caller.user_id, detail={"disposition_code": data.disposition_code}, at=now)
-    add_event(session, EscalationResolved(**case.event_fields(), resolved_by=caller.user_id,
-                                          disposition_code=data.disposition_code, resolved_at=now),
-              tenant=case.organization_id, source=SOURCE, clock=clock)
+    publish(session, case, EscalationResolved(**case.event_fields(), resolved_by=caller.user_id,
+                                              disposition_code=data.disposition_code, resolved_at=now), now)
     return case

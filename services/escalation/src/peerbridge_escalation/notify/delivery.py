@@ -16,16 +16,15 @@ from sqlalchemy.orm import Session
 
 from peerbridge_shared.db import Database
 from peerbridge_shared.events.escalation import EscalationNotified
-from peerbridge_shared.outbox import add_event
 
 from ..audit.service import append
 from ..cases.models import Case
+from ..publishing import publish
 from ..rosters.models import ClinicianContact
 from ..routing.models import Notification
 from .channels import Channel, DeliveryError, Page
 
 log = logging.getLogger(__name__)
-SOURCE = "/peerbridge/escalation"
 SYSTEM = "system:escalation-delivery"
 
 
@@ -63,9 +62,8 @@ def _deliver_one(session: Session, note: Notification, channels: dict[str, Chann
                                      channel=fallback.channel, address=fallback.address))
         return False
     note.status, note.sent_at = "sent", now
-    add_event(session, EscalationNotified(**case.event_fields(), level=note.level, recipient_id=note.clinician_id,
-                                          channel=note.channel, attempt=note.attempts, notified_at=now),
-              tenant=case.organization_id, source=SOURCE, clock=lambda: now)
+    publish(session, case, EscalationNotified(**case.event_fields(), level=note.level, recipient_id=note.clinician_id,
+                                              channel=note.channel, attempt=note.attempts, notified_at=now), now)
     append(session, organization_id=note.organization_id, case_id=case.id, action="notification.sent",
            actor=SYSTEM, detail={"notification_id": note.id, "channel": note.channel}, at=now)
     return True

@@ -22,23 +22,18 @@ from peerbridge_shared.events.escalation import (
     EscalationReason,
     RiskLevel,
 )
-from peerbridge_shared.outbox import add_event
 
 from ..audit.service import append
 from ..cases.models import Case, ParticipantCare
 from ..policy import Level, Policy
+from ..publishing import publish
 from ..rosters.models import ClinicianContact, ProgramContacts
 from ..rosters.service import on_call
 from .models import Notification, Step
 
-SOURCE = "/peerbridge/escalation"
 SYSTEM = "system:escalation"
 PENDING, DONE, CANCELLED = "pending", "done", "cancelled"
 RETRY_NOBODY = timedelta(minutes=1)
-
-
-def _publish(session: Session, case: Case, data, now: datetime) -> None:
-    add_event(session, data, tenant=case.organization_id, source=SOURCE, clock=lambda: now)
 
 
 def resolve(session: Session, case: Case, target: str, at: datetime) -> list[str]:
@@ -69,7 +64,7 @@ def cancel_pending(session: Session, case: Case) -> None:
 def page_clinician(session: Session, case: Case, clinician: str, now: datetime) -> None:
     """In-app (the event the gateway pushes) and the clinician's first verified contact method."""
     level = case.current_level
-    _publish(session, case, EscalationNotified(**case.event_fields(), level=level, recipient_id=clinician,
+    publish(session, case, EscalationNotified(**case.event_fields(), level=level, recipient_id=clinician,
                                                channel="in_app", notified_at=now), now)
     contact = session.scalars(select(ClinicianContact).where(
         ClinicianContact.organization_id == case.organization_id, ClinicianContact.clinician_id == clinician,
@@ -106,7 +101,7 @@ def enter_level(session: Session, case: Case, level: int, now: datetime) -> None
             session.add(Step(organization_id=case.organization_id, case_id=case.id, kind="page", level=level,
                              due_at=now + RETRY_NOBODY))
             return
-        _publish(session, case, EscalationEscalated(**case.event_fields(), from_level=level, to_level=level + 1,
+        publish(session, case, EscalationEscalated(**case.event_fields(), from_level=level, to_level=level + 1,
                                                     reason=EscalationReason.NO_RECIPIENT, escalated_at=now), now)
         level += 1
     spec = levels[level]
@@ -127,12 +122,12 @@ def fire(session: Session, step: Step, now: datetime) -> None:
         if not page(session, case, step.level, now):
             enter_level(session, case, step.level + 1, now)
     else:
-        _publish(session, case, EscalationBreached(**case.event_fields(), level=step.level, deadline=step.due_at,
+        publish(session, case, EscalationBreached(**case.event_fields(), level=step.level, deadline=step.due_at,
                                                    breached_at=now), now)
         append(session, organization_id=case.organization_id, case_id=case.id, action="level.breached",
                actor=SYSTEM, detail={"level": step.level, "deadline": step.due_at.isoformat()}, at=now)
         to_level = min(step.level + 1, len(_levels(case)) - 1)
-        _publish(session, case, EscalationEscalated(**case.event_fields(), from_level=step.level, to_level=to_level,
+        publish(session, case, EscalationEscalated(**case.event_fields(), from_level=step.level, to_level=to_level,
                                                     reason=EscalationReason.DEADLINE_PASSED, escalated_at=now), now)
         enter_level(session, case, step.level + 1, now)
     step.status, step.fired_at = DONE, now
