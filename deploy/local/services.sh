@@ -18,7 +18,9 @@ PROCESSES=(
   "escalation-worker||$VENV/bin/python -m peerbridge_escalation.worker"
   "escalation-delivery||$VENV/bin/python -m peerbridge_escalation.notify"
   "escalation-timers||$VENV/bin/python -m peerbridge_escalation.routing.timers"
-  "metrics-worker|http://127.0.0.1:6067/measures?organization_id=org-demo|$VENV/bin/python -m peerbridge_metrics.worker"
+  "metrics-worker|http://127.0.0.1:6067/readyz|$VENV/bin/python -m peerbridge_metrics.worker"
+  "metrics|http://127.0.0.1:8003/readyz|$VENV/bin/python -m peerbridge_metrics"
+  "metrics-feed||$VENV/bin/python -m peerbridge_metrics.feed"
   "escalation-watchdog||$VENV/bin/python -m peerbridge_escalation.routing.timers --watchdog --metrics-port 9102"
 )
 

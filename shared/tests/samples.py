@@ -61,6 +61,8 @@ def all_samples() -> list[Event]:
                                status=care.GoalStatus.ACHIEVED, previous_status=care.GoalStatus.ACTIVE, changed_at=T0),
         care.SupervisionLogged(supervision_id="sup-1", peer_id=PEER, supervisor_id="svr-1", program_id=PROGRAM,
                                held_on=date(2026, 3, 6), minutes=60, cases_reviewed=4),
+        care.PeerProfileChanged(peer_id=PEER, program_id=PROGRAM, credential_type="CPSS",
+                                credential_expires_on=date(2027, 3, 1), caseload_cap=15, changed_at=T0),
         care.HospitalAdmitted(participant_id=P, encounter_id="e-1", encounter_class=care.EncounterClass.INPATIENT,
                               psychiatric=True, admitted_at=T0 - timedelta(days=9)),
         care.HospitalDischarged(participant_id=P, encounter_id="e-1",

@@ -2,16 +2,21 @@
 way, and migrates a fresh PostgreSQL database to exactly the schema its models describe."""
 
 import importlib
+import time
+import uuid
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from fastapi.testclient import TestClient
+from kafka.admin import NewTopic
 from pydantic import SecretStr, ValidationError
 from sqlalchemy import MetaData, create_engine
 
+from peerbridge_metrics.tables import TABLES
 from peerbridge_shared.migrations import upgrade
+from peerbridge_shared.settings import KafkaSettings
 from peerbridge_shared.web import PROBLEM_JSON
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,25 +57,43 @@ def test_prod_refuses_placeholder_secrets_and_bad_values(name, monkeypatch):
         cls()
 
 
-@pytest.mark.parametrize("name", SERVICES)
-def test_operations_endpoints_answer_and_readiness_checks_real_dependencies(name, create_database):
+def healthy_and_broken(name, create_database, kafka_admin):
+    """Settings whose dependencies are up, settings with one down, and what /readyz must name."""
     cls = settings_class(name)
+    if name in ("scheduling", "escalation"):
+        return (cls(database_url=create_database(name)),
+                cls(database_url="postgresql+psycopg://peerbridge:peerbridge@127.0.0.1:1/none"),
+                {"database": "OperationalError"})
+    if name == "metrics":  # the read API is ready once it has read the worker's table changelogs
+        app_id = f"contract-{uuid.uuid4().hex[:8]}"
+        kafka_admin.create_topics([NewTopic(spec.changelog(app_id), spec.partitions, 1) for spec in TABLES])
+        unreachable = KafkaSettings(bootstrap_servers="127.0.0.1:1")
+        return cls(faust_app_id=app_id), cls(faust_app_id=app_id, kafka=unreachable), {"tables": "RuntimeError"}
+    return cls(), cls(redis_url="redis://127.0.0.1:1/0"), {"redis": "ConnectionError"}
+
+
+def ready_status(client, wait_s: float) -> int:
+    deadline = time.monotonic() + wait_s
+    while (status := client.get("/readyz").status_code) != 200 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return status
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_operations_endpoints_answer_and_readiness_checks_real_dependencies(name, create_database, kafka_admin):
     create_app = service_module(name, "app").create_app
-    healthy = cls(database_url=create_database(name)) if name in DB_SERVICES else cls()
+    healthy, broken, failing = healthy_and_broken(name, create_database, kafka_admin)
     with TestClient(create_app(healthy)) as client:
         assert client.get("/healthz").json() == {"status": "ok"}
-        assert client.get("/readyz").status_code == 200
+        assert ready_status(client, wait_s=20) == 200
         assert "openapi" in client.get("/openapi.json").json()
         assert client.get("/metrics").status_code == 200
 
-    broken = (cls(database_url="postgresql+psycopg://peerbridge:peerbridge@127.0.0.1:1/none") if name in DB_SERVICES
-              else cls(redis_url="redis://127.0.0.1:1/0"))
     with TestClient(create_app(broken)) as client:
         response = client.get("/readyz")
     assert response.status_code == 503
     assert response.headers["content-type"] == PROBLEM_JSON
-    assert response.json()["dependencies"] == {("database" if name in DB_SERVICES else "redis"): "OperationalError"
-                                               if name in DB_SERVICES else "ConnectionError"}
+    assert response.json()["dependencies"] == failing
 
 
 def _merged(metadatas) -> MetaData:

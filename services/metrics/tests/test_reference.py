@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from peerbridge_metrics.billing.rules import load_policies
+from peerbridge_metrics.measures import as_json
 from peerbridge_metrics.reference import recompute
 from peerbridge_shared.events import Envelope
 from peerbridge_shared.events.care import (
@@ -20,6 +21,7 @@ from peerbridge_shared.events.scheduling import EnrollmentEnded, Modality, Parti
 
 ORG, PROGRAM = "org-1", "prog-1"
 T = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
+AS_OF = date(2026, 6, 30)
 
 
 def event(data, at):
@@ -79,10 +81,12 @@ def program_log():
 
 
 def test_hand_checked_measures_of_a_small_program():
-    measures = recompute(program_log(), load_policies())
+    measures = recompute(program_log(), load_policies(), AS_OF)
     march = measures["engagement"][(ORG, PROGRAM, "2026-03")]
     assert (march.active_participants, march.sessions_attended, march.no_shows) == (2, 2, 1)
-    assert march.attendance_rate == 0.6667 and march.sessions_per_participant == 1.0
+    figures = march.as_dict()
+    assert figures["attendance_rate"] == 0.6667 and figures["sessions_per_participant"] == 1.0
+    assert figures["active_by_site"] == {"s": 2}
     billed = measures["reimbursement"][(ORG, PROGRAM, "medicaid-nc", "2026-03")]
     assert (billed.units, billed.amount) == (7, 83.79)
     assert billed.non_billable_minutes == {"unsigned_note": 20, "authorized_units_used": 15}
@@ -97,7 +101,7 @@ def test_hand_checked_measures_of_a_small_program():
 @given(st.randoms(use_true_random=False), st.integers(min_value=0, max_value=8))
 def test_redelivered_reordered_and_late_events_change_nothing(rng, duplicates):
     log = program_log()
-    expected = recompute(log, load_policies())
+    expected = as_json(recompute(log, load_policies(), AS_OF))
     shuffled = log + [rng.choice(log) for _ in range(duplicates)]
     rng.shuffle(shuffled)
-    assert recompute(shuffled, load_policies()) == expected
+    assert as_json(recompute(shuffled, load_policies(), AS_OF)) == expected

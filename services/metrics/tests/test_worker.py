@@ -14,11 +14,17 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from fastapi.testclient import TestClient
 
+from peerbridge_metrics.app import create_app
 from peerbridge_metrics.billing.rules import load_policies
-from peerbridge_metrics.measures import as_rows
-from peerbridge_metrics.reference import recompute
-from peerbridge_shared.events import Envelope
+from peerbridge_metrics.feed import FeedPublisher, reportable
+from peerbridge_metrics.measures import as_json, compute
+from peerbridge_metrics.reference import fold, recompute
+from peerbridge_metrics.report import build_report
+from peerbridge_metrics.settings import MetricsSettings
+from peerbridge_metrics.view import FactsView
+from peerbridge_shared.events import Envelope, decode
 from peerbridge_shared.events.care import (
     AssessmentCompleted,
     AttendanceRecorded,
@@ -26,9 +32,13 @@ from peerbridge_shared.events.care import (
     PeerContactDocumented,
 )
 from peerbridge_shared.events.scheduling import Modality, ParticipantEnrolled, SessionKind
-from peerbridge_shared.messaging import publish
+from peerbridge_shared.identity import Identity, Role, issue_internal_token
+from peerbridge_shared.messaging import create_producer, publish
+from peerbridge_shared.testing.kafka_reader import KafkaReader
+from peerbridge_shared.topics import OUTCOME_FEED
 
 START = datetime(2026, 1, 5, 14, 0, tzinfo=UTC)
+AS_OF = date(2026, 7, 1)
 PHQ9_BANDS = ["minimal", "mild", "moderate", "moderately severe", "severe"]
 
 
@@ -88,36 +98,37 @@ def free_port() -> int:
 
 def start_worker(app_id: str, port: int, datadir, log_file) -> subprocess.Popen:
     env = {**os.environ, "METRICS_FAUST_APP_ID": app_id, "METRICS_FAUST_WEB_PORT": str(port),
-           "OTEL_TRACES_EXPORTER": "none"}
-    return subprocess.Popen([sys.executable, "-m", "peerbridge_metrics.worker", "--datadir", str(datadir), "worker",
-                             "--loglevel", "info"], env=env, stdout=log_file.open("a"), stderr=subprocess.STDOUT)
+           "METRICS_FAUST_DATA_DIR": str(datadir), "OTEL_TRACES_EXPORTER": "none"}
+    return subprocess.Popen([sys.executable, "-m", "peerbridge_metrics.worker", "worker", "--loglevel", "info"],
+                            env=env, stdout=log_file.open("a"), stderr=subprocess.STDOUT)
 
 
-def live(port: int, tenant: str) -> dict | None:
+def ready(port: int) -> bool:
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/measures?organization_id={tenant}", timeout=5) as r:
-            return json.loads(r.read())
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as response:
+            return response.status == 200
     except OSError:
-        return None
+        return False
 
 
-def wait_until_equal(port, tenant, expected, log_file, timeout_s=120):
+def wait_until_equal(view, tenant, expected, log_file, timeout_s=300):
     deadline, seen = time.monotonic() + timeout_s, None
     while time.monotonic() < deadline:
-        seen = live(port, tenant)
-        if seen and {k: seen[k] for k in expected} == expected:
-            return
+        if view.ready.is_set():
+            seen = as_json(compute(view.facts(tenant), load_policies(), AS_OF))
+            if seen == expected:
+                return
         time.sleep(0.5)
     pytest.fail(f"live measures never matched the reference:\n{json.dumps(seen)[:1500]}\n"
                 + log_file.read_text()[-2000:])
 
 
 def reference(log):
-    measures = recompute(log, load_policies())
-    return {name: as_rows(values) for name, values in measures.items()}
+    return as_json(recompute(log, load_policies(), AS_OF))
 
 
-def test_live_tables_equal_the_batch_reference_across_a_sigkill(producer, tmp_path):
+@pytest.mark.timeout(600)  # a cold worker first folds whatever the shared topics already hold
+def test_live_tables_equal_the_batch_reference_across_a_sigkill(producer, kafka_settings, tmp_path):
     tenant = f"org-{uuid.uuid4().hex[:8]}"
     log = generated_program(tenant, participants=120, seed=7)
     half = len(log) // 2
@@ -127,8 +138,10 @@ def test_live_tables_equal_the_batch_reference_across_a_sigkill(producer, tmp_pa
         publish(producer, envelope)
     producer.flush()
     worker = start_worker(app_id, port, tmp_path / "faust", log_file)
+    view = FactsView(kafka_settings, app_id).start()
     try:
-        wait_until_equal(port, tenant, reference(log[:half]), log_file)
+        wait_until_equal(view, tenant, reference(log[:half]), log_file)
+        assert ready(port)
         for envelope in log[half:half + half // 2]:
             publish(producer, envelope)
         producer.flush()
@@ -139,9 +152,57 @@ def test_live_tables_equal_the_batch_reference_across_a_sigkill(producer, tmp_pa
             publish(producer, envelope)
         producer.flush()
         worker = start_worker(app_id, port, tmp_path / "faust", log_file)
-        wait_until_equal(port, tenant, reference(log), log_file)
-        assert live(port, tenant)["participants"] == 120
+        wait_until_equal(view, tenant, reference(log), log_file)
+        assert len(view.facts(tenant).participants) == 120
+        assert_feed_published(kafka_settings, view, tenant, log)
+        assert_api_serves(kafka_settings, app_id, tenant, log)
     finally:
+        view.stop()
         worker.terminate()
         worker.wait(60)
     print(f"{len(log)} events; live equals the reference before and after a SIGKILL")
+
+
+def assert_feed_published(kafka_settings, view, tenant, log):
+    """The publisher sends one record per program and period, equal to the report built from the raw log."""
+    reader = KafkaReader(kafka_settings, [OUTCOME_FEED.name])
+    reader.mark()
+    now = datetime.combine(AS_OF, datetime.min.time(), UTC)
+    publisher = FeedPublisher(view, create_producer(kafka_settings), load_policies(), clock=lambda: now)
+    published = publisher.publish_changed()
+    ours = [r for r in reader.read_quiet(3.0) if decode(r.key, r.value, r.headers).tenant == tenant]
+    expected = reportable(fold(log))
+    assert published >= len(ours) == len({(tenant, p, period) for _o, p, period in expected})
+    for record in ours:
+        event = decode(record.key, record.value, record.headers).data
+        truth = build_report(fold(log), event.program_id, event.period, load_policies(), AS_OF)
+        assert (event.measures, event.suppression) == (truth.measures, truth.suppression)
+        assert not any(isinstance(v, int) and 0 < v < 11 for v in event.measures.values())
+    publisher.publish_changed()  # other organizations' data may still be arriving, ours is unchanged
+    assert not [r for r in reader.read_quiet(2.0) if decode(r.key, r.value, r.headers).tenant == tenant]
+    reader.close()
+
+
+def assert_api_serves(kafka_settings, app_id, tenant, log):
+    settings = MetricsSettings(faust_app_id=app_id, kafka=kafka_settings)
+    token = issue_internal_token(Identity(tenant, "funder-1", frozenset({Role.FUNDER})),
+                                 settings.internal_token_secret.get_secret_value())
+    headers = {"Authorization": f"Bearer {token}"}
+    with TestClient(create_app(settings)) as client:
+        deadline = time.monotonic() + 60
+        while client.get("/readyz").status_code != 200 and time.monotonic() < deadline:
+            time.sleep(0.3)
+        program, period = "prog-0", "2026-02"
+        measures = client.get("/measures", params={"program_id": program, "period": period}, headers=headers)
+        assert measures.status_code == 200
+        assert all(row["key"][1] == program for row in measures.json()["engagement"])
+        report = client.get(f"/feeds/{program}/{period}", headers=headers)
+        truth = build_report(fold(log), program, period, load_policies(), date.today())
+        assert report.json()["measures"] == truth.measures
+        csv = client.get(f"/feeds/{program}/{period}", headers={**headers, "Accept": "text/csv"})
+        assert csv.headers["content-type"].startswith("text/csv") and csv.text.startswith("program_id,period")
+        fhir = client.get(f"/feeds/{program}/{period}", headers={**headers, "Accept": "application/fhir+json"})
+        assert fhir.json()["resourceType"] == "MeasureReport"
+        assert client.get(f"/feeds/{program}/2026-13", headers=headers).json()["errors"][0]["field"] == "path.period"
+        assert client.get("/feeds/prog-x/2026-02", headers=headers).status_code == 404
+        assert client.get("/measures").status_code == 401

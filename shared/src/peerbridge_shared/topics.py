@@ -82,7 +82,8 @@ HOSPITAL = Topic(
 )
 SUPERVISION = Topic(
     "peerbridge.workforce.supervision.v1", "peer_id",
-    (care.SupervisionLogged,), 3, description="Supervision log entries per peer.",
+    (care.SupervisionLogged, care.PeerProfileChanged), 3,
+    description="Workforce facts per peer: supervision log entries, credential and caseload cap.",
 )
 CASES = Topic(
     "peerbridge.escalation.cases.v1", "case_id",

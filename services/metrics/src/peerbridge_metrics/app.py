@@ -1,16 +1,112 @@
-"""The metrics HTTP app: `uvicorn peerbridge_metrics.app:create_app --factory --port 8003`."""
+"""The metrics read API: `python -m peerbridge_metrics` (port 8003, internal identity required).
 
-from fastapi import FastAPI
+Answers from a :class:`FactsView` of the worker's tables (ready once it has caught up):
+- ``GET /measures``: every measure family as JSON rows for the caller's organization, by month
+  (or by quarter with ``period=2026-Q4``), optionally for one program and one period;
+- ``GET /feeds``: the de-identified reports the caller's organization has (program and period);
+- ``GET /feeds/{program_id}/{period}``: one report as JSON, CSV (``text/csv``) or a FHIR R4
+  MeasureReport (``application/fhir+json``), by the Accept header.
+"""
 
-from peerbridge_shared.db import Database
-from peerbridge_shared.web import create_service_app
+from __future__ import annotations
 
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+
+from peerbridge_shared.deps import Now
+from peerbridge_shared.identity import CurrentIdentity
+from peerbridge_shared.web import Problem, create_service_app, not_found
+
+from . import formats
+from .billing.rules import load_policies
+from .feed import reportable
+from .measures import as_json, compute
+from .measures.periods import bounds, granularity, month_of
+from .report import build_report
 from .settings import MetricsSettings, get_settings
+from .view import FactsView
 
 
-def create_app(settings: MetricsSettings | None = None) -> FastAPI:
+def create_app(settings: MetricsSettings | None = None, view: FactsView | None = None) -> FastAPI:
     settings = settings or get_settings()
-    database = Database(settings.database_url)
-    app = create_service_app("PeerBridge metrics", settings=settings, readiness={"database": database.ping})
-    app.state.database = database
+    view = view or FactsView(settings.kafka, settings.faust_app_id)
+    payers = load_policies(settings.payer_policies)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        view.start()
+        yield
+        view.stop()
+
+    def view_ready() -> None:
+        if not view.ready.is_set():
+            raise RuntimeError("the view of the worker's tables is still catching up")
+
+    app = create_service_app("PeerBridge metrics", settings=settings, readiness={"tables": view_ready},
+                             lifespan=lifespan)
+
+    @app.get("/measures", tags=["measures"])
+    def measures(caller: CurrentIdentity, now: Now, program_id: str | None = None,
+                 period: str | None = None) -> dict:
+        period_of = _granularity(period) if period else month_of
+        view_ready_or_503(view)
+        families = as_json(compute(view.facts(caller.organization_id), payers, now().date(), period_of))
+        return {"organization_id": caller.organization_id, "program_id": program_id, "period": period,
+                **{family: [row for row in rows if _matches(row["key"], program_id, period)]
+                   for family, rows in families.items()}}
+
+    @app.get("/feeds", tags=["feeds"])
+    def feeds(caller: CurrentIdentity, program_id: str | None = None) -> list[dict]:
+        view_ready_or_503(view)
+        found = reportable(view.facts(caller.organization_id))
+        return [{"feed_id": f"{program}:{period}", "program_id": program, "period": period}
+                for _org, program, period in sorted(found) if program_id in (None, program)]
+
+    @app.get("/feeds/{program_id}/{period}", tags=["feeds"],
+             responses={200: {"content": {"text/csv": {}, "application/fhir+json": {}}}})
+    def feed(program_id: str, period: str, request: Request, caller: CurrentIdentity, now: Now) -> Response:
+        _granularity(period, field="path.period")
+        view_ready_or_503(view)
+        facts = view.facts(caller.organization_id)
+        if not any(program == program_id for _org, program, _period in reportable(facts)):
+            raise not_found("path.program_id", "program", program_id)
+        report = build_report(facts, program_id, period, payers, now().date())
+        accept = request.headers.get("accept", "")
+        if "text/csv" in accept:
+            return Response(formats.as_csv(report), media_type="text/csv")
+        if "application/fhir+json" in accept:
+            return JSONResponse(formats.as_measure_report(report, now()), media_type="application/fhir+json")
+        return JSONResponse(formats.as_json(report, now()))
+
     return app
+
+
+def view_ready_or_503(view: FactsView) -> None:
+    if not view.ready.is_set():
+        raise Problem(503, "measures are not available until the worker's tables are read", rule="not_ready")
+
+
+def _granularity(period: str, field: str = "query.period"):  # noqa: ANN202
+    try:
+        period_of = granularity(period)
+        bounds(period)
+    except ValueError as exc:
+        raise Problem(422, str(exc), field=field, rule="period_format") from exc
+    return period_of
+
+
+def _matches(key: list, program_id: str | None, period: str | None) -> bool:
+    """Rows of the program; of the period if the row has one (cumulative rows have none)."""
+    periods = [part for part in key if _is_period(part)]
+    return (program_id is None or key[1] == program_id) and (period is None or not periods or period in periods)
+
+
+def _is_period(part: object) -> bool:
+    try:
+        granularity(str(part))
+        return True
+    except ValueError:
+        return False
+

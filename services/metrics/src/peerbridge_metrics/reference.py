@@ -3,28 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 
 from peerbridge_shared.events import Envelope
 
 from .billing.rules import PayerPolicies
-from .measures import engagement, questionnaires, reimbursement
-from .state import ParticipantState
+from .measures import Facts, compute
+from .measures.periods import PeriodOf, month_of
+from .tables import CASES_TABLE, PARTICIPANTS, PEERS, table_for
 
 
-def fold(log: Iterable[Envelope]) -> dict[tuple[str, str], ParticipantState]:
-    states: dict[tuple[str, str], ParticipantState] = {}
+def fold(log: Iterable[Envelope]) -> Facts:
+    """Each event into the state of its table's key, exactly as the worker's agents do."""
+    kept: dict[str, dict] = {spec.name: {} for spec in (PARTICIPANTS, CASES_TABLE, PEERS)}
     for envelope in log:
-        participant = getattr(envelope.data, "participant_id", None)
-        if participant is None:
+        spec = table_for(envelope.data)
+        key = spec and spec.key_of(envelope.data)
+        if not key:
             continue
-        key = (envelope.tenant, participant)
-        state = states.get(key) or ParticipantState(organization_id=envelope.tenant, participant_id=participant)
+        states = kept[spec.name]
+        state = states.get((envelope.tenant, key)) or spec.new(envelope.tenant, key)
         if state.apply(envelope):
-            states[key] = state
-    return states
+            states[(envelope.tenant, key)] = state
+    return Facts(*(list(kept[spec.name].values()) for spec in (PARTICIPANTS, CASES_TABLE, PEERS)))
 
 
-def recompute(log: Iterable[Envelope], payers: PayerPolicies) -> dict[str, dict]:
-    states = list(fold(log).values())
-    return {"engagement": engagement(states), "reimbursement": reimbursement(states, payers),
-            "questionnaires": questionnaires(states)}
+def recompute(log: Iterable[Envelope], payers: PayerPolicies, as_of: date,
+              period_of: PeriodOf = month_of) -> dict[str, dict]:
+    return compute(fold(log), payers, as_of, period_of)

@@ -16,8 +16,10 @@ class MetricsSettings(ServiceSettings):
     faust_session_timeout_s: float = Field(default=10.0, ge=6, le=300,
                                            description="how soon a dead worker's partitions move to another")
     faust_store: str = Field(default="memory://", description="rocksdb:// on a volume in production")
+    faust_data_dir: str = Field(default=".stack/faust/metrics", description="the worker's local state (a volume)")
     faust_web_port: int = Field(default=6067, ge=1, le=65535, description="the worker's read API")
     faust_replication_factor: int = Field(default=1, ge=1, le=5, description="of the table changelog topics")
+    feed_interval_s: float = Field(default=5.0, gt=0, le=3600, description="how often the feed publisher looks")
     payer_policies: str | None = Field(default=None, description="a YAML file of payer rules (default: built in)")
 
 

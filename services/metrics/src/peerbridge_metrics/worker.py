@@ -1,94 +1,86 @@
 """The metrics stream worker (faust-streaming): `python -m peerbridge_metrics.worker [faust args]`.
 
-A table keyed by participant (co-partitioned with the participant-keyed topics) keeps each
-participant's facts, folded with the same code as the batch reference. The worker serves the
-measures it holds at ``/measures?organization_id=`` (its web port) once its tables are recovered;
-before that it answers 503.
+One agent per table (see tables.py) folds its topics into the table with the same state code the
+batch reference uses; each table is keyed and partitioned like its topics. Bad events go to the
+topic's dead-letter topic and never stop an agent. The worker's web port answers ``/readyz`` with
+200 only once every table is recovered from its changelog (RocksDB on a volume in production, so a
+restart reads only what it missed).
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 
 import faust
 
 from peerbridge_shared.events import InvalidEvent, decode
 from peerbridge_shared.messaging import create_producer
 from peerbridge_shared.messaging.dead_letters import DeadLetters, header_list
-from peerbridge_shared.topics import CARE, ENROLLMENTS
 
-from .billing.rules import load_policies
-from .measures import as_rows, engagement, questionnaires, reimbursement
 from .settings import MetricsSettings, get_settings
-from .state import ParticipantState
+from .tables import TABLES, TableSpec
 
 log = logging.getLogger(__name__)
-TOPICS = (CARE, ENROLLMENTS)
 
 
 def create_app(settings: MetricsSettings | None = None) -> faust.App:
     settings = settings or get_settings()
     app = faust.App(
         settings.faust_app_id, broker=[f"kafka://{server}" for server in settings.kafka.bootstrap_servers.split(",")],
-        store=settings.faust_store, broker_session_timeout=settings.faust_session_timeout_s,
-        broker_heartbeat_interval=settings.faust_session_timeout_s / 3, topic_partitions=CARE.partitions,
+        store=settings.faust_store, datadir=str(Path(settings.faust_data_dir)),
+        broker_session_timeout=settings.faust_session_timeout_s,
+        broker_heartbeat_interval=settings.faust_session_timeout_s / 3,
         topic_replication_factor=settings.faust_replication_factor, web_port=settings.faust_web_port,
         web_bind=settings.host, web_host=settings.host, consumer_auto_offset_reset="earliest",
     )
-    participants = app.Table("participants", default=None, partitions=CARE.partitions)
     dead_letters = DeadLetters(create_producer(settings.kafka), settings.faust_app_id,
-                               {topic.name: topic.dead_letter for topic in TOPICS})
-    payers = load_policies(settings.payer_policies)
-    channel = app.topic(*(topic.name for topic in TOPICS), key_type=bytes, value_type=bytes,
+                               {topic.name: topic.dead_letter for spec in TABLES for topic in spec.topics})
+    for spec in TABLES:
+        _fold_agent(app, spec, dead_letters)
+
+    @app.page("/readyz")
+    async def readyz(web, request):  # noqa: ANN001 - faust's view signature
+        if not app.tables.recovery.completed.is_set():
+            return web.json({"status": "recovering"}, status=503)
+        return web.json({"status": "ready"})
+
+    return app
+
+
+def _fold_agent(app: faust.App, spec: TableSpec, dead_letters: DeadLetters) -> None:
+    table = app.Table(spec.name, default=None, partitions=spec.partitions)
+    channel = app.topic(*(topic.name for topic in spec.topics), key_type=bytes, value_type=bytes,
                         key_serializer="raw", value_serializer="raw")
 
-    @app.agent(channel, name="fold")
     async def fold(stream: faust.StreamT) -> None:
         async for event in stream.events():
             message = event.message
             headers = header_list(message.headers)
             try:
                 envelope = decode(message.key, message.value, headers)
-                participant = getattr(envelope.data, "participant_id", None)
-                if participant is None:
+                key = spec.key_of(envelope.data)
+                if key is None:
                     continue
-                stored = participants.get(participant)
-                state = ParticipantState.model_validate(stored) if stored else ParticipantState(
-                    organization_id=envelope.tenant, participant_id=participant)
+                stored = table.get(key)
+                state = spec.state.model_validate(stored) if stored else spec.new(envelope.tenant, key)
                 if state.apply(envelope):
-                    participants[participant] = state.model_dump(mode="json")  # assign back: Faust saves it
-            except InvalidEvent as exc:
-                dead_letters.park(topic=message.topic, partition=message.partition, offset=message.offset,
-                                  key=message.key, value=message.value, headers=headers, reason=exc.reason,
-                                  error=exc, attempts=0)
+                    table[key] = state.model_dump(mode="json")  # assign back: Faust saves it
             except Exception as exc:  # noqa: BLE001 - an exception escaping the agent would stop it
-                log.exception("metrics fold failed")
+                invalid = isinstance(exc, InvalidEvent)
+                if not invalid:
+                    log.exception("metrics fold failed", extra={"table": spec.name})
                 dead_letters.park(topic=message.topic, partition=message.partition, offset=message.offset,
                                   key=message.key, value=message.value, headers=headers,
-                                  reason=f"handler failed: {exc}", error=exc, attempts=1)
+                                  reason=exc.reason if invalid else f"handler failed: {exc}", error=exc,
+                                  attempts=0 if invalid else 1)
 
-    @app.page("/measures")
-    async def measures(web, request):  # noqa: ANN001 - faust's view signature
-        if not app.tables.recovery.completed.is_set():
-            return web.json({"status": 503, "title": "Service Unavailable", "detail": "tables are recovering"},
-                            status=503)
-        organization = request.query.get("organization_id")
-        if not organization:
-            return web.json({"status": 422, "title": "Invalid request", "detail": "organization_id is required",
-                             "errors": [{"field": "query.organization_id", "rule": "missing"}]}, status=422)
-        states = [ParticipantState.model_validate(value) for value in participants.values()
-                  if value and value["organization_id"] == organization]
-        return web.json({"participants": len(states), "engagement": as_rows(engagement(states)),
-                         "reimbursement": as_rows(reimbursement(states, payers)),
-                         "questionnaires": as_rows(questionnaires(states))})
-
-    return app
+    app.agent(channel, name=f"fold-{spec.name}")(fold)
 
 
 def main() -> None:
-    settings = get_settings()
-    app = create_app(settings)
+    app = create_app(get_settings())
     if len(sys.argv) == 1:
         sys.argv += ["worker", "--loglevel", "info"]
     app.main()

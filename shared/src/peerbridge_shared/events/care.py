@@ -97,6 +97,18 @@ class SupervisionLogged(Event):
     cases_reviewed: int = Field(default=0, ge=0)
 
 
+class PeerProfileChanged(Event):
+    type_name = "org.peerbridge.care.peer.profile-changed.v1"
+    summary = "A peer joined a program or their credential or caseload cap changed (no license number)."
+
+    peer_id: str
+    program_id: str
+    credential_type: str
+    credential_expires_on: date
+    caseload_cap: int = Field(ge=0)
+    changed_at: UtcDatetime
+
+
 class HospitalAdmitted(Event):
     type_name = "org.peerbridge.clinical.encounter.admitted.v1"
     summary = "A participant was admitted (inpatient or emergency), e.g. from an ADT A01 feed."

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from pydantic import Field
+
 from .base import Event, UtcDatetime
 
 
@@ -18,4 +20,5 @@ class OutcomeFeedPublished(Event):
     period_end: date
     measures: dict[str, float | int | None]
     suppressed: list[str] = []
+    suppression: dict[str, str] = Field(default={}, description="suppressed cell -> the rule that hid it")
     published_at: UtcDatetime

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from peerbridge_shared.events.care import SupervisionLogged
+from peerbridge_shared.events.care import PeerProfileChanged, SupervisionLogged
 from peerbridge_shared.identity import Identity
 from peerbridge_shared.web import Problem, not_found
 
@@ -61,7 +61,8 @@ def create_clinician(*, session: Session, organization_id: str, data: ClinicianC
     return clinician
 
 
-def create_peer(*, session: Session, organization_id: str, data: PeerCreate) -> Peer:
+def create_peer(*, session: Session, caller: Identity, data: PeerCreate, clock: Clock) -> Peer:
+    organization_id = caller.organization_id
     program = get_program(session=session, organization_id=organization_id, program_id=data.program_id,
                           field="body.program_id", status=422)
     supervisor = get_supervisor(session=session, organization_id=organization_id, supervisor_id=data.supervisor_id)
@@ -79,6 +80,9 @@ def create_peer(*, session: Session, organization_id: str, data: PeerCreate) -> 
     peer = Peer(organization_id=organization_id, **values)
     session.add(peer)
     session.flush()
+    publish(session, caller, PeerProfileChanged(
+        peer_id=peer.id, program_id=peer.program_id, credential_type=peer.credential_type,
+        credential_expires_on=peer.credential_expires_on, caseload_cap=peer.caseload_cap, changed_at=clock()), clock)
     return peer
 
 

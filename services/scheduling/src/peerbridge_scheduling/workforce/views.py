@@ -38,10 +38,9 @@ def create_clinician(body: ClinicianCreate, caller: Caller, db: Db) -> Clinician
 
 
 @router.post("/peers", status_code=201)
-def create_peer(body: PeerCreate, caller: Caller, db: Db) -> PeerRead:
+def create_peer(body: PeerCreate, caller: Caller, db: Db, now: Now) -> PeerRead:
     with db.transaction() as session:
-        return PeerRead.model_validate(service.create_peer(session=session, organization_id=caller.organization_id,
-                                                           data=body))
+        return PeerRead.model_validate(service.create_peer(session=session, caller=caller, data=body, clock=now))
 
 
 @router.get("/peers")

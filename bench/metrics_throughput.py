@@ -1,0 +1,172 @@
+"""Metrics: events per second one worker folds into its tables (all tables updating, measured until
+the view of the changelogs shows them), against a raw aiokafka consumer reading the same records
+in the same run; then recovery time after a restart with a large changelog, memory store (replays
+everything) against the RocksDB store on a kept data dir (reads only what it missed).
+
+Usage: python bench/metrics_throughput.py [--events 20000] [--changelog 1000000]   (needs `make stack-up`)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from common import kafka_settings
+from kafka import KafkaAdminClient
+from kafka.admin import NewTopic
+
+from peerbridge_metrics.tables import PARTICIPANTS
+from peerbridge_metrics.view import FactsView
+from peerbridge_shared.events import Envelope
+from peerbridge_shared.events.care import AttendanceRecorded, AttendanceStatus
+from peerbridge_shared.events.scheduling import SessionKind
+from peerbridge_shared.messaging import create_producer, publish
+from peerbridge_shared.topics import CARE
+
+PORT = 6097
+
+
+def start_worker(app_id: str, datadir: str, store: str) -> subprocess.Popen:
+    env = {**os.environ, "METRICS_FAUST_APP_ID": app_id, "METRICS_FAUST_WEB_PORT": str(PORT),
+           "METRICS_FAUST_DATA_DIR": datadir, "METRICS_FAUST_STORE": store, "OTEL_TRACES_EXPORTER": "none"}
+    return subprocess.Popen([sys.executable, "-m", "peerbridge_metrics.worker", "worker", "--loglevel", "warning"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def seconds_until_ready(started: float, timeout_s: float = 1800) -> float:
+    while time.monotonic() - started < timeout_s:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{PORT}/readyz", timeout=2) as response:
+                if response.status == 200:
+                    return time.monotonic() - started
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise TimeoutError("worker never became ready")
+
+
+def attendance_events(tenant: str, count: int) -> list[Envelope]:
+    start = datetime(2026, 1, 5, 14, tzinfo=UTC)
+    return [Envelope(data=AttendanceRecorded(
+        participant_id=f"{tenant}-p{n % 2000}", session_id=f"s{n}", program_id="prog", site_id="site",
+        peer_id="peer", session_kind=SessionKind.GROUP, status=AttendanceStatus.ATTENDED, minutes_present=60,
+        session_starts_at=start + timedelta(hours=n)), tenant=tenant, source="/bench", subject="p",
+        id=str(uuid.uuid4()), time=start) for n in range(count)]
+
+
+async def raw_consume(kafka, ends_before: dict, count: int) -> float:
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka.bootstrap_servers, enable_auto_commit=False)
+    await consumer.start()
+    partitions = [TopicPartition(CARE.name, p) for p in ends_before]
+    consumer.assign(partitions)
+    for tp in partitions:
+        consumer.seek(tp, ends_before[tp.partition])
+    started, seen = time.perf_counter(), 0
+    while seen < count:
+        for records in (await consumer.getmany(timeout_ms=500)).values():
+            seen += len(records)
+    elapsed = time.perf_counter() - started
+    await consumer.stop()
+    return elapsed
+
+
+def care_ends(kafka) -> dict[int, int]:
+    from kafka import KafkaConsumer
+    from kafka import TopicPartition as Tp
+
+    consumer = KafkaConsumer(**kafka.client_config())
+    ends = consumer.end_offsets([Tp(CARE.name, p) for p in range(CARE.partitions)])
+    consumer.close()
+    return {tp.partition: offset for tp, offset in ends.items()}
+
+
+def wait_idle(view: FactsView, quiet_s: float = 3.0) -> None:
+    while not view.ready.is_set():
+        time.sleep(0.2)
+    last, since = view.version, time.monotonic()
+    while time.monotonic() - since < quiet_s:
+        time.sleep(0.2)
+        if view.version != last:
+            last, since = view.version, time.monotonic()
+
+
+def throughput(events: int) -> None:
+    kafka, app_id, tenant = kafka_settings(), f"bench-metrics-{uuid.uuid4().hex[:6]}", f"org-{uuid.uuid4().hex[:6]}"
+    with tempfile.TemporaryDirectory() as datadir:
+        worker = start_worker(app_id, datadir, "memory://")
+        try:
+            seconds_until_ready(time.monotonic())
+            view = FactsView(kafka, app_id).start()
+            wait_idle(view)  # the worker first folds whatever the topics already hold
+            log, ends = attendance_events(tenant, events), care_ends(kafka)
+            producer = create_producer(kafka)
+            started = time.perf_counter()
+            for envelope in log:
+                publish(producer, envelope)
+            producer.flush()
+            while sum(len(s.attendance) for s in view.facts(tenant).participants) < events:
+                time.sleep(0.05)
+            folded = time.perf_counter() - started
+            view.stop()
+        finally:
+            worker.terminate()
+            worker.wait(60)
+    raw = asyncio.run(raw_consume(kafka, ends, events))
+    print(f"fold {events} events (produce -> table -> changelog -> view): {events / folded:,.0f} events/s "
+          f"({folded:.1f} s)")
+    print(f"baseline raw aiokafka consumer, same records: {events / raw:,.0f} events/s ({raw:.2f} s); "
+          f"ratio {raw / folded:.3f} of the raw rate")
+
+
+def fill_changelog(app_id: str, records: int, keys: int) -> None:
+    kafka = kafka_settings()
+    admin = KafkaAdminClient(**kafka.client_config())
+    admin.create_topics([NewTopic(PARTICIPANTS.changelog(app_id), PARTICIPANTS.partitions, 1,
+                                  topic_configs={"cleanup.policy": "compact"})])
+    admin.close()
+    producer = create_producer(kafka, linger_ms=20)
+    value = json.dumps({"organization_id": "org-bench", "participant_id": "x", "enrollments": {}}).encode()
+    for n in range(records):
+        key = json.dumps(f"p{n % keys}").encode()
+        producer.send(PARTICIPANTS.changelog(app_id), key=key, value=value, partition=n % PARTICIPANTS.partitions)
+    producer.flush()
+
+
+def recovery(records: int) -> None:
+    app_id = f"bench-recovery-{uuid.uuid4().hex[:6]}"
+    started = time.monotonic()
+    fill_changelog(app_id, records, keys=max(1, records // 10))
+    print(f"changelog: {records:,} records written in {time.monotonic() - started:.1f} s")
+    with tempfile.TemporaryDirectory() as datadir:
+        for label, store in (("memory store, cold", "memory://"), ("rocksdb, cold (builds the local db)", "rocksdb://"),
+                             ("rocksdb, restart on the kept data dir", "rocksdb://")):
+            worker = start_worker(app_id, datadir, store)
+            try:
+                print(f"recovery {label}: ready after {seconds_until_ready(time.monotonic()):.1f} s")
+            finally:
+                worker.send_signal(signal.SIGTERM)
+                worker.wait(120)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=20_000)
+    parser.add_argument("--changelog", type=int, default=1_000_000)
+    args = parser.parse_args()
+    throughput(args.events)
+    recovery(args.changelog)
+
+
+if __name__ == "__main__":
+    main()

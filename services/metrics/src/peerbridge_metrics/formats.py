@@ -1,0 +1,62 @@
+"""A report as JSON, CSV, or a FHIR R4 MeasureReport (summary), checked with the fhir.resources models."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+
+from fhir.resources.R4B.measurereport import MeasureReport
+
+from .report import Report
+
+MEASURE_URL = "https://peerbridge.org/fhir/Measure/peer-support-program-outcomes"
+ABSENT = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
+CODE_SYSTEM = "https://peerbridge.org/fhir/CodeSystem/program-measures"
+
+
+def as_json(report: Report, published_at: datetime | None = None) -> dict:
+    return {"feed_id": report.feed_id, "program_id": report.program_id, "period": report.period,
+            "period_start": report.period_start.isoformat(), "period_end": report.period_end.isoformat(),
+            "measures": report.measures, "suppressed": sorted(report.suppression),
+            "suppression": dict(sorted(report.suppression.items())),
+            "published_at": (published_at or datetime.now(UTC)).isoformat()}
+
+
+def as_csv(report: Report) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["program_id", "period", "measure", "value", "suppressed_by"])
+    for name, value in sorted(report.measures.items()):
+        writer.writerow([report.program_id, report.period, name, "" if value is None else value,
+                         report.suppression.get(name, "")])
+    return out.getvalue()
+
+
+def as_measure_report(report: Report, generated: datetime | None = None) -> dict:
+    """One group per measure: counts as a population count, rates as the measure score. A value left
+    out carries the data-absent-reason extension: "masked" when suppressed, "not-applicable" when
+    there is nothing to derive it from (no denominator)."""
+    groups = []
+    for name, value in sorted(report.measures.items()):
+        code = {"coding": [{"system": CODE_SYSTEM, "code": name}], "text": name}
+        absent = {"extension": [{"url": ABSENT, "valueCode": "masked" if name in report.suppression
+                                 else "not-applicable"}]}
+        if isinstance(value, int) and not isinstance(value, bool) or (value is None and _is_count(report, name)):
+            groups.append({"code": code, "population": [{"code": code, **({"count": value} if value is not None
+                                                                           else absent)}]})
+        else:
+            groups.append({"code": code, "measureScore": {"value": value} if value is not None else absent})
+    resource = {
+        "resourceType": "MeasureReport", "id": report.feed_id.replace(":", "-").replace("_", "-")[:64],
+        "status": "complete", "type": "summary", "measure": MEASURE_URL,
+        "date": (generated or datetime.now(UTC)).isoformat(),
+        "period": {"start": report.period_start.isoformat(), "end": report.period_end.isoformat()},
+        "group": groups,
+    }
+    MeasureReport.model_validate(resource)
+    return resource
+
+
+def _is_count(report: Report, name: str) -> bool:
+    return name in report.suppression and not report.suppression[name].startswith("derived")

@@ -1,0 +1,58 @@
+"""Program measures from the facts metrics keeps (the same code for the live view and the batch reference).
+
+Periods are of the event's own time (UTC), never of processing time; measures that need a "today"
+(retention, transitions, hospitalization windows, expiring credentials) take it as ``as_of``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from ..billing.rules import PayerPolicies
+from ..state import CaseState, ParticipantState, PeerState
+from .engagement import cohorts, engagement, goals
+from .hospital import hospitalization, transitions
+from .periods import PeriodOf, month_of
+from .questionnaires import questionnaires
+from .reimbursement import reimbursement
+from .rows import as_rows
+from .safety import safety
+from .workforce import workforce
+
+__all__ = ["Facts", "as_json", "as_rows", "compute", "engagement", "questionnaires", "reimbursement"]
+
+
+@dataclass
+class Facts:
+    """Everything metrics keeps, for one organization or all of them."""
+
+    participants: list[ParticipantState] = field(default_factory=list)
+    cases: list[CaseState] = field(default_factory=list)
+    peers: list[PeerState] = field(default_factory=list)
+
+    def of(self, organization_id: str) -> Facts:
+        return Facts([s for s in self.participants if s.organization_id == organization_id],
+                     [c for c in self.cases if c.organization_id == organization_id],
+                     [p for p in self.peers if p.organization_id == organization_id])
+
+
+def compute(facts: Facts, payers: PayerPolicies, as_of: date, period_of: PeriodOf = month_of) -> dict[str, dict]:
+    """Every measure family: {family: {key tuple: figures}}."""
+    people: Iterable[ParticipantState] = facts.participants
+    return {
+        "engagement": engagement(people, period_of),
+        "cohorts": cohorts(people, as_of, period_of),
+        "goals": goals(people),
+        "questionnaires": questionnaires(people, as_of),
+        "transitions": transitions(people, as_of, period_of),
+        "hospitalization": hospitalization(people, as_of),
+        "safety": safety(people, facts.cases, period_of),
+        "reimbursement": reimbursement(people, payers, period_of),
+        "workforce": workforce(people, facts.peers, as_of, period_of),
+    }
+
+
+def as_json(measures: dict[str, dict]) -> dict[str, list[dict]]:
+    return {family: as_rows(figures) for family, figures in measures.items()}
