@@ -28,11 +28,10 @@ def runnable(process: Process, venv: Path) -> bool:
 
 
 def local_lines(registry: Registry, venv: Path, postgres: str) -> list[str]:
-    lines = []
+    lines, skipped = [], []
     for process in registry.processes.values():
         if not runnable(process, venv):
-            print(f"[stack] {process.name}: not installed yet ({' '.join(process.command)}); skipped",
-                  file=sys.stderr)
+            skipped.append(process.name)
             continue
         database = registry.images[process.image].database
 
@@ -45,4 +44,6 @@ def local_lines(registry: Registry, venv: Path, postgres: str) -> list[str]:
         if process.http and (process.local.readiness or process.http.readiness):
             url = f"http://127.0.0.1:{process.http.port}{process.local.readiness or process.http.readiness}"
         lines.append(f"{process.name}|{url}|{' '.join(command)}")
+    if skipped:
+        print(f"[stack] not installed yet, skipped: {', '.join(skipped)}", file=sys.stderr)
     return lines
