@@ -17,3 +17,4 @@ def test_without_it_faust_keeps_its_default(kafka_settings, monkeypatch):
     monkeypatch.delenv("ESCALATION_FAUST_DATA_DIR", raising=False)
     app = create_app(EscalationSettings(kafka=kafka_settings))
     assert app.conf.datadir == Path("peerbridge-escalation-data")
+    assert app.conf.broker_credentials is None  # PLAINTEXT locally
