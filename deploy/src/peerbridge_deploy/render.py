@@ -7,6 +7,7 @@ from pathlib import Path
 from .compose import render_compose, render_override, render_postgres_init
 from .dev import render_dev
 from .dockerfiles import render_dockerfiles
+from .docs import render_process_doc
 from .k8s import render_base, render_components
 from .registry import REPO_ROOT, Registry, load
 from .yamlout import GENERATED, dump
@@ -19,6 +20,7 @@ def render_all(registry: Registry | None = None) -> dict[str, str]:
         "docker-compose.override.yml": GENERATED + "# Development: ports on loopback, APIs reload on a source change.\n"
         + dump(render_override(registry)),
         "deploy/compose/postgres-init.sql": render_postgres_init(registry, GENERATED),
+        "docs/deploy-processes.md": render_process_doc(registry),
     }
     files.update(render_dockerfiles(registry, GENERATED))
     files.update(render_base(registry, GENERATED))
