@@ -207,3 +207,42 @@ def test_dockerfiles_run_as_non_root_with_the_registry_default_command():
         assert text.count("\nFROM ") == 2  # build and runtime stages
         if REGISTRY.images[image_name].database:
             assert f"COPY services/{image_name}/migrations services/{image_name}/migrations" in text
+
+
+def _registry_with(process_changes: dict) -> dict:
+    data = yaml.safe_load((REPO_ROOT / "deploy/processes.yaml").read_text())
+    data["processes"]["scheduling-worker"].update(process_changes)
+    return data
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"no_probe": None}, "say why it has no probe"),
+    ({"replicas": 2}, "a singleton has one replica"),
+    ({"kind": "stateful"}, "needs data_env and volume_size"),
+    ({"calls": ["scheduling-relay"]}, "which has no port"),
+    ({"image": "billing"}, "unknown image"),
+])
+def test_the_registry_refuses_an_incomplete_process(changes, message):
+    from pydantic import ValidationError
+
+    from peerbridge_deploy.registry import Registry
+
+    with pytest.raises(ValidationError, match=message):
+        Registry.model_validate(_registry_with(changes))
+
+
+def test_the_compose_lint_and_the_dockerfile_check_find_mistakes(tmp_path):
+    document = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())
+    document["services"]["scheduling"]["depends_on"]["scheduling-relay"] = {"condition": "service_healthy"}
+    document["services"]["escalation"].pop("read_only")
+    problems = lint.lint_compose(document, {"services": {}})
+    assert any("waits for scheduling-relay to be healthy" in p for p in problems)
+    assert any("escalation: root filesystem is not read-only" in p for p in problems)
+
+    (tmp_path / "services/x").mkdir(parents=True)
+    (tmp_path / "services/x/tests").mkdir()
+    (tmp_path / ".dockerignore").write_text("**/tests\n")
+    (tmp_path / "services/x/Dockerfile").write_text("FROM python\nCOPY services/x/tests t\nCOPY services/x/src s\n")
+    problems = lint.lint_dockerfiles(tmp_path)
+    assert any("services/x/tests: excluded by .dockerignore" in p for p in problems)
+    assert any("services/x/src: not in the build context" in p for p in problems)

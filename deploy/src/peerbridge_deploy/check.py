@@ -8,7 +8,8 @@
 4. the manifest lint (lint.py): probes, requests and limits, securityContext, PodDisruptionBudgets,
    NetworkPolicies, pinned images, no Secrets outside dev;
 5. docker-compose.yml and docker-compose.override.yml against the compose specification schema
-   (vendored by the check-jsonschema package), and the compose lint.
+   (vendored by the check-jsonschema package), and the compose lint;
+6. every COPY of the Dockerfiles names a path of the build context that .dockerignore keeps.
 """
 
 from __future__ import annotations
@@ -166,6 +167,7 @@ def run_checks(kustomize: str | None = None) -> int:
         step(f"{name}: manifest lint", lambda rendered=rendered, name=name: lint.lint_manifests(
             rendered, production=name.startswith("prod")))
     step("compose specification and compose lint", check_compose)
+    step("Dockerfiles copy what the build context has", lambda: lint.lint_dockerfiles(REPO_ROOT))
     elapsed = time.monotonic() - started
     if failures:
         print(f"[deploy-check] FAILED: {len(failures)} problem(s) in {elapsed:.1f} s", file=sys.stderr)

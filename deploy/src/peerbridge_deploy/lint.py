@@ -5,6 +5,8 @@ Each function returns problems as text; an empty list passes.
 
 from __future__ import annotations
 
+from fnmatch import fnmatch
+from pathlib import Path
 from typing import Any
 
 POD_OWNERS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"}
@@ -204,4 +206,25 @@ def lint_compose(compose: dict[str, Any], override: dict[str, Any]) -> list[str]
                 problems.append(f"{name}: no healthcheck (a test, or disable: true for a process without a port)")
         elif not (check or {}).get("test") and name not in ("otel-collector", "trace-ui"):
             problems.append(f"{name}: no healthcheck")
+    return problems
+
+
+def lint_dockerfiles(root: Path) -> list[str]:
+    """Every COPY source exists in the build context (the repository root) and is not .dockerignored."""
+    ignored = [line.strip() for line in (root / ".dockerignore").read_text().splitlines()
+               if line.strip() and not line.startswith("#")]
+    problems = []
+    for dockerfile in sorted(root.glob("services/*/Dockerfile")):
+        where = dockerfile.relative_to(root)
+        for line in dockerfile.read_text().splitlines():
+            parts = line.split()
+            if not parts or parts[0] != "COPY" or any(p.startswith("--from") for p in parts):
+                continue
+            for source in parts[1:-1]:
+                if not (root / source).exists():
+                    problems.append(f"{where}: COPY {source}: not in the build context")
+                for pattern in ignored:
+                    bare = pattern.removeprefix("**/")
+                    if fnmatch(source, pattern) or any(fnmatch(part, bare) for part in Path(source).parts):
+                        problems.append(f"{where}: COPY {source}: excluded by .dockerignore ({pattern})")
     return problems
