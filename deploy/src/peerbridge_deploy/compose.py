@@ -206,8 +206,8 @@ def render_override(registry: Registry) -> dict[str, Any]:
     """Dev: published ports on loopback, and API processes that reload on a source change."""
     services: dict[str, Any] = {
         "kafka": {"ports": ["127.0.0.1:29092:29092"]},
-        "postgres": {"ports": ["127.0.0.1:${PEERBRIDGE_PG_PORT:-15432}:5432"]},
-        "redis": {"ports": ["127.0.0.1:${PEERBRIDGE_REDIS_PORT:-16379}:6379"]},
+        "postgres": {"ports": ["127.0.0.1:15432:5432"]},
+        "redis": {"ports": ["127.0.0.1:16379:6379"]},
         "trace-ui": {"ports": ["127.0.0.1:16686:16686"]},
     }
     for name, process in registry.processes.items():
