@@ -8,14 +8,18 @@ PYTHON ?= python3.11
 VENV ?= .venv
 PY := $(VENV)/bin/python
 KAFKA_MODE ?= single
+# kustomize for deploy-check, built once from the Go module (needs Go; or pass KUSTOMIZE=/path)
+KUSTOMIZE_VERSION := v5.8.1
+KUSTOMIZE ?= .cache/kustomize-$(KUSTOMIZE_VERSION)/kustomize
 DB_SERVICES := scheduling escalation metrics
 PYTEST_ARGS ?=
 
-.PHONY: install lock up down stack-up stack-down stack-status topics migrate test lint docs bench clean
+.PHONY: install lock up down stack-up stack-down stack-status topics migrate test lint docs bench clean \
+        deploy-render deploy-check
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: requirements-dev.txt constraints.txt shared/pyproject.toml services/*/pyproject.toml
+$(VENV)/.installed: requirements-dev.txt constraints.txt shared/pyproject.toml services/*/pyproject.toml deploy/pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
@@ -71,6 +75,19 @@ lint: install
 # Regenerate the event catalog from the topic registry and the event models.
 docs: install
 	$(PY) -m peerbridge_shared.catalog_docs > docs/events.md
+
+# Compose, Dockerfiles and Kubernetes manifests from deploy/processes.yaml and the topic registry.
+deploy-render: install
+	$(PY) -m peerbridge_deploy render
+
+# No engine, no cluster: drift, kustomize build of every overlay, Kubernetes + Strimzi schemas,
+# manifest lint, compose specification.
+deploy-check: install $(KUSTOMIZE)
+	$(PY) -m peerbridge_deploy check --kustomize $(KUSTOMIZE)
+
+.cache/kustomize-$(KUSTOMIZE_VERSION)/kustomize:
+	@command -v go >/dev/null || { echo "deploy-check builds kustomize with Go: install Go or pass KUSTOMIZE=/path/to/kustomize"; exit 1; }
+	GOTOOLCHAIN=local GOBIN=$(CURDIR)/$(@D) go install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
 
 bench: stack-up
 	$(PY) bench/kafka_roundtrip.py

@@ -8,25 +8,21 @@ VENV="${VENV:-$REPO_ROOT/.venv}"
 RUN="$STACK_DIR/services"
 PG="postgresql+psycopg://peerbridge:peerbridge@127.0.0.1:${PEERBRIDGE_PG_PORT:-5432}"
 
-# name|readiness URL (empty: none)|command
-PROCESSES=(
-  "scheduling|http://127.0.0.1:8001/readyz|$VENV/bin/python -m peerbridge_scheduling"
-  "scheduling-relay||$VENV/bin/peerbridge-relay --service scheduling-relay --database-url $PG/peerbridge_scheduling"
-  "scheduling-worker||$VENV/bin/python -m peerbridge_scheduling.worker"
-  "escalation|http://127.0.0.1:8002/readyz|$VENV/bin/python -m peerbridge_escalation"
-  "escalation-relay||$VENV/bin/peerbridge-relay --service escalation-relay --database-url $PG/peerbridge_escalation"
-  "escalation-worker||$VENV/bin/python -m peerbridge_escalation.worker"
-  "escalation-delivery||$VENV/bin/python -m peerbridge_escalation.notify"
-  "escalation-timers||$VENV/bin/python -m peerbridge_escalation.routing.timers"
-  "metrics-worker|http://127.0.0.1:6067/readyz|$VENV/bin/python -m peerbridge_metrics.worker"
-  "metrics|http://127.0.0.1:8003/readyz|$VENV/bin/python -m peerbridge_metrics"
-  "metrics-feed||$VENV/bin/python -m peerbridge_metrics.feed"
-  "escalation-watchdog||$VENV/bin/python -m peerbridge_escalation.routing.timers --watchdog --metrics-port 9102"
-)
+# The processes come from the process registry (deploy/processes.yaml), the same list docker
+# compose and Kubernetes run, one line each: name|readiness URL (empty: none)|command.
+# A registry entry whose module is not installed yet is skipped (and named on stderr).
+PROCESSES=()
+load_processes() {
+  local list
+  list="$("$VENV/bin/python" -m peerbridge_deploy local --venv "$VENV" --postgres "$PG")" \
+    || die "cannot read the process registry (deploy/processes.yaml)"
+  mapfile -t PROCESSES <<<"$list"
+}
 
 ready() { curl -fsS "$1" >/dev/null; }
 
 start() {
+  load_processes
   mkdir -p "$RUN"
   for entry in "${PROCESSES[@]}"; do
     IFS='|' read -r name url command <<<"$entry"
@@ -54,6 +50,7 @@ stop() {
 }
 
 status() {
+  load_processes
   for entry in "${PROCESSES[@]}"; do
     IFS='|' read -r name _ _ <<<"$entry"
     if pid_alive "$RUN/$name.pid"; then echo "$name: running (pid $(cat "$RUN/$name.pid"))"; else echo "$name: stopped"; fi

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -48,6 +48,25 @@ class KafkaSettings(BaseSettings):
         if self.ssl_cafile:
             config["ssl_cafile"] = self.ssl_cafile
         return config
+
+    def faust_credentials(self) -> Any:
+        """The same security settings for a Faust app (``broker_credentials``); None for PLAINTEXT."""
+        if self.security_protocol == "PLAINTEXT":
+            return None
+        import ssl
+
+        from faust.auth import SASLCredentials, SSLCredentials
+
+        context = None
+        if self.security_protocol in ("SSL", "SASL_SSL"):
+            context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=self.ssl_cafile or None)
+        if self.security_protocol == "SSL":
+            return SSLCredentials(context)
+        return SASLCredentials(
+            username=self.sasl_username,
+            password=self.sasl_password.get_secret_value() if self.sasl_password else None,
+            ssl_context=context, mechanism=self.sasl_mechanism or "PLAIN",
+        )
 
 
 class ServiceSettings(BaseSettings):

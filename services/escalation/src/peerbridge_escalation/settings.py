@@ -16,6 +16,8 @@ class EscalationSettings(ServiceSettings):
     faust_session_timeout_s: float = Field(default=10.0, ge=6, le=300,
                                            description="how soon a dead worker's partitions move to another")
     faust_store: str = Field(default="memory://", description="rocksdb:// on a volume in production")
+    faust_data_dir: str | None = Field(default=None, description="the worker's local state (a writable volume); "
+                                       "default: <app id>-data in the working directory")
     faust_web_port: int = Field(default=6066, ge=1, le=65535, description="the worker's own status pages")
     faust_offset_reset: str = Field(default="earliest", pattern="^(earliest|latest)$")
     max_attempts: int = Field(default=3, ge=1, le=10)

@@ -76,6 +76,8 @@ def create_app(settings: EscalationSettings | None = None) -> faust.App:
         broker_heartbeat_interval=settings.faust_session_timeout_s / 3, topic_partitions=SAFETY.partitions,
         web_port=settings.faust_web_port, web_bind=settings.host, web_host=settings.host,
         consumer_auto_offset_reset=settings.faust_offset_reset, topic_allow_declare=False,
+        broker_credentials=settings.kafka.faust_credentials(),
+        **({"datadir": settings.faust_data_dir} if settings.faust_data_dir else {}),
     )
     database = Database(settings.database_url)
     producer = create_producer(settings.kafka)

@@ -34,6 +34,7 @@ def create_app(settings: MetricsSettings | None = None) -> faust.App:
         broker_heartbeat_interval=settings.faust_session_timeout_s / 3,
         topic_replication_factor=settings.faust_replication_factor, web_port=settings.faust_web_port,
         web_bind=settings.host, web_host=settings.host, consumer_auto_offset_reset="earliest",
+        broker_credentials=settings.kafka.faust_credentials(),
     )
     dead_letters = DeadLetters(create_producer(settings.kafka), settings.faust_app_id,
                                {topic.name: topic.dead_letter for spec in TABLES for topic in spec.topics})
