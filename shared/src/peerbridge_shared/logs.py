@@ -45,3 +45,5 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     logging.getLogger("kafka").setLevel(logging.WARNING)
+    # kafka-python warns whenever its I/O task waited on a busy interpreter: noise, not a fault.
+    logging.getLogger("kafka.net.selector").setLevel(logging.ERROR)

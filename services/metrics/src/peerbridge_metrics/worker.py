@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 def create_app(settings: MetricsSettings | None = None) -> faust.App:
     settings = settings or get_settings()
+    Path(settings.faust_data_dir).mkdir(parents=True, exist_ok=True)
     app = faust.App(
         settings.faust_app_id, broker=[f"kafka://{server}" for server in settings.kafka.bootstrap_servers.split(",")],
         store=settings.faust_store, datadir=str(Path(settings.faust_data_dir)),
