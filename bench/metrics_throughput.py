@@ -25,6 +25,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from common import kafka_settings
 from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
+from kafka.structs import OffsetAndMetadata
 
 from peerbridge_metrics.tables import PARTICIPANTS
 from peerbridge_metrics.view import FactsView
@@ -40,7 +41,7 @@ PORT = 6097
 def start_worker(app_id: str, datadir: str, store: str) -> subprocess.Popen:
     env = {**os.environ, "METRICS_FAUST_APP_ID": app_id, "METRICS_FAUST_WEB_PORT": str(PORT),
            "METRICS_FAUST_DATA_DIR": datadir, "METRICS_FAUST_STORE": store, "OTEL_TRACES_EXPORTER": "none"}
-    return subprocess.Popen([sys.executable, "-m", "peerbridge_metrics.worker", "worker", "--loglevel", "warning"],
+    return subprocess.Popen([sys.executable, "-m", "peerbridge_metrics.worker", "worker", "--loglevel", "warn"],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -81,6 +82,21 @@ async def raw_consume(kafka, ends_before: dict, count: int) -> float:
     return elapsed
 
 
+def skip_history(kafka, app_id: str) -> None:
+    """Commit the new worker's group at the end of every topic it reads: it folds only this run's events."""
+    from kafka import KafkaConsumer
+    from kafka import TopicPartition as Tp
+
+    from peerbridge_metrics.tables import TABLES
+
+    consumer = KafkaConsumer(group_id=app_id, enable_auto_commit=False, **kafka.client_config())
+    partitions = [Tp(topic.name, p) for spec in TABLES for topic in spec.topics for p in range(topic.partitions)]
+    consumer.assign(partitions)
+    consumer.seek_to_end(*partitions)
+    consumer.commit({tp: OffsetAndMetadata(consumer.position(tp), "", -1) for tp in partitions})
+    consumer.close()
+
+
 def care_ends(kafka) -> dict[int, int]:
     from kafka import KafkaConsumer
     from kafka import TopicPartition as Tp
@@ -104,11 +120,12 @@ def wait_idle(view: FactsView, quiet_s: float = 3.0) -> None:
 def throughput(events: int) -> None:
     kafka, app_id, tenant = kafka_settings(), f"bench-metrics-{uuid.uuid4().hex[:6]}", f"org-{uuid.uuid4().hex[:6]}"
     with tempfile.TemporaryDirectory() as datadir:
+        skip_history(kafka, app_id)
         worker = start_worker(app_id, datadir, "memory://")
         try:
             seconds_until_ready(time.monotonic())
             view = FactsView(kafka, app_id).start()
-            wait_idle(view)  # the worker first folds whatever the topics already hold
+            wait_idle(view)
             log, ends = attendance_events(tenant, events), care_ends(kafka)
             producer = create_producer(kafka)
             started = time.perf_counter()
@@ -148,6 +165,7 @@ def recovery(records: int) -> None:
     started = time.monotonic()
     fill_changelog(app_id, records, keys=max(1, records // 10))
     print(f"changelog: {records:,} records written in {time.monotonic() - started:.1f} s")
+    skip_history(kafka_settings(), app_id)
     with tempfile.TemporaryDirectory() as datadir:
         for label, store in (("memory store, cold", "memory://"), ("rocksdb, cold (builds the local db)", "rocksdb://"),
                              ("rocksdb, restart on the kept data dir", "rocksdb://")):
