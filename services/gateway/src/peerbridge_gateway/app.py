@@ -1,16 +1,66 @@
-"""The gateway HTTP app: `uvicorn peerbridge_gateway.app:create_app --factory --port 8000`."""
+"""The gateway HTTP app: `python -m peerbridge_gateway` (or `uvicorn peerbridge_gateway.app:create_app
+--factory --port 8000`)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 from fastapi import FastAPI
 from redis import Redis
+from starlette.middleware.cors import CORSMiddleware
 
 from peerbridge_shared.web import create_service_app
 
+from .auth.keys import KeySet, key_set_for
+from .callers import CurrentCaller
+from .edge import REQUEST_ID, EdgeMiddleware
+from .proxy import build_router
 from .settings import GatewaySettings, get_settings
+from .upstream import Upstreams
+
+
+@dataclass
+class Gateway:
+    """What the request path shares, kept on ``app.state.gateway``."""
+
+    settings: GatewaySettings
+    keys: KeySet
+    upstreams: Upstreams
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     settings = settings or get_settings()
     redis = Redis.from_url(settings.redis_url, socket_timeout=2)
-    app = create_service_app("PeerBridge gateway", settings=settings, readiness={"redis": redis.ping})
+    gateway = Gateway(settings=settings, keys=key_set_for(settings), upstreams=Upstreams(settings))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await gateway.keys.refresh(gateway.upstreams.client)
+        yield
+        await gateway.upstreams.aclose()
+        redis.close()
+
+    app = create_service_app("PeerBridge gateway", settings=settings, lifespan=lifespan,
+                             readiness={"redis": redis.ping, "signing_keys": gateway.keys.check_ready},
+                             description="The public PeerBridge API. Every route needs a bearer token; see "
+                                         "docs/gateway.md for roles, scopes, real-time events and limits.")
+    app.state.gateway = gateway
     app.state.redis = redis
+    app.include_router(build_router())
+
+    @app.get("/v1/me", tags=["identity"])
+    def who_am_i(caller: CurrentCaller) -> dict[str, object]:
+        """The identity the gateway verified: organization, user, roles, programs."""
+        return {"organization_id": caller.organization_id, "user_id": caller.user_id,
+                "roles": sorted(caller.roles), "programs": sorted(caller.programs or ())}
+
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
+                           allow_methods=["GET", "POST", "PUT", "DELETE"],
+                           allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "If-Match",
+                                          "If-None-Match", "Last-Event-ID", REQUEST_ID],
+                           expose_headers=["ETag", "Link", "Location", "Retry-After", REQUEST_ID], max_age=600)
+    app.add_middleware(EdgeMiddleware, max_body_bytes=settings.max_body_bytes)
     return app
