@@ -95,3 +95,16 @@ def token(dev_key_file) -> Token:
 @pytest.fixture
 def tenant() -> str:
     return f"org-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture(scope="module")
+def gateway_settings_module(scheduling_base, escalation_base, metrics_base, dev_key_file) -> GatewaySettings:
+    return GatewaySettings(environment="test", scheduling_url=scheduling_base, escalation_url=escalation_base,
+                           metrics_url=metrics_base, dev_key_file=str(dev_key_file),
+                           redis_prefix=f"test:{uuid.uuid4().hex[:10]}:", upstream_retry_backoff_s=0.01,
+                           rate_limit_per_token=100_000, rate_limit_per_ip=100_000)
+
+
+@pytest.fixture(scope="module")
+def token_module(token) -> Token:
+    return token

@@ -48,7 +48,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                                          "docs/gateway.md for roles, scopes, real-time events and limits.")
     app.state.gateway = gateway
     app.state.redis = redis
-    app.include_router(build_router())
+    app.include_router(build_router(max_body_bytes=settings.max_body_bytes))
 
     @app.get("/v1/me", tags=["identity"])
     def who_am_i(caller: CurrentCaller) -> dict[str, object]:

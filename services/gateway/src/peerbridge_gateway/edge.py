@@ -1,5 +1,7 @@
-"""What every HTTP request passes through first: a request id, a body size limit and the security
-headers (pure ASGI, so streamed responses such as SSE are not buffered)."""
+"""What every HTTP request passes through first: a request id and the security headers (pure ASGI,
+so streamed responses such as SSE are not buffered). The body size limit is FastAPI's own
+(``max_body_size``) for streamed bodies; a declared Content-Length over it is answered here, as a
+413 problem like every other error."""
 
 from __future__ import annotations
 
@@ -8,7 +10,6 @@ import re
 import uuid
 from typing import Any
 
-from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from peerbridge_shared.web import PROBLEM_JSON
@@ -24,13 +25,6 @@ SECURITY_HEADERS = [
 ]
 API_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
 DOC_PATHS = ("/docs", "/redoc")  # the interactive docs load scripts; the API itself needs none
-
-
-class BodyTooLarge(HTTPException):
-    """Raised while a streamed body is read; FastAPI passes HTTP exceptions through to the problem handler."""
-
-    def __init__(self, limit: int) -> None:
-        super().__init__(413, f"the request body is larger than {limit} bytes")
 
 
 def request_id_of(scope: Scope) -> str:
@@ -55,35 +49,16 @@ class EdgeMiddleware:
         if scope["type"] == "websocket":
             await self.app(scope, receive, send)
             return
-        declared = _content_length(scope)
-        if declared is not None and declared > self.max_body_bytes:
+        if (_content_length(scope) or 0) > self.max_body_bytes:
             await self._too_large(send, request_id)
             return
-        started = False
-        received = 0
-
-        async def limited_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
-                    raise BodyTooLarge(self.max_body_bytes)
-            return message
 
         async def decorated_send(message: Message) -> None:
-            nonlocal started
             if message["type"] == "http.response.start":
-                started = True
                 message["headers"] = self._headers(scope, message.get("headers", []), request_id)
             await send(message)
 
-        try:
-            await self.app(scope, limited_receive, decorated_send)
-        except BodyTooLarge:
-            if started:
-                raise
-            await self._too_large(send, request_id)
+        await self.app(scope, receive, decorated_send)
 
     def _headers(self, scope: Scope, headers: list[Any], request_id: str) -> list[Any]:
         present = {name.lower() for name, _ in headers}

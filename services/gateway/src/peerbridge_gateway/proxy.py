@@ -34,10 +34,12 @@ class Authorized(NamedTuple):
     scope: Scope
 
 
-def build_router(routes: tuple[Route, ...] = ROUTES) -> APIRouter:
+def build_router(routes: tuple[Route, ...] = ROUTES, *, max_body_bytes: int) -> APIRouter:
     router = APIRouter(prefix=PREFIX)
     for route in routes:
+        # the limit here (not on the app) is answered through the problem handlers: a 413 problem
         router.add_api_route(route.path, endpoint_for(route), methods=[route.method], response_model=route.response,
+                             max_body_size=max_body_bytes,
                              status_code=route.status, responses=_responses(route), operation_id=route.operation_id,
                              summary=route.summary or None, tags=list(route.tags))
     return router
