@@ -21,6 +21,7 @@ PROCESSES=(
   "metrics-worker|http://127.0.0.1:6067/measures?organization_id=org-demo|$VENV/bin/python -m peerbridge_metrics.worker"
   "escalation-watchdog||$VENV/bin/python -m peerbridge_escalation.routing.timers --watchdog --metrics-port 9102"
   "gateway|http://127.0.0.1:8000/readyz|$VENV/bin/python -m peerbridge_gateway"
+  "gateway-fanout||$VENV/bin/python -m peerbridge_gateway.fanout"
 )
 
 ready() { curl -fsS "$1" >/dev/null; }

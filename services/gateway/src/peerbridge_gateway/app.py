@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI
 from redis import Redis
+from redis.asyncio import Redis as AsyncRedis
 from starlette.middleware.cors import CORSMiddleware
 
 from peerbridge_shared.web import create_service_app
@@ -17,6 +18,9 @@ from .auth.keys import KeySet, key_set_for
 from .callers import CurrentCaller
 from .edge import REQUEST_ID, EdgeMiddleware
 from .proxy import build_router
+from .realtime import views as realtime
+from .realtime.hub import Hub
+from .realtime.streams import EventLog, Keys
 from .settings import GatewaySettings, get_settings
 from .upstream import Upstreams
 
@@ -28,18 +32,28 @@ class Gateway:
     settings: GatewaySettings
     keys: KeySet
     upstreams: Upstreams
+    redis: AsyncRedis
+    events: EventLog
+    hub: Hub
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     settings = settings or get_settings()
     redis = Redis.from_url(settings.redis_url, socket_timeout=2)
-    gateway = Gateway(settings=settings, keys=key_set_for(settings), upstreams=Upstreams(settings))
+    async_redis = AsyncRedis.from_url(settings.redis_url, socket_timeout=5)
+    keys = Keys(settings.redis_prefix)
+    gateway = Gateway(settings=settings, keys=key_set_for(settings), upstreams=Upstreams(settings),
+                      redis=async_redis, events=EventLog(keys, settings.events_stream_max_len),
+                      hub=Hub(async_redis, keys))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await gateway.keys.refresh(gateway.upstreams.client)
+        await gateway.hub.start()
         yield
+        await gateway.hub.stop()
         await gateway.upstreams.aclose()
+        await async_redis.aclose()
         redis.close()
 
     app = create_service_app("PeerBridge gateway", settings=settings, lifespan=lifespan,
@@ -49,6 +63,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.state.gateway = gateway
     app.state.redis = redis
     app.include_router(build_router(max_body_bytes=settings.max_body_bytes))
+    app.include_router(realtime.router)
 
     @app.get("/v1/me", tags=["identity"])
     def who_am_i(caller: CurrentCaller) -> dict[str, object]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
@@ -48,6 +50,9 @@ class GatewaySettings(ServiceSettings):
 
     events_stream_max_len: int = Field(default=10_000, ge=100, description="case events kept per organization")
     events_heartbeat_s: float = Field(default=15.0, gt=0)
+    fanout_group_id: str = "peerbridge-gateway-fanout"
+    fanout_offset_reset: Literal["earliest", "latest"] = Field(
+        default="earliest", description="where a new fan-out group starts (streams are bounded and de-duplicated)")
     webhook_max_attempts: int = Field(default=6, ge=1, le=20)
     webhook_backoff_s: float = Field(default=2.0, ge=0)
     webhook_timeout_s: float = Field(default=10.0, gt=0)
