@@ -58,20 +58,26 @@ def wait_for_stream(redis: Redis, settings: GatewaySettings, tenant: str, length
         time.sleep(0.05)
 
 
-@contextmanager
-def fanout_running(settings: GatewaySettings, producer: KafkaProducer, redis: Redis) -> Iterator[None]:
-    """The fan-out consumer in a thread, new group from the latest offsets; returns once it is
-    assigned and consuming (a probe event of a probe organization came through)."""
-    consumer = consumer_for(settings, Redis.from_url(settings.redis_url))
-    stop = threading.Event()
-    thread = threading.Thread(target=consumer.run, args=(stop,), daemon=True)
-    thread.start()
+def wait_until_consuming(settings: GatewaySettings, producer: KafkaProducer, redis: Redis,
+                         timeout_s: float = 60) -> None:
+    """Returns once a fan-out consumer (a new group starting at the latest offsets) has its
+    partitions: a probe event of a probe organization came through."""
     probe = f"org-probe-{uuid.uuid4().hex[:6]}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + timeout_s
     while stream_length(redis, settings, probe) == 0:
         assert time.monotonic() < deadline, "the fan-out consumer never got its partitions"
         send(producer, case_opened(probe, "prog-probe"))
         time.sleep(0.5)
+
+
+@contextmanager
+def fanout_running(settings: GatewaySettings, producer: KafkaProducer, redis: Redis) -> Iterator[None]:
+    """The fan-out consumer in a thread (new group from the latest offsets), once it is consuming."""
+    consumer = consumer_for(settings, Redis.from_url(settings.redis_url))
+    stop = threading.Event()
+    thread = threading.Thread(target=consumer.run, args=(stop,), daemon=True)
+    thread.start()
+    wait_until_consuming(settings, producer, redis)
     try:
         yield
     finally:
