@@ -12,12 +12,16 @@ from redis import Redis
 from redis.asyncio import Redis as AsyncRedis
 from starlette.middleware.cors import CORSMiddleware
 
+from peerbridge_shared.messaging import create_producer
 from peerbridge_shared.web import create_service_app
 
+from .audit import PhiAudit
 from .auth.keys import KeySet, key_set_for
 from .callers import CurrentCaller
 from .edge import REQUEST_ID, EdgeMiddleware
+from .idempotency import IdempotencyKeys
 from .proxy import build_router
+from .ratelimit import RateLimiter
 from .realtime import views as realtime
 from .realtime.hub import Hub
 from .realtime.streams import EventLog, Keys
@@ -35,6 +39,9 @@ class Gateway:
     redis: AsyncRedis
     events: EventLog
     hub: Hub
+    limiter: RateLimiter
+    idempotency: IdempotencyKeys
+    audit: PhiAudit
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
@@ -44,7 +51,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     keys = Keys(settings.redis_prefix)
     gateway = Gateway(settings=settings, keys=key_set_for(settings), upstreams=Upstreams(settings),
                       redis=async_redis, events=EventLog(keys, settings.events_stream_max_len),
-                      hub=Hub(async_redis, keys))
+                      hub=Hub(async_redis, keys), limiter=RateLimiter(async_redis, settings),
+                      idempotency=IdempotencyKeys(async_redis, settings),
+                      audit=PhiAudit(create_producer(settings.kafka, client_id="peerbridge-gateway")))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -54,6 +63,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         await gateway.hub.stop()
         await gateway.upstreams.aclose()
         await async_redis.aclose()
+        gateway.audit.producer.close(timeout=5)
         redis.close()
 
     app = create_service_app("PeerBridge gateway", settings=settings, lifespan=lifespan,

@@ -6,18 +6,24 @@ import inspect
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any, NamedTuple
 from urllib.parse import quote, urlencode
 
 import httpx
 from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 
+from peerbridge_shared.events.access import PurposeOfUse
 from peerbridge_shared.identity import Identity
 from peerbridge_shared.web import Problem, problem_responses
 
 from .access import Scope, scope_of
+from .audit import PURPOSE_HEADER, purpose_of
 from .callers import authenticate
 from .catalog import ROUTES, Route
+from .etags import etag_of, matches, resource_lock
+from .idempotency import HEADER as IDEMPOTENCY_HEADER
+from .idempotency import fingerprint
 from .queries import Page
 from .scoping import narrow, upstream_identity
 
@@ -92,12 +98,82 @@ async def forward(route: Route, request: Request, authorized: Authorized, values
     caller, scope = authorized
     path = {name: values[name] for name in route.path_params}
     query = values["query"].model_dump(mode="json", exclude_none=True) if route.query is not None else {}
+    purpose = purpose_of(request.headers.get(PURPOSE_HEADER), caller) if route.phi else None
     query = await narrow(route, scope, caller, path, query, gateway.upstreams)
-    upstream = await gateway.upstreams.call(
-        route.service, route.method, route.path.format(**{k: quote(v, safe="") for k, v in path.items()}),
-        identity=upstream_identity(caller, scope), params=query, headers=_forwarded_headers(request, route),
-        content=await request.body() if route.body is not None else None)
-    return relay(upstream, route, request, query)
+    call = Call(route, request, caller, scope, path, query, purpose,
+                target=route.path.format(**{k: quote(v, safe="") for k, v in path.items()}),
+                body=await request.body() if route.body is not None else None)
+    key = request.headers.get(IDEMPOTENCY_HEADER) if route.method == "POST" else None
+    if key is None:
+        return await call.run(gateway)
+    request_fingerprint = fingerprint(route.method, call.target, call.body or b"")
+    replay = await gateway.idempotency.begin(caller, key, request_fingerprint)
+    if replay is not None:
+        return replay
+    response = None
+    try:
+        response = await call.run(gateway)
+    finally:
+        await gateway.idempotency.finish(caller, key, request_fingerprint, response)
+    return response
+
+
+@dataclass
+class Call:
+    """One authorized, scoped request on its way to a service."""
+
+    route: Route
+    request: Request
+    caller: Identity
+    scope: Scope
+    path: dict[str, str]
+    query: dict[str, Any]
+    purpose: PurposeOfUse | None
+    target: str
+    body: bytes | None
+
+    async def run(self, gateway: Any) -> Response:
+        if self.route.etag_from and self.request.headers.get("if-match"):
+            upstream, etag = await self._conditional(gateway)
+        else:
+            upstream, etag = await self._send(gateway), None
+        response = relay(upstream, self.route, self.request, self.query)
+        if self.route.method == "GET" and response.status_code == 200:
+            etag = etag_of(upstream.content)
+            if matches(self.request.headers.get("if-none-match"), etag):
+                return Response(status_code=304, headers={"ETag": etag})
+            if self.purpose is not None:
+                await gateway.audit.record(caller=self.caller, method="GET", route=PREFIX + self.route.path,
+                                           path=self.request.url.path, path_values=self.path, purpose=self.purpose,
+                                           request_id=self.request.state.request_id, status=200,
+                                           content=upstream.content)
+        if etag:
+            response.headers["ETag"] = etag
+        return response
+
+    async def _send(self, gateway: Any) -> httpx.Response:
+        return await gateway.upstreams.call(
+            self.route.service, self.route.method, self.target, identity=upstream_identity(self.caller, self.scope),
+            params=self.query, headers=_forwarded_headers(self.request, self.route), content=self.body)
+
+    async def _conditional(self, gateway: Any) -> tuple[httpx.Response, str | None]:
+        """If-Match under a lock: read, compare, write; the answer carries the new ETag."""
+        assert self.route.etag_from is not None
+        resource = self.route.etag_from.format(**{k: quote(v, safe="") for k, v in self.path.items()})
+        identity = upstream_identity(self.caller, self.scope)
+        lock = f"{gateway.settings.redis_prefix}lock:{self.caller.organization_id}:{resource}"
+        async with resource_lock(gateway.redis, lock):
+            current = await gateway.upstreams.call(self.route.service, "GET", resource, identity=identity)
+            if current.status_code != 200:
+                return current, None
+            if not matches(self.request.headers.get("if-match"), etag_of(current.content)):
+                raise Problem(412, "the resource changed since you read it; GET it again", rule="if_match",
+                              headers={"ETag": etag_of(current.content)})
+            written = await self._send(gateway)
+            if not written.is_success:
+                return written, None
+            fresh = await gateway.upstreams.call(self.route.service, "GET", resource, identity=identity)
+            return written, etag_of(fresh.content) if fresh.status_code == 200 else None
 
 
 def _forwarded_headers(request: Request, route: Route) -> dict[str, str]:
