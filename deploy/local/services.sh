@@ -22,6 +22,7 @@ PROCESSES=(
   "escalation-watchdog||$VENV/bin/python -m peerbridge_escalation.routing.timers --watchdog --metrics-port 9102"
   "gateway|http://127.0.0.1:8000/readyz|$VENV/bin/python -m peerbridge_gateway"
   "gateway-fanout||$VENV/bin/python -m peerbridge_gateway.fanout"
+  "gateway-webhooks||$VENV/bin/python -m peerbridge_gateway.webhooks"
 )
 
 ready() { curl -fsS "$1" >/dev/null; }

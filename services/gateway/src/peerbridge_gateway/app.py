@@ -27,6 +27,8 @@ from .realtime.hub import Hub
 from .realtime.streams import EventLog, Keys
 from .settings import GatewaySettings, get_settings
 from .upstream import Upstreams
+from .webhooks import views as webhooks
+from .webhooks.store import WebhookStore
 
 
 @dataclass
@@ -42,6 +44,7 @@ class Gateway:
     limiter: RateLimiter
     idempotency: IdempotencyKeys
     audit: PhiAudit
+    webhooks: WebhookStore
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
@@ -53,7 +56,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                       redis=async_redis, events=EventLog(keys, settings.events_stream_max_len),
                       hub=Hub(async_redis, keys), limiter=RateLimiter(async_redis, settings),
                       idempotency=IdempotencyKeys(async_redis, settings),
-                      audit=PhiAudit(create_producer(settings.kafka, client_id="peerbridge-gateway")))
+                      audit=PhiAudit(create_producer(settings.kafka, client_id="peerbridge-gateway")),
+                      webhooks=WebhookStore(redis, settings.redis_prefix))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -74,6 +78,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.state.redis = redis
     app.include_router(build_router(max_body_bytes=settings.max_body_bytes))
     app.include_router(realtime.router)
+    app.include_router(webhooks.router)
 
     @app.get("/v1/me", tags=["identity"])
     def who_am_i(caller: CurrentCaller) -> dict[str, object]:

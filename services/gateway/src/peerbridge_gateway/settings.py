@@ -53,6 +53,8 @@ class GatewaySettings(ServiceSettings):
     fanout_group_id: str = "peerbridge-gateway-fanout"
     fanout_offset_reset: Literal["earliest", "latest"] = Field(
         default="earliest", description="where a new fan-out group starts (streams are bounded and de-duplicated)")
+    webhooks_group_id: str = "peerbridge-gateway-webhooks"
+    webhooks_offset_reset: Literal["earliest", "latest"] = "earliest"
     webhook_max_attempts: int = Field(default=6, ge=1, le=20)
     webhook_backoff_s: float = Field(default=2.0, ge=0)
     webhook_timeout_s: float = Field(default=10.0, gt=0)
