@@ -20,6 +20,7 @@ from .auth.keys import KeySet, key_set_for
 from .callers import CurrentCaller
 from .edge import REQUEST_ID, EdgeMiddleware
 from .idempotency import IdempotencyKeys
+from .openapi import document_local_times
 from .proxy import build_router
 from .ratelimit import RateLimiter
 from .realtime import views as realtime
@@ -79,6 +80,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(build_router(max_body_bytes=settings.max_body_bytes))
     app.include_router(realtime.router)
     app.include_router(webhooks.router)
+    document_local_times(app)
 
     @app.get("/v1/me", tags=["identity"])
     def who_am_i(caller: CurrentCaller) -> dict[str, object]:

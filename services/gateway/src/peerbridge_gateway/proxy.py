@@ -22,6 +22,7 @@ from .audit import PURPOSE_HEADER, purpose_of
 from .callers import authenticate
 from .catalog import ROUTES, Route
 from .etags import etag_of, matches, resource_lock
+from .hygiene import refuse_nul
 from .idempotency import HEADER as IDEMPOTENCY_HEADER
 from .idempotency import fingerprint
 from .queries import Page
@@ -99,10 +100,11 @@ async def forward(route: Route, request: Request, authorized: Authorized, values
     path = {name: values[name] for name in route.path_params}
     query = values["query"].model_dump(mode="json", exclude_none=True) if route.query is not None else {}
     purpose = purpose_of(request.headers.get(PURPOSE_HEADER), caller) if route.phi else None
+    body = await request.body() if route.body is not None else None
+    refuse_nul(path, query, body)
     query = await narrow(route, scope, caller, path, query, gateway.upstreams)
     call = Call(route, request, caller, scope, path, query, purpose,
-                target=route.path.format(**{k: quote(v, safe="") for k, v in path.items()}),
-                body=await request.body() if route.body is not None else None)
+                target=route.path.format(**{k: quote(v, safe="") for k, v in path.items()}), body=body)
     key = request.headers.get(IDEMPOTENCY_HEADER) if route.method == "POST" else None
     if key is None:
         return await call.run(gateway)
