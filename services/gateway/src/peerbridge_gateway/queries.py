@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 MAX_PAGE = 500
+MAX_OFFSET = 1_000_000  # far past any real list; beyond PostgreSQL's bigint the services would fail
 PERIOD = r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$"
 
 
@@ -18,7 +19,8 @@ class Query(BaseModel):
 
 class Page(Query):
     limit: int = Field(default=100, ge=1, le=MAX_PAGE, description="at most this many items")
-    offset: int = Field(default=0, ge=0, description="skip this many items (the Link header names the next page)")
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET,
+                        description="skip this many items (the Link header names the next page)")
 
 
 class SessionFilter(Page):

@@ -59,7 +59,7 @@ def list_enrollments(
     program_id: Annotated[list[str] | None, Query()] = None,
     active: Annotated[bool | None, Query(description="true: not ended; false: ended")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[EnrollmentRead]:
     with db.transaction() as session:
         found = service.list_enrollments(session=session, organization_id=caller.organization_id,
