@@ -76,6 +76,8 @@ bench: stack-up
 	$(PY) bench/kafka_roundtrip.py
 	$(PY) bench/scheduling_attendance.py
 	$(PY) bench/escalation_signal_to_page.py
+	$(PY) bench/gateway_reads.py
+	$(PY) bench/gateway_push_latency.py
 
 clean: down
 	rm -rf .stack $(VENV)
