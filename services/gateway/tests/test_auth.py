@@ -105,3 +105,18 @@ def test_keys_come_from_a_jwks_url_and_rotate(run_server, gateway_settings, tena
         assert client.get("/v1/me", headers=bearer(second)).status_code == 401
         published["keys"] = [public_jwk(first), public_jwk(second)]
         assert client.get("/v1/me", headers=bearer(second)).status_code == 200
+
+
+def test_a_remembered_token_is_refused_once_it_expires(gateway_settings, dev_key_file):
+    from fastapi.testclient import TestClient
+
+    from peerbridge_gateway.app import create_app
+
+    key = ensure_dev_key(dev_key_file)
+    short = sign_user_token(key, issuer=DEV_ISSUER, audience=AUDIENCE, organization="org-a", user="u",
+                            roles=["peer"], ttl_s=2)
+    with TestClient(create_app(gateway_settings.model_copy(update={"jwt_leeway_s": 0}))) as client:
+        assert client.get("/v1/me", headers={"Authorization": f"Bearer {short}"}).status_code == 200
+        assert client.get("/v1/me", headers={"Authorization": f"Bearer {short}"}).status_code == 200  # cached
+        time.sleep(2.2)
+        assert client.get("/v1/me", headers={"Authorization": f"Bearer {short}"}).status_code == 401

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fastapi import FastAPI
 from redis import Redis
@@ -17,6 +17,7 @@ from peerbridge_shared.web import create_service_app
 
 from .audit import PhiAudit
 from .auth.keys import KeySet, key_set_for
+from .auth.tokens import VerifiedTokens
 from .callers import CurrentCaller
 from .edge import REQUEST_ID, EdgeMiddleware
 from .idempotency import IdempotencyKeys
@@ -46,6 +47,7 @@ class Gateway:
     idempotency: IdempotencyKeys
     audit: PhiAudit
     webhooks: WebhookStore
+    verified: VerifiedTokens = field(default_factory=VerifiedTokens)
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:

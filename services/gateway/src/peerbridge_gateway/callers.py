@@ -20,22 +20,23 @@ bearer = HTTPBearer(auto_error=False, description="a user token (RS256) from the
 
 async def identify(request: HTTPConnection, token: str | None) -> Identity:
     """The identity in ``token`` (401 problem when missing or invalid), within the rate limits of
-    the client address (checked first, so bad tokens count too) and of the user."""
+    the client address (bad and missing tokens count too) and of the user."""
     gateway = request.app.state.gateway
     settings = gateway.settings
-    await gateway.limiter.check("address", client_address(request, settings.trusted_proxies),
-                                settings.rate_limit_per_ip)
+    address = ("address", client_address(request, settings.trusted_proxies), settings.rate_limit_per_ip)
     if not token:
+        await gateway.limiter.check(address)
         raise Problem(401, "a bearer token is required", rule="authenticated",
                       headers={"WWW-Authenticate": 'Bearer realm="peerbridge"'})
     try:
         identity = await verify_user_token(token, keys=gateway.keys, settings=settings,
-                                           client=gateway.upstreams.client)
+                                           client=gateway.upstreams.client, cache=gateway.verified)
     except InvalidUserToken as exc:
+        await gateway.limiter.check(address)
         raise Problem(401, f"invalid token: {exc}", rule="valid_token",
                       headers={"WWW-Authenticate": 'Bearer realm="peerbridge", error="invalid_token"'}) from None
-    await gateway.limiter.check("user", f"{identity.organization_id}:{identity.user_id}",
-                                settings.rate_limit_per_token)
+    await gateway.limiter.check(address, ("user", f"{identity.organization_id}:{identity.user_id}",
+                                          settings.rate_limit_per_token))
     request.state.identity = identity
     return identity
 

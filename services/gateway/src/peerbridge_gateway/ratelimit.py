@@ -26,26 +26,30 @@ class RateLimiter:
     def __init__(self, redis: AsyncRedis, settings: GatewaySettings) -> None:
         self.redis, self.settings = redis, settings
 
-    async def check(self, kind: str, subject: str, limit: int) -> None:
-        """Count one request of ``subject``; 429 problem when the window's ``limit`` is passed."""
+    async def check(self, *counters: tuple[str, str, int]) -> None:
+        """Count one request against each ``(kind, subject, limit)`` (one Redis round trip); a 429
+        problem when any window's limit is passed."""
         window = self.settings.rate_limit_window_s
         now = time.time()
         index = int(now // window)
-        key = f"{self.settings.redis_prefix}rl:{kind}:{subject}:{index}"
         try:
             async with self.redis.pipeline(transaction=False) as pipe:
-                pipe.incr(key)
-                pipe.expire(key, window + 1, nx=True)
-                count, _ = await pipe.execute()
+                for kind, subject, _ in counters:
+                    key = f"{self.settings.redis_prefix}rl:{kind}:{subject}:{index}"
+                    pipe.incr(key)
+                    pipe.expire(key, window + 1, nx=True)
+                results = await pipe.execute()
         except RedisError as exc:
             UNMETERED.inc()
             log.warning("rate limit not checked", extra={"error": type(exc).__name__})
             return
-        if count > limit:
-            LIMITED.labels(kind).inc()
-            retry_after = max(1, math.ceil((index + 1) * window - now))
-            raise Problem(429, f"more than {limit} requests in {window} s from this {kind}; retry in {retry_after} s",
-                          rule=f"rate_limit_{kind}", headers={"Retry-After": str(retry_after)})
+        for (kind, _, limit), count in zip(counters, results[::2], strict=True):
+            if count > limit:
+                LIMITED.labels(kind).inc()
+                retry_after = max(1, math.ceil((index + 1) * window - now))
+                raise Problem(429, f"more than {limit} requests in {window} s from this {kind}; retry in "
+                                   f"{retry_after} s", rule=f"rate_limit_{kind}",
+                              headers={"Retry-After": str(retry_after)})
 
 
 def client_address(connection: HTTPConnection, trusted_proxies: int) -> str:

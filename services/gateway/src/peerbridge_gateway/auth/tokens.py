@@ -5,6 +5,8 @@ expiry. Claims: ``sub`` (the user's PeerBridge id: a peer's or clinician's id in
 
 from __future__ import annotations
 
+import time
+from collections import OrderedDict
 from typing import Any
 
 import httpx
@@ -23,8 +25,36 @@ class InvalidUserToken(ValueError):
     """The bearer token is not a valid user token; the message says why (never echoes the token)."""
 
 
+class VerifiedTokens:
+    """Identities of tokens already verified, until they expire: a console sends the same token
+    with every request, and an RSA signature check per request is the largest cost of a read."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self.size = size
+        self._entries: OrderedDict[str, tuple[Identity, float]] = OrderedDict()
+
+    def get(self, token: str) -> Identity | None:
+        entry = self._entries.get(token)
+        if entry is None:
+            return None
+        identity, expires_at = entry
+        if time.time() >= expires_at:
+            del self._entries[token]
+            return None
+        self._entries.move_to_end(token)
+        return identity
+
+    def put(self, token: str, identity: Identity, expires_at: float) -> None:
+        self._entries[token] = (identity, expires_at)
+        self._entries.move_to_end(token)
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+
 async def verify_user_token(token: str, *, keys: KeySet, settings: GatewaySettings,
-                            client: httpx.AsyncClient) -> Identity:
+                            client: httpx.AsyncClient, cache: VerifiedTokens | None = None) -> Identity:
+    if cache is not None and (known := cache.get(token)) is not None:
+        return known
     try:
         header = jwt.get_unverified_header(token)
         key = await keys.key(header.get("kid"), client)
@@ -33,7 +63,10 @@ async def verify_user_token(token: str, *, keys: KeySet, settings: GatewaySettin
                             options={"require": ["exp", "iat", "iss", "aud", "sub"]})
     except (jwt.InvalidTokenError, UnknownKey) as exc:
         raise InvalidUserToken(str(exc)) from None
-    return identity_from_claims(claims)
+    identity = identity_from_claims(claims)
+    if cache is not None:
+        cache.put(token, identity, float(claims["exp"]))  # no leeway past expiry for a cached token
+    return identity
 
 
 def identity_from_claims(claims: dict[str, Any]) -> Identity:
