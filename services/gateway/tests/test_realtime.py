@@ -44,7 +44,9 @@ def test_each_replica_pushes_what_its_clients_may_see_and_a_reconnect_resumes(li
     settings, (first, second), redis = live
     mine = token(tenant, "clinician", user="clin-1", programs=["prog-a"])
     admin = token(tenant, "program_admin")
-    with websocket(first, mine) as clinician_ws, websocket(second, admin) as admin_ws:
+    stranger = token(f"org-other-{uuid.uuid4().hex[:6]}", "program_admin")
+    with websocket(first, mine) as clinician_ws, websocket(second, admin) as admin_ws, \
+            websocket(first, stranger) as stranger_ws:
         opened = case_opened(tenant, "prog-a")
         send(producer, case_opened(tenant, "prog-b"))  # not the clinician's program
         send(producer, opened)
@@ -53,6 +55,7 @@ def test_each_replica_pushes_what_its_clients_may_see_and_a_reconnect_resumes(li
         assert received["event"]["event_id"] == opened.id and "given_name" not in json.dumps(received)
         # order holds per case (Kafka partition), not across cases
         assert sorted(next_event(admin_ws)["event"]["program_id"] for _ in range(2)) == ["prog-a", "prog-b"]
+        assert quiet(stranger_ws, 0.5) == []  # another organization's console hears nothing
         last_seen = received["id"]
     case_id = opened.data.case_id
     for level in (1, 2):

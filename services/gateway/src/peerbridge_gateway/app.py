@@ -12,7 +12,6 @@ from redis import Redis
 from redis.asyncio import Redis as AsyncRedis
 from starlette.middleware.cors import CORSMiddleware
 
-from peerbridge_shared.messaging import create_producer
 from peerbridge_shared.web import create_service_app
 
 from .audit import PhiAudit
@@ -59,7 +58,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                       redis=async_redis, events=EventLog(keys, settings.events_stream_max_len),
                       hub=Hub(async_redis, keys), limiter=RateLimiter(async_redis, settings),
                       idempotency=IdempotencyKeys(async_redis, settings),
-                      audit=PhiAudit(create_producer(settings.kafka, client_id="peerbridge-gateway")),
+                      audit=PhiAudit(settings.kafka),
                       webhooks=WebhookStore(redis, settings.redis_prefix))
 
     @asynccontextmanager
@@ -70,7 +69,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         await gateway.hub.stop()
         await gateway.upstreams.aclose()
         await async_redis.aclose()
-        gateway.audit.producer.close(timeout=5)
+        gateway.audit.close()
         redis.close()
 
     app = create_service_app("PeerBridge gateway", settings=settings, lifespan=lifespan,

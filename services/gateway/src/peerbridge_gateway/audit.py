@@ -15,7 +15,8 @@ from kafka import KafkaProducer
 from peerbridge_shared.events import new_envelope, utc_now
 from peerbridge_shared.events.access import PhiAccessed, PurposeOfUse
 from peerbridge_shared.identity import Identity, Role
-from peerbridge_shared.messaging import publish
+from peerbridge_shared.messaging import create_producer, publish
+from peerbridge_shared.settings import KafkaSettings
 from peerbridge_shared.web import Problem
 
 log = logging.getLogger(__name__)
@@ -54,8 +55,20 @@ def participants_in(content: bytes, path_values: dict[str, str]) -> list[str]:
 
 
 class PhiAudit:
-    def __init__(self, producer: KafkaProducer, timeout_s: float = 10.0) -> None:
-        self.producer, self.timeout_s = producer, timeout_s
+    def __init__(self, kafka: KafkaSettings, timeout_s: float = 10.0) -> None:
+        self.kafka, self.timeout_s = kafka, timeout_s
+        self._producer: KafkaProducer | None = None
+
+    @property
+    def producer(self) -> KafkaProducer:
+        """Made on first use, so the gateway starts (and serves non-PHI routes) while Kafka is down."""
+        if self._producer is None:
+            self._producer = create_producer(self.kafka, client_id="peerbridge-gateway")
+        return self._producer
+
+    def close(self) -> None:
+        if self._producer is not None:
+            self._producer.close(timeout=5)
 
     async def record(self, *, caller: Identity, method: str, route: str, path: str, path_values: dict[str, str],
                      purpose: PurposeOfUse, request_id: str, status: int, content: bytes) -> None:
@@ -66,6 +79,8 @@ class PhiAudit:
                             request_id=request_id, status=status, accessed_at=utc_now())
         envelope = new_envelope(event, tenant=caller.organization_id, source=SOURCE, subject=caller.user_id)
         try:
+            if self._producer is None:
+                await asyncio.to_thread(lambda: self.producer)  # connecting blocks: not on the event loop
             future = publish(self.producer, envelope)
             await asyncio.to_thread(future.get, self.timeout_s)
         except Exception as exc:  # noqa: BLE001 - any failure to record means no disclosure
