@@ -64,7 +64,7 @@ def url_for(route: Route, world: World, target: Program) -> tuple[str, dict]:
     values = {"program_id": target.id, "participant_id": target.participant_id, "session_id": target.session_id,
               "peer_id": target.peer_id, "enrollment_id": target.enrollment_id, "case_id": target.case_id,
               "clinician_id": world.clinician_id if target is world.mine else "someone-else",
-              "contact_id": "no-such-contact", "goal_id": "no-such-goal", "code": "phq9", "period": PERIOD}
+              "contact_id": target.contact_id, "goal_id": "no-such-goal", "code": "phq9", "period": PERIOD}
     query = {LISTING_QUERIES[route.path]: target.id} if route.path in LISTING_QUERIES else {}
     return "/v1" + route.path.format(**values), query
 
@@ -76,7 +76,7 @@ def call(client: TestClient, route: Route, url: str, query: dict, headers: dict)
 
 
 def ids_of(program: Program) -> list[str]:
-    return [program.participant_id, program.session_id, program.case_id, program.enrollment_id]
+    return [program.participant_id, program.session_id, program.case_id, program.enrollment_id, program.contact_id]
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.path}")

@@ -156,3 +156,10 @@ def test_cors_answers_only_configured_origins(gateway_settings):
         assert allowed.headers["access-control-allow-origin"] == "https://console.example.org"
         other = client.options("/v1/programs", headers={"Origin": "https://evil.example", **preflight})
         assert "access-control-allow-origin" not in other.headers
+
+
+def test_a_peer_signs_only_their_own_contact_notes(gateway, token, tenant, world):
+    mine = token(tenant, "peer", user=world.mine.peer_id)
+    assert gateway.post(f"/v1/contacts/{world.other.contact_id}/sign", headers=mine).status_code == 404
+    signed = gateway.post(f"/v1/contacts/{world.mine.contact_id}/sign", headers=mine)
+    assert signed.status_code == 200 and signed.json()["signed_by"] == world.mine.peer_id

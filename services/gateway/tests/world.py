@@ -27,6 +27,7 @@ class Program:
     participant_id: str
     enrollment_id: str
     session_id: str
+    contact_id: str = ""
     case_id: str = ""
 
 
@@ -90,7 +91,13 @@ def build_world(client: TestClient, headers: dict[str, str], organization: str, 
                                          "ends_at": (starts + timedelta(hours=1)).isoformat()})
         api.post(f"/participants/{person['id']}/safety-plans", {"program_id": program["id"],
                                                                 "warning_signs": ["stops answering texts"]})
-        entry = Program(program["id"], site["id"], peer["id"], person["id"], enrollment["id"], session["id"])
+        met = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+        contact = api.post(f"/participants/{person['id']}/contacts", {
+            "program_id": program["id"], "peer_id": peer["id"], "modality": "phone", "place_of_service": "02",
+            "started_at": met.isoformat(), "ended_at": (met + timedelta(minutes=40)).isoformat(),
+            "face_to_face_minutes": 38, "note": "Talked through the housing application."})
+        entry = Program(program["id"], site["id"], peer["id"], person["id"], enrollment["id"], session["id"],
+                        contact["id"])
         entry.case_id = open_case(escalation_db, organization, entry)
         world.programs.append(entry)
     return world

@@ -29,6 +29,7 @@ class Owner(StrEnum):
     NONE = "none"
     PARTICIPANT = "participant"  # path participant_id: the participant's enrollments (program, peer)
     SESSION = "session"  # path session_id: the session's program and peers
+    CONTACT = "contact"  # path contact_id: the contact note's program and peer
     PROGRAM = "program"  # path program_id: one of the caller's programs
     SELF = "self"  # the path id is the caller's own user id
     LISTING = "listing"  # list filters: a peer's own peer_id, one of the caller's program_id values
@@ -39,6 +40,7 @@ SUPPORTED: dict[Owner, frozenset[Scope]] = {
     Owner.NONE: frozenset(),
     Owner.PARTICIPANT: frozenset({Scope.OWN, Scope.PROGRAMS}),
     Owner.SESSION: frozenset({Scope.OWN, Scope.PROGRAMS}),
+    Owner.CONTACT: frozenset({Scope.OWN, Scope.PROGRAMS}),
     Owner.PROGRAM: frozenset({Scope.PROGRAMS}),
     Owner.SELF: frozenset({Scope.OWN}),
     Owner.LISTING: frozenset({Scope.OWN, Scope.PROGRAMS}),

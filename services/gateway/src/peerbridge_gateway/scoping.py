@@ -2,7 +2,8 @@
 
 Services already limit every call to the caller's organization. Below that, the gateway checks
 the route's owner: a participant's enrollments (a peer must be their assigned peer, a clinician or
-supervisor must work in one of their programs), a session's program and peers, a program id, the
+supervisor must work in one of their programs), a session's or contact note's program and peers, a
+program id, the
 caller's own id, or list filters. A record outside the caller's scope answers 404, exactly as a
 record that does not exist, so its existence is not disclosed.
 """
@@ -42,6 +43,8 @@ async def narrow(route: Route, scope: Scope, caller: Identity, path: Mapping[str
         await _check_participant(scope, caller, path["participant_id"], upstreams)
     elif route.owner is Owner.SESSION:
         await _check_session(scope, caller, path["session_id"], upstreams)
+    elif route.owner is Owner.CONTACT:
+        await _check_contact(scope, caller, path["contact_id"], upstreams)
     else:
         raise Problem(403, "this route is open to the whole organization only", rule="scope")
     return query
@@ -89,3 +92,13 @@ async def _check_session(scope: Scope, caller: Identity, session_id: str, upstre
     else:
         allowed = session is not None and session.get("program_id") in (caller.programs or ())
     _require(allowed, "path.session_id", "session", session_id)
+
+
+async def _check_contact(scope: Scope, caller: Identity, contact_id: str, upstreams: Upstreams) -> None:
+    contact = await upstreams.json(SCHEDULING, f"/contacts/{contact_id}",
+                                   identity=upstream_identity(caller, Scope.ORGANIZATION))
+    if scope is Scope.OWN:
+        allowed = contact is not None and contact.get("peer_id") == caller.user_id
+    else:
+        allowed = contact is not None and contact.get("program_id") in (caller.programs or ())
+    _require(allowed, "path.contact_id", "contact", contact_id)
