@@ -57,9 +57,9 @@ up: stack-up
 	@echo
 	@echo "PeerBridge is up."
 	@echo "  stack:      Kafka 127.0.0.1:9092, PostgreSQL 127.0.0.1:5432, Redis 127.0.0.1:6379"
-	@echo "  scheduling: http://127.0.0.1:8001/docs   escalation: http://127.0.0.1:8002/docs   (logs: .stack/services/)"
-	@echo "  try:        TOKEN=\$$($(VENV)/bin/peerbridge-internal-token --org org-demo)"
-	@echo "              curl -s -H \"Authorization: Bearer \$$TOKEN\" http://127.0.0.1:8001/programs"
+	@echo "  gateway:    http://127.0.0.1:8000/docs   (services: 8001 scheduling, 8002 escalation; logs: .stack/services/)"
+	@echo "  try:        TOKEN=\$$($(VENV)/bin/peerbridge-dev-token --org org-demo --role program_admin)"
+	@echo "              curl -s -H \"Authorization: Bearer \$$TOKEN\" http://127.0.0.1:8000/v1/programs"
 	@echo "  stop:       make down"
 
 down:
@@ -93,6 +93,8 @@ bench: stack-up
 	$(PY) bench/kafka_roundtrip.py
 	$(PY) bench/scheduling_attendance.py
 	$(PY) bench/escalation_signal_to_page.py
+	$(PY) bench/gateway_reads.py
+	$(PY) bench/gateway_push_latency.py
 
 clean: down
 	rm -rf .stack $(VENV)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from peerbridge_shared.events import Event, care, escalation, outcomes, safety, scheduling
+from peerbridge_shared.events import Event, access, care, escalation, outcomes, safety, scheduling
 
 T0 = datetime(2026, 3, 8, 9, 30, tzinfo=UTC)
 P, PROGRAM, SITE, PEER, CASE = "p-0001", "prog-1", "site-1", "peer-1", "case-1"
@@ -95,4 +95,9 @@ def all_samples() -> list[Event]:
             period_end=date(2026, 3, 31), measures={"active_participants": 42, "fuh_7_day_rate": 0.61,
                                                      "readmissions_30_day": None},
             suppressed=["readmissions_30_day"], published_at=T0),
+        access.PhiAccessed(
+            access_id="acc-1", actor_id="clin-1", actor_roles=["clinician"], method="GET",
+            route="/v1/participants/{participant_id}", path=f"/v1/participants/{P}", resource_id=P,
+            participant_ids=[P], purpose=access.PurposeOfUse.TREATMENT, request_id="req-1", status=200,
+            accessed_at=T0),
     ]

@@ -4,7 +4,7 @@ from fastapi import HTTPException
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, Field
 
-from peerbridge_shared.web import PROBLEM_JSON, create_service_app
+from peerbridge_shared.web import PROBLEM_JSON, Problem, create_service_app
 
 
 class Goal(BaseModel):
@@ -22,6 +22,10 @@ def app():
     @service.get("/goals/{goal_id}")
     def read_goal(goal_id: int) -> Goal:
         raise HTTPException(404, f"goal {goal_id} not found")
+
+    @service.get("/busy")
+    def busy() -> Goal:
+        raise Problem(429, "too many requests", rule="rate_limit", headers={"Retry-After": "3"})
 
     return service
 
@@ -46,3 +50,9 @@ def test_http_errors_are_problems_too():
 def test_an_unreadable_json_body_is_a_422_problem_not_a_500():
     response = TestClient(app()).post("/goals", content=b"{oops", headers={"content-type": "application/json"})
     assert response.status_code == 422 and response.headers["content-type"] == PROBLEM_JSON
+
+
+def test_a_problem_can_carry_response_headers():
+    response = TestClient(app()).get("/busy")
+    assert response.status_code == 429 and response.headers["retry-after"] == "3"
+    assert response.json()["errors"][0]["rule"] == "rate_limit"

@@ -22,6 +22,7 @@ from peerbridge_shared.web import PROBLEM_JSON
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = {"scheduling": 8001, "escalation": 8002, "metrics": 8003, "gateway": 8000}
 DB_SERVICES = ["scheduling", "escalation", "metrics"]
+PROD_REQUIRED = {"gateway": {"JWKS_URL": "https://login.example.org/jwks.json", "JWT_ISSUER": "https://login.example.org"}}
 
 
 def service_module(name: str, module: str):
@@ -51,6 +52,8 @@ def test_prod_refuses_placeholder_secrets_and_bad_values(name, monkeypatch):
         cls()
     for secret in [field for field, info in cls.model_fields.items() if info.annotation is SecretStr]:
         monkeypatch.setenv(f"{name.upper()}_{secret.upper()}", f"a-real-{secret}-from-the-vault-0123456789")
+    for setting, value in PROD_REQUIRED.get(name, {}).items():
+        monkeypatch.setenv(f"{name.upper()}_{setting}", value)
     assert cls().environment == "prod"
     monkeypatch.setenv(f"{name.upper()}_PORT", "99999")
     with pytest.raises(ValidationError, match="port"):

@@ -104,3 +104,17 @@ def test_other_organizations_see_nothing(client, escalation_db, tenant):
     assert client.post(f"/cases/{case['id']}/acknowledge", headers=other).status_code == 404
     assert client.get("/cases", headers={}).status_code == 401
 
+
+
+def test_an_identity_limited_to_programs_sees_only_their_cases(client, escalation_db, tenant):
+    open_case(escalation_db, tenant)  # program prog-1
+    [case] = client.get("/cases", headers=headers(tenant)).json()
+
+    def limited(programs):
+        identity = Identity(tenant, "clin-2", frozenset({Role.CLINICIAN}), programs=frozenset(programs))
+        return {"Authorization": f"Bearer {issue_internal_token(identity, DEV_SECRET)}"}
+
+    assert [c["id"] for c in client.get("/cases", headers=limited({"prog-1"})).json()] == [case["id"]]
+    assert client.get("/cases", headers=limited({"prog-2"})).json() == []
+    assert client.get(f"/cases/{case['id']}", headers=limited({"prog-2"})).status_code == 404
+    assert client.post(f"/cases/{case['id']}/acknowledge", headers=limited(set())).status_code == 404

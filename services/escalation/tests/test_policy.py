@@ -41,3 +41,11 @@ def test_a_running_case_keeps_the_policy_it_opened_with(escalation_url, escalati
 
     fire_due(escalation_db, NOW + timedelta(minutes=5), "test")
     assert pages(escalation_db, tenant)[-1] == (1, "oncall-b"), "climbed after 5 minutes, as the snapshot says"
+
+
+def test_an_unknown_time_zone_is_a_422_naming_it(escalation_url, tenant):
+    with TestClient(create_app(EscalationSettings(database_url=escalation_url))) as client:
+        for zone in ("Mars/Olympus", "\u00fd\u001c", "../etc"):
+            refused = client.put("/programs/prog-1/escalation-policy", json={**fast_high(5), "time_zone": zone},
+                                 headers=headers(tenant))
+            assert refused.status_code == 422 and "IANA" in refused.json()["detail"], refused.text

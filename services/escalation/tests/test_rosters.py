@@ -81,3 +81,12 @@ def test_publishing_is_refused_naming_the_gap_or_the_unreachable_clinician(clien
     assert (who["clinician_id"], who["roster_version"]) == ("ben", 1)
     assert client.get("/programs/prog-1/on-call", params={"at": "2026-04-03T12:00:00Z"},
                       headers=admin).json()["clinician_id"] is None
+
+
+def test_an_unknown_time_zone_is_a_validation_error_not_a_crash():
+    import pytest
+    from pydantic import ValidationError
+
+    for zone in ("Mars/Olympus", "\u000f\u00c4=", "../etc"):
+        with pytest.raises(ValidationError, match="IANA"):
+            roster(time_zone=zone)

@@ -42,6 +42,8 @@ def test_a_contact_is_documented_signed_and_cosigned_and_each_step_carries_billi
                                    "held_on": "2026-02-27", "minutes": 60})
     cosigned = api.post(f"/contacts/{contact['id']}/cosign", {"supervisor_id": world.supervisor["id"]}, expect=200)
     assert cosigned["cosigned_by"] == world.supervisor["id"]
+    assert api.get(f"/contacts/{contact['id']}") == cosigned
+    api.as_org("org-elsewhere").get(f"/contacts/{contact['id']}", expect=404)
 
     snapshots = [e.data for e in published(api.identity.organization_id)
                  if e.type.endswith("contact.documented.v1")]

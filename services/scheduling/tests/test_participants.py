@@ -96,3 +96,21 @@ def test_matching_ranks_peers_and_explains_each_place(world, api, published):
     assigned = [e for e in published(api.identity.organization_id) if e.type.endswith("assigned.v1")]
     assert {(e.data.participant_id, e.data.peer_id) for e in assigned} == {
         (other["id"], full["id"]), (participant["id"], spanish["id"])}
+
+
+def test_enrollments_are_listed_by_participant_peer_program_and_status(world, api):
+    peer = world.peer()
+    mine = world.participant()
+    other = world.participant()
+    api.put(f"/enrollments/{mine['enrollment']['id']}/peer", {"peer_id": peer["id"]})
+    caseload = api.get("/enrollments", params={"peer_id": peer["id"], "active": "true"})
+    assert [e["participant_id"] for e in caseload] == [mine["id"]]
+    assert [e["id"] for e in api.get("/enrollments", params={"participant_id": other["id"]})] == [
+        other["enrollment"]["id"]]
+    assert len(api.get("/enrollments", params={"program_id": [world.program["id"], "prog-x"]})) == 2
+    assert api.get("/enrollments", params={"program_id": "prog-x"}) == []
+    api.post(f"/enrollments/{mine['enrollment']['id']}/end", {"ended_on": "2026-06-30", "reason": "completed"},
+             expect=200)
+    assert api.get("/enrollments", params={"peer_id": peer["id"], "active": "true"}) == []
+    assert len(api.get("/enrollments", params={"peer_id": peer["id"], "active": "false"})) == 1
+    assert api.as_org("org-elsewhere").get("/enrollments", params={"participant_id": mine["id"]}) == []

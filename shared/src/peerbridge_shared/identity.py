@@ -3,6 +3,8 @@
 The gateway verifies the user's OIDC token, then calls a service with a short-lived internal
 token it signs (HS256 with the shared internal secret): organization (tenant), user id, roles.
 Services refuse any call without a valid one, and scope every query to its organization.
+A token may also name the programs the caller works in (``programs``): a service whose records
+belong to a program then shows only those (no claim: every program of the organization).
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ class Identity:
     organization_id: str
     user_id: str
     roles: frozenset[Role]
+    programs: frozenset[str] | None = None
+    """The programs the caller is limited to; None: the whole organization."""
 
     def has_any(self, *roles: Role) -> bool:
         return bool(self.roles & set(roles))
@@ -47,6 +51,7 @@ def issue_internal_token(identity: Identity, secret: str, ttl_s: int = 60) -> st
         "sub": identity.user_id,
         "org": identity.organization_id,
         "roles": sorted(identity.roles),
+        **({"programs": sorted(identity.programs)} if identity.programs is not None else {}),
         "iat": now,
         "exp": now + ttl_s,
     }
@@ -61,7 +66,8 @@ def verify_internal_token(token: str, secret: str) -> Identity:
         roles = frozenset(Role(role) for role in claims.get("roles", []))
     except ValueError as exc:
         raise jwt.InvalidTokenError(str(exc)) from None
-    return Identity(organization_id=claims["org"], user_id=claims["sub"], roles=roles)
+    programs = frozenset(claims["programs"]) if "programs" in claims else None
+    return Identity(organization_id=claims["org"], user_id=claims["sub"], roles=roles, programs=programs)
 
 
 def current_identity(request: Request, authorization: Annotated[str | None, Header()] = None) -> Identity:

@@ -17,7 +17,7 @@ from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
-from .events import Event, care, escalation, outcomes, safety, scheduling
+from .events import Event, access, care, escalation, outcomes, safety, scheduling
 
 log = logging.getLogger(__name__)
 
@@ -97,8 +97,13 @@ OUTCOME_FEED = Topic(
     description="Latest de-identified outcome report per program and period.",
 )
 
+PHI_ACCESS = Topic(
+    "peerbridge.audit.phi-access.v1", "actor_id",
+    (access.PhiAccessed,), 3, description="Reads of participant-level data: who, what, when and why (kept forever).",
+)
+
 TOPICS: tuple[Topic, ...] = (
-    ENROLLMENTS, SESSIONS, CARE, SAFETY, HOSPITAL, SUPERVISION, CASES, OUTCOME_FEED,
+    ENROLLMENTS, SESSIONS, CARE, SAFETY, HOSPITAL, SUPERVISION, CASES, OUTCOME_FEED, PHI_ACCESS,
 )
 DEAD_LETTER_RETENTION_DAYS = 30
 

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .settings import ServiceSettings
@@ -23,12 +24,49 @@ ReadinessCheck = Callable[[], None]
 
 
 class Problem(Exception):
-    """Raise from any layer to answer with problem+json; ``field`` names the offending input."""
+    """Raise from any layer to answer with problem+json; ``field`` names the offending input;
+    ``headers`` go on the response (``WWW-Authenticate``, ``Retry-After``...)."""
 
     def __init__(self, status: int, detail: str, *, field: str | None = None, rule: str | None = None,
-                 **extra: Any) -> None:
+                 headers: Mapping[str, str] | None = None, **extra: Any) -> None:
         super().__init__(detail)
         self.status, self.detail, self.field, self.rule, self.extra = status, detail, field, rule, extra
+        self.headers = dict(headers or {})
+
+
+class FieldError(BaseModel):
+    field: str | None
+    rule: str
+    message: str
+
+
+class ProblemDetails(BaseModel):
+    """The RFC 9457 body every error carries (for OpenAPI documents)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldError] | None = None
+
+
+def _inline(schema: Any, definitions: dict[str, Any]) -> Any:
+    if isinstance(schema, dict):
+        if "$ref" in schema:
+            return _inline(definitions[schema["$ref"].rsplit("/", 1)[-1]], definitions)
+        return {key: _inline(value, definitions) for key, value in schema.items() if key != "$defs"}
+    if isinstance(schema, list):
+        return [_inline(item, definitions) for item in schema]
+    return schema
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries for these error statuses, as problem+json only."""
+    schema = ProblemDetails.model_json_schema()
+    content = {PROBLEM_JSON: {"schema": _inline(schema, schema.get("$defs", {}))}}
+    return {status: {"description": HTTPStatus(status).phrase, "content": content} for status in statuses}
 
 
 def not_found(field: str, kind: str, value: object, *, status: int = 404) -> Problem:
@@ -67,8 +105,11 @@ async def _validation_problem(request: Request, exc: RequestValidationError) -> 
 async def _domain_problem(request: Request, exc: Problem) -> JSONResponse:
     if exc.field or exc.rule:
         errors = [{"field": exc.field, "rule": exc.rule or "invalid", "message": exc.detail}]
-        return problem(exc.status, exc.detail, errors=errors, **exc.extra)
-    return problem(exc.status, exc.detail, **exc.extra)
+        response = problem(exc.status, exc.detail, errors=errors, **exc.extra)
+    else:
+        response = problem(exc.status, exc.detail, **exc.extra)
+    response.headers.update(exc.headers)
+    return response
 
 
 async def _http_problem(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, Field, model_validator
 
 from peerbridge_shared.events.escalation import RiskLevel
+from peerbridge_shared.timezones import iana_zone
 
 Target = str  # own_clinician | on_call | supervisor | medical_director
 
@@ -40,7 +41,7 @@ class Policy(BaseModel):
         missing = set(RiskLevel) - set(self.risks)
         if missing:
             raise ValueError(f"every risk level needs a ladder; missing {sorted(missing)}")
-        ZoneInfo(self.time_zone)
+        iana_zone(self.time_zone)
         for level, risk in self.risks.items():
             if "medical_director" not in risk.levels[-1].targets:
                 raise ValueError(f"the {level.value} ladder must end with the medical director")

@@ -1,16 +1,99 @@
-"""The gateway HTTP app: `uvicorn peerbridge_gateway.app:create_app --factory --port 8000`."""
+"""The gateway HTTP app: `python -m peerbridge_gateway` (or `uvicorn peerbridge_gateway.app:create_app
+--factory --port 8000`)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 
 from fastapi import FastAPI
 from redis import Redis
+from redis.asyncio import Redis as AsyncRedis
+from starlette.middleware.cors import CORSMiddleware
 
 from peerbridge_shared.web import create_service_app
 
+from .audit import PhiAudit
+from .auth.keys import KeySet, key_set_for
+from .auth.tokens import VerifiedTokens
+from .callers import CurrentCaller
+from .edge import REQUEST_ID, EdgeMiddleware
+from .idempotency import IdempotencyKeys
+from .openapi import document_local_times
+from .proxy import build_router
+from .ratelimit import RateLimiter
+from .realtime import views as realtime
+from .realtime.hub import Hub
+from .realtime.streams import EventLog, Keys
 from .settings import GatewaySettings, get_settings
+from .upstream import Upstreams
+from .webhooks import views as webhooks
+from .webhooks.store import WebhookStore
+
+
+@dataclass
+class Gateway:
+    """What the request path shares, kept on ``app.state.gateway``."""
+
+    settings: GatewaySettings
+    keys: KeySet
+    upstreams: Upstreams
+    redis: AsyncRedis
+    events: EventLog
+    hub: Hub
+    limiter: RateLimiter
+    idempotency: IdempotencyKeys
+    audit: PhiAudit
+    webhooks: WebhookStore
+    verified: VerifiedTokens = field(default_factory=VerifiedTokens)
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     settings = settings or get_settings()
     redis = Redis.from_url(settings.redis_url, socket_timeout=2)
-    app = create_service_app("PeerBridge gateway", settings=settings, readiness={"redis": redis.ping})
+    async_redis = AsyncRedis.from_url(settings.redis_url, socket_timeout=5)
+    keys = Keys(settings.redis_prefix)
+    gateway = Gateway(settings=settings, keys=key_set_for(settings), upstreams=Upstreams(settings),
+                      redis=async_redis, events=EventLog(keys, settings.events_stream_max_len),
+                      hub=Hub(async_redis, keys), limiter=RateLimiter(async_redis, settings),
+                      idempotency=IdempotencyKeys(async_redis, settings),
+                      audit=PhiAudit(settings.kafka),
+                      webhooks=WebhookStore(redis, settings.redis_prefix))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await gateway.keys.refresh(gateway.upstreams.client)
+        await gateway.hub.start()
+        yield
+        await gateway.hub.stop()
+        await gateway.upstreams.aclose()
+        await async_redis.aclose()
+        gateway.audit.close()
+        redis.close()
+
+    app = create_service_app("PeerBridge gateway", settings=settings, lifespan=lifespan,
+                             readiness={"redis": redis.ping, "signing_keys": gateway.keys.check_ready},
+                             description="The public PeerBridge API. Every route needs a bearer token; see "
+                                         "docs/gateway.md for roles, scopes, real-time events and limits.")
+    app.state.gateway = gateway
     app.state.redis = redis
+    app.include_router(build_router(max_body_bytes=settings.max_body_bytes))
+    app.include_router(realtime.router)
+    app.include_router(webhooks.router)
+    document_local_times(app)
+
+    @app.get("/v1/me", tags=["identity"])
+    def who_am_i(caller: CurrentCaller) -> dict[str, object]:
+        """The identity the gateway verified: organization, user, roles, programs."""
+        return {"organization_id": caller.organization_id, "user_id": caller.user_id,
+                "roles": sorted(caller.roles), "programs": sorted(caller.programs or ())}
+
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
+                           allow_methods=["GET", "POST", "PUT", "DELETE"],
+                           allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "If-Match",
+                                          "If-None-Match", "Last-Event-ID", REQUEST_ID],
+                           expose_headers=["ETag", "Link", "Location", "Retry-After", REQUEST_ID], max_age=600)
+    app.add_middleware(EdgeMiddleware, max_body_bytes=settings.max_body_bytes)
     return app

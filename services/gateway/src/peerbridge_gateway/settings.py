@@ -1,8 +1,16 @@
-"""Gateway settings: environment variables prefixed GATEWAY_."""
+"""Gateway settings: environment variables prefixed GATEWAY_ (nested with __)."""
 
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from peerbridge_shared.settings import Port, ServiceSettings, settings_loader
+
+DEV_ISSUER = "peerbridge-dev"
+"""Issuer of the tokens ``peerbridge-dev-token`` signs; refused in prod."""
 
 
 class GatewaySettings(ServiceSettings):
@@ -10,6 +18,58 @@ class GatewaySettings(ServiceSettings):
 
     service_name: str = "gateway"
     port: Port = 8000
+
+    # Who the gateway trusts: an OIDC provider's JWKS URL, or a key set on disk; in dev only,
+    # the key `peerbridge-dev-token` creates.
+    jwt_issuer: str = DEV_ISSUER
+    jwt_audience: str = "peerbridge-api"
+    jwks_url: str | None = None
+    jwks_file: str | None = Field(default=None, description="a JWKS document (JSON) on disk")
+    dev_key_file: str = Field(default=".stack/gateway/dev-signing-key.pem",
+                              description="the dev token signing key (created on first use; dev and test only)")
+    jwt_leeway_s: int = Field(default=30, ge=0, le=300)
+    jwks_refresh_min_s: float = Field(default=30.0, ge=0, description="at most one JWKS refetch per interval")
+    internal_token_ttl_s: int = Field(default=60, ge=5, le=600)
+
+    scheduling_url: str = "http://127.0.0.1:8001"
+    escalation_url: str = "http://127.0.0.1:8002"
+    metrics_url: str = "http://127.0.0.1:8003"
+    upstream_connect_timeout_s: float = Field(default=1.0, gt=0)
+    upstream_timeout_s: float = Field(default=10.0, gt=0, description="per attempt")
+    upstream_retries: int = Field(default=2, ge=0, le=5, description="extra attempts for safe requests")
+    upstream_retry_backoff_s: float = Field(default=0.1, ge=0)
+
+    redis_prefix: str = Field(default="pb:gw:", description="namespace of every gateway key in Redis")
+    rate_limit_per_token: int = Field(default=600, ge=1, description="requests per window per token")
+    rate_limit_per_ip: int = Field(default=1200, ge=1, description="requests per window per client address")
+    rate_limit_window_s: int = Field(default=60, ge=1)
+    max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    idempotency_ttl_s: int = Field(default=24 * 3600, ge=60)
+    cors_origins: list[str] = Field(default=[], description='JSON list, e.g. ["https://console.example.org"]')
+    trusted_proxies: int = Field(default=0, ge=0, le=5, description="X-Forwarded-For hops to trust for the client IP")
+
+    events_stream_max_len: int = Field(default=10_000, ge=100, description="case events kept per organization")
+    events_heartbeat_s: float = Field(default=15.0, gt=0)
+    fanout_group_id: str = "peerbridge-gateway-fanout"
+    fanout_offset_reset: Literal["earliest", "latest"] = Field(
+        default="earliest", description="where a new fan-out group starts (streams are bounded and de-duplicated)")
+    webhooks_group_id: str = "peerbridge-gateway-webhooks"
+    webhooks_offset_reset: Literal["earliest", "latest"] = "earliest"
+    webhook_max_attempts: int = Field(default=6, ge=1, le=20)
+    webhook_backoff_s: float = Field(default=2.0, ge=0)
+    webhook_timeout_s: float = Field(default=10.0, gt=0)
+    webhook_allow_http_localhost: bool = Field(default=False, description="dev and tests: http://127.0.0.1 endpoints")
+
+    @model_validator(mode="after")
+    def _refuse_dev_keys_in_prod(self) -> "GatewaySettings":
+        if self.environment == "prod":
+            if not (self.jwks_url or self.jwks_file):
+                raise ValueError("jwks_url or jwks_file is required in prod (the dev signing key is never trusted)")
+            if self.jwt_issuer == DEV_ISSUER:
+                raise ValueError(f"jwt_issuer {DEV_ISSUER!r} is the dev token issuer; set the real one in prod")
+            if self.webhook_allow_http_localhost:
+                raise ValueError("webhook_allow_http_localhost is for dev and tests only")
+        return self
 
 
 get_settings = settings_loader(GatewaySettings)

@@ -1,6 +1,6 @@
 """The event catalog: one Pydantic model per CloudEvents type, and the Kafka envelope."""
 
-from . import care, escalation, outcomes, safety, scheduling
+from . import access, care, escalation, outcomes, safety, scheduling
 from .base import EVENT_TYPES, Event, UtcDatetime, event_type
 from .envelope import Envelope, InvalidEvent, decode, encode, new_envelope, utc_now
 
@@ -10,6 +10,7 @@ __all__ = [
     "Event",
     "InvalidEvent",
     "UtcDatetime",
+    "access",
     "care",
     "decode",
     "encode",

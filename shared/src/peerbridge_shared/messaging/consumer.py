@@ -54,6 +54,8 @@ class ConsumerConfig:
     poll_timeout_ms: int = 500
     max_poll_records: int = 200
     dead_letter_timeout_s: float = 30.0
+    auto_offset_reset: str = "earliest"
+    """Where a group without committed offsets starts: "earliest" (everything retained) or "latest"."""
 
 
 class DeadLetterFailed(RuntimeError):
@@ -77,7 +79,7 @@ class EventConsumer:
         self._consumer = KafkaConsumer(
             group_id=config.group_id,
             enable_auto_commit=False,
-            auto_offset_reset="earliest",
+            auto_offset_reset=config.auto_offset_reset,
             max_poll_records=config.max_poll_records,
             client_id=config.group_id,
             **kafka.client_config(),

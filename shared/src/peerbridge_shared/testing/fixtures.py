@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,7 @@ from ..outbox import OutboxMessage  # noqa: F401 - defines the table
 from ..settings import KafkaSettings
 from ..telemetry import setup_tracing
 from ..topics import Topic
+from .servers import serve_in_thread
 
 ADMIN_URL = os.environ.get(
     "PEERBRIDGE_TEST_ADMIN_URL", "postgresql+psycopg://peerbridge:peerbridge@127.0.0.1:5432/postgres"
@@ -147,3 +149,11 @@ def span_exporter() -> InMemorySpanExporter:
     exporter = InMemorySpanExporter()
     setup_tracing("peerbridge-tests", exporter=exporter)
     return exporter
+
+
+@pytest.fixture(scope="session")
+def run_server() -> Iterator[Callable[..., str]]:
+    """``run_server(app)`` serves an ASGI app on a free loopback port (uvicorn, in a thread) until the
+    test session ends, and returns its base URL."""
+    with ExitStack() as servers:
+        yield lambda app, **options: servers.enter_context(serve_in_thread(app, **options))

@@ -18,8 +18,14 @@ from .models import Case
 from .schemas import ContactMade, Reassign, Resolve
 
 
+def _visible_to(caller: Identity):
+    """The caller's organization, and only their programs when the identity names them."""
+    visible = Case.organization_id == caller.organization_id
+    return visible if caller.programs is None else visible & Case.program_id.in_(caller.programs)
+
+
 def get_case(*, session: Session, caller: Identity, case_id: str, lock: bool = False) -> Case:
-    query = select(Case).where(Case.id == case_id, Case.organization_id == caller.organization_id)
+    query = select(Case).where(Case.id == case_id, _visible_to(caller))
     case = session.scalars(query.with_for_update() if lock else query).first()
     if case is None:
         raise not_found("path.case_id", "case", case_id)
@@ -59,7 +65,7 @@ def reassign(*, session: Session, caller: Identity, case_id: str, data: Reassign
 
 
 def list_cases(*, session: Session, caller: Identity, status: str | None, limit: int, offset: int) -> list[Case]:
-    query = select(Case).where(Case.organization_id == caller.organization_id)
+    query = select(Case).where(_visible_to(caller))
     if status:
         query = query.where(Case.status == status)
     return list(session.scalars(query.order_by(Case.opened_at.desc()).limit(limit).offset(offset)))

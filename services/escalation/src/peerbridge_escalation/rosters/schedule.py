@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, BaseModel, Field, field_validator, model_validator
 
+from peerbridge_shared.timezones import iana_zone
+
 MINUTE = timedelta(minutes=1)
 MAX_DAYS = 92
 
@@ -80,7 +82,7 @@ class RosterDefinition(BaseModel):
 
     @model_validator(mode="after")
     def _period(self) -> RosterDefinition:
-        ZoneInfo(self.time_zone)
+        iana_zone(self.time_zone)
         days = (self.effective_until - self.effective_from).days
         if days < 0 or days >= MAX_DAYS:
             raise ValueError(f"a roster covers 1 to {MAX_DAYS} days")

@@ -27,6 +27,13 @@ def list_contacts(participant_id: str, caller: Caller, db: Db) -> list[ContactRe
         return [ContactRead.model_validate(c) for c in service.list_contacts(session=session, participant=participant)]
 
 
+@router.get("/contacts/{contact_id}")
+def read_contact(contact_id: str, caller: Caller, db: Db) -> ContactRead:
+    with db.transaction() as session:
+        return ContactRead.model_validate(service.get_contact(session=session, organization_id=caller.organization_id,
+                                                              contact_id=contact_id))
+
+
 @router.post("/contacts/{contact_id}/sign")
 def sign_contact(contact_id: str, caller: Caller, db: Db, now: Now) -> ContactRead:
     """The peer signs the note; only signed notes are billable."""

@@ -95,6 +95,22 @@ def get_enrollment(*, session: Session, organization_id: str, enrollment_id: str
     return enrollment
 
 
+def list_enrollments(*, session: Session, organization_id: str, participant_id: str | None, peer_id: str | None,
+                     program_ids: list[str] | None, active: bool | None, limit: int, offset: int) -> list[Enrollment]:
+    """Enrollments of the organization, filtered (a peer's caseload: ``peer_id`` and ``active``)."""
+    query = select(Enrollment).where(Enrollment.organization_id == organization_id)
+    if participant_id is not None:
+        query = query.where(Enrollment.participant_id == participant_id)
+    if peer_id is not None:
+        query = query.where(Enrollment.peer_id == peer_id)
+    if program_ids:
+        query = query.where(Enrollment.program_id.in_(program_ids))
+    if active is not None:
+        query = query.where(Enrollment.ended_on.is_(None) if active else Enrollment.ended_on.is_not(None))
+    return list(session.scalars(query.order_by(Enrollment.enrolled_on.desc(), Enrollment.id).limit(limit)
+                                .offset(offset)))
+
+
 def end_enrollment(*, session: Session, caller: Identity, enrollment: Enrollment, data: EnrollmentEnd,
                    clock: Clock) -> Enrollment:
     if enrollment.ended_on is not None:

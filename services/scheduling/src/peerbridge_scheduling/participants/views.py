@@ -51,6 +51,23 @@ def enroll(body: EnrollmentCreate, caller: Caller, db: Db, now: Now) -> Enrollme
         return EnrollmentRead.model_validate(service.enroll(session=session, caller=caller, data=body, clock=now))
 
 
+@router.get("/enrollments")
+def list_enrollments(
+    caller: Caller, db: Db,
+    participant_id: str | None = None,
+    peer_id: Annotated[str | None, Query(description="the peer's caseload")] = None,
+    program_id: Annotated[list[str] | None, Query()] = None,
+    active: Annotated[bool | None, Query(description="true: not ended; false: ended")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> list[EnrollmentRead]:
+    with db.transaction() as session:
+        found = service.list_enrollments(session=session, organization_id=caller.organization_id,
+                                         participant_id=participant_id, peer_id=peer_id, program_ids=program_id,
+                                         active=active, limit=limit, offset=offset)
+        return [EnrollmentRead.model_validate(e) for e in found]
+
+
 @router.get("/enrollments/{enrollment_id}")
 def read_enrollment(enrollment_id: str, caller: Caller, db: Db) -> EnrollmentRead:
     with db.transaction() as session:

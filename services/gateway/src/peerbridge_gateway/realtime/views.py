@@ -1,0 +1,89 @@
+"""``WS /v1/events/ws`` and its fallback ``GET /v1/events`` (Server-Sent Events): case events for
+the clinicians, supervisors and program admins who may see them, resumable by last event id."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
+from fastapi.responses import StreamingResponse
+from starlette.datastructures import Headers, QueryParams
+
+from peerbridge_shared.identity import Identity
+from peerbridge_shared.web import Problem
+
+from ..access import CLINICAL, Access, Scope, scope_of
+from ..callers import identify
+from .feed import Item, feed
+
+EVENTS_ACCESS: Access = CLINICAL
+router = APIRouter(prefix="/v1", tags=["events"])
+
+
+def _token(headers: Headers, query: QueryParams) -> str | None:
+    """Browsers cannot set headers on WebSocket or EventSource requests: ``access_token`` may stand in."""
+    scheme, _, token = headers.get("authorization", "").partition(" ")
+    return token if scheme.lower() == "bearer" and token else query.get("access_token")
+
+
+async def _authorize(connection: Request | WebSocket) -> tuple[Identity, Scope]:
+    identity = await identify(connection, _token(connection.headers, connection.query_params))  # type: ignore[arg-type]
+    scope = scope_of(identity, EVENTS_ACCESS)
+    if scope is None:
+        raise Problem(403, "case events are open to clinicians, supervisors and program admins", rule="role")
+    return identity, scope
+
+
+def _items(connection: Request | WebSocket, identity: Identity, scope: Scope, last_event_id: str | None
+           ) -> AsyncIterator[Item]:
+    gateway = connection.app.state.gateway
+    return feed(caller=identity, scope=scope, last_event_id=last_event_id, log=gateway.events,
+                redis=gateway.redis, hub=gateway.hub, heartbeat_s=gateway.settings.events_heartbeat_s)
+
+
+@router.websocket("/events/ws")
+async def events_socket(websocket: WebSocket) -> None:
+    """Messages: ``{"kind": "event", "id", "name", "event"}``, ``{"kind": "reset"}``, ``{"kind": "heartbeat"}``.
+    Reconnect with ``?last_event_id=<id>`` to receive what was missed."""
+    try:
+        identity, scope = await _authorize(websocket)
+    except Problem as refused:
+        await websocket.close(code=4000 + refused.status, reason=refused.detail[:120])
+        return
+    await websocket.accept()
+    items = _items(websocket, identity, scope, websocket.query_params.get("last_event_id"))
+    try:
+        async for item in items:
+            await websocket.send_text(json.dumps({"kind": item.kind, "id": item.id, "name": item.name,
+                                                  "event": item.event}))
+    except (WebSocketDisconnect, RuntimeError):
+        pass  # the client went away; it resumes from its last id
+    finally:
+        await items.aclose()
+
+
+@router.get("/events", include_in_schema=False)
+async def events_stream(request: Request) -> StreamingResponse:
+    """Server-Sent Events: ``id:`` is the resume point (``Last-Event-ID`` on reconnect), ``event:``
+    the case event name (``case.opened``...), ``data:`` the event as JSON."""
+    identity, scope = await _authorize(request)
+    last_event_id = request.headers.get("last-event-id") or request.query_params.get("last_event_id")
+
+    async def lines() -> AsyncIterator[str]:
+        yield "retry: 2000\n\n"
+        items = _items(request, identity, scope, last_event_id)
+        try:
+            async for item in items:
+                if item.kind == "heartbeat":
+                    if await request.is_disconnected():
+                        return
+                    yield ": keep-alive\n\n"
+                elif item.kind == "reset":
+                    yield f"event: reset\ndata: {json.dumps({'last_event_id': item.id})}\n\n"
+                else:
+                    yield f"id: {item.id}\nevent: {item.name}\ndata: {json.dumps(item.event)}\n\n"
+        finally:
+            await items.aclose()
+
+    return StreamingResponse(lines(), media_type="text/event-stream", headers={"X-Accel-Buffering": "no"})

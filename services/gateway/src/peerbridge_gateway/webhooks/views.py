@@ -1,0 +1,82 @@
+"""``/v1/webhooks``: a funder (or program admin) registers an HTTPS endpoint for new outcome feed
+reports of their organization; the signing secret is shown once, at creation."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel, Field
+
+from peerbridge_shared.identity import Identity
+from peerbridge_shared.web import Problem, not_found, problem_responses
+
+from ..access import FUNDING, Access, scope_of
+from ..callers import authenticate
+from .store import Subscription, WebhookStore
+
+WEBHOOK_ACCESS: Access = FUNDING
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+class SubscriptionCreate(BaseModel):
+    url: str = Field(max_length=2000, description="an https:// endpoint that answers 2xx")
+    program_ids: list[str] = Field(default=[], max_length=100, description="only these programs (default: all)")
+
+
+class SubscriptionRead(BaseModel):
+    id: str
+    url: str
+    program_ids: list[str]
+    created_by: str
+    created_at: str
+
+
+class SubscriptionCreated(SubscriptionRead):
+    secret: str = Field(description="the HMAC-SHA256 signing secret; shown only now")
+
+
+async def funder(caller: Annotated[Identity, Depends(authenticate)]) -> Identity:
+    if scope_of(caller, WEBHOOK_ACCESS) is None:
+        raise Problem(403, "webhooks are open to funders and program admins", rule="role")
+    return caller
+
+
+Funder = Annotated[Identity, Depends(funder)]
+router = APIRouter(prefix="/v1/webhooks", tags=["outcomes"], responses=problem_responses(401, 403, 404, 422, 429))
+
+
+def store_of(request: Request) -> WebhookStore:
+    return request.app.state.gateway.webhooks
+
+
+def check_url(url: str, allow_http_localhost: bool) -> None:
+    parts = urlsplit(url)
+    local = parts.scheme == "http" and parts.hostname in LOCAL_HOSTS and allow_http_localhost
+    if not (parts.scheme == "https" or local) or not parts.hostname:
+        raise Problem(422, "the endpoint must be an https:// URL", field="body.url", rule="https")
+    if parts.username or parts.password:
+        raise Problem(422, "credentials do not belong in the URL", field="body.url", rule="no_credentials")
+
+
+@router.post("", status_code=201)
+def subscribe(body: SubscriptionCreate, caller: Funder, request: Request) -> SubscriptionCreated:
+    check_url(body.url, request.app.state.gateway.settings.webhook_allow_http_localhost)
+    subscription = Subscription(caller.organization_id, body.url, sorted(set(body.program_ids)), caller.user_id)
+    store_of(request).add(subscription)
+    return SubscriptionCreated(**subscription.public(), secret=subscription.secret)
+
+
+@router.get("")
+def list_subscriptions(caller: Funder, request: Request) -> list[SubscriptionRead]:
+    return [SubscriptionRead(**s.public()) for s in store_of(request).subscriptions(caller.organization_id)]
+
+
+@router.delete("/{subscription_id}", status_code=204)
+def unsubscribe(subscription_id: str, caller: Funder, request: Request) -> Response:
+    if not store_of(request).remove(caller.organization_id, subscription_id):
+        raise not_found("path.subscription_id", "webhook subscription", subscription_id)
+    return Response(status_code=204)
+
+

@@ -1,0 +1,114 @@
+"""Rate limits (429 + Retry-After) per user and per address across replicas, idempotent POSTs,
+ETags and conditional updates, and the PHI access audit on the real Kafka topic."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+from fastapi.testclient import TestClient
+
+from peerbridge_gateway.app import create_app
+from peerbridge_shared.events import decode
+from peerbridge_shared.testing.kafka_reader import KafkaReader
+from peerbridge_shared.topics import PHI_ACCESS
+from peerbridge_shared.web import PROBLEM_JSON
+
+from .world import build_world
+
+
+def test_each_user_and_each_address_has_a_limit_shared_by_every_replica(gateway_settings, token, tenant):
+    settings = gateway_settings.model_copy(update={"rate_limit_per_token": 3, "rate_limit_per_ip": 5})
+    with TestClient(create_app(settings)) as one, TestClient(create_app(settings)) as two:
+        alice, bob = token(tenant, "peer", user="alice"), token(tenant, "peer", user="bob")
+        assert [c.get("/v1/me", headers=alice).status_code for c in (one, two, one)] == [200, 200, 200]
+        limited = two.get("/v1/me", headers=alice)
+        assert limited.status_code == 429 and limited.headers["content-type"] == PROBLEM_JSON
+        assert 1 <= int(limited.headers["retry-after"]) <= settings.rate_limit_window_s
+        assert limited.json()["errors"][0]["rule"] == "rate_limit_user"
+        assert one.get("/v1/me", headers=bob).status_code == 200  # 5th request from this address
+        by_address = one.get("/v1/me", headers=token(tenant, "peer", user="carol"))
+        assert by_address.status_code == 429 and by_address.json()["errors"][0]["rule"] == "rate_limit_address"
+        assert one.get("/v1/me").status_code == 429  # unauthenticated requests count against the address too
+        assert one.get("/healthz").status_code == 200
+
+
+def test_a_post_with_an_idempotency_key_runs_once(gateway, token, tenant):
+    admin = token(tenant, "program_admin")
+    key = {"Idempotency-Key": uuid.uuid4().hex}
+    body = {"name": "Bridges", "time_zone": "America/New_York"}
+    first = gateway.post("/v1/programs", json=body, headers={**admin, **key})
+    again = gateway.post("/v1/programs", json=body, headers={**admin, **key})
+    assert first.status_code == again.status_code == 201
+    assert again.json()["id"] == first.json()["id"] and again.headers["idempotent-replayed"] == "true"
+    assert len(gateway.get("/v1/programs", headers=admin).json()) == 1
+    changed = gateway.post("/v1/programs", json={**body, "name": "Other"}, headers={**admin, **key})
+    assert changed.status_code == 422 and changed.json()["errors"][0]["rule"] == "same_request"
+    someone_else = gateway.post("/v1/programs", json=body, headers={**token(tenant, "program_admin", user="x"), **key})
+    assert someone_else.status_code == 201 and someone_else.json()["id"] != first.json()["id"]
+    invalid = gateway.post("/v1/programs", json={"name": ""}, headers={**admin, "Idempotency-Key": "k-1"})
+    assert invalid.status_code == 422
+    fixed = gateway.post("/v1/programs", json={"name": ""}, headers={**admin, "Idempotency-Key": "k-1"})
+    assert fixed.status_code == 422  # a kept 4xx answer is replayed too
+
+
+def test_etags_answer_304_and_a_stale_if_match_is_412(gateway, token, tenant, escalation_db):
+    admin = token(tenant, "program_admin")
+    world = build_world(gateway, admin, tenant, escalation_db)
+    url = f"/v1/programs/{world.mine.id}/escalation-policy"
+    read = gateway.get(url, headers=admin)
+    etag = read.headers["etag"]
+    assert gateway.get(url, headers={**admin, "If-None-Match": etag}).status_code == 304
+    changed = gateway.put(url, json=read.json(), headers={**admin, "If-Match": etag})
+    assert changed.status_code == 200, changed.text
+    new_etag = changed.headers["etag"]
+    assert gateway.get(url, headers=admin).headers["etag"] == new_etag
+    enrollment = f"/v1/enrollments/{world.mine.enrollment_id}"
+    before = gateway.get(enrollment, headers=admin).headers["etag"]
+    assign = f"{enrollment}/peer"
+    assert gateway.put(assign, json={"peer_id": world.mine.peer_id}, headers={**admin, "If-Match": before}
+                       ).status_code == 200
+    stale = gateway.put(assign, json={"peer_id": world.mine.peer_id}, headers={**admin, "If-Match": '"stale"'})
+    assert stale.status_code == 412 and stale.headers["etag"] == gateway.get(enrollment, headers=admin).headers["etag"]
+
+
+def test_every_phi_read_is_recorded_before_the_data_is_returned(gateway, token, tenant, escalation_db,
+                                                               kafka_settings):
+    world = build_world(gateway, token(tenant, "program_admin"), tenant, escalation_db)
+    reader = KafkaReader(kafka_settings, [PHI_ACCESS.name])
+    peer = token(tenant, "peer", user=world.mine.peer_id)
+    read = gateway.get(f"/v1/participants/{world.mine.participant_id}", headers={**peer, "X-Request-ID": "r-42"})
+    assert read.status_code == 200
+    clinician = token(tenant, "clinician", user=world.clinician_id, programs=[world.mine.id])
+    assert gateway.get("/v1/cases", headers={**clinician, "X-Purpose-Of-Use": "ETREAT"}).status_code == 200
+    assert gateway.get("/v1/programs", headers=peer).status_code == 200  # not participant-level: not recorded
+    mine = []
+    deadline = time.monotonic() + 20
+    while len(mine) < 2 and time.monotonic() < deadline:
+        mine += [e for r in reader.read(1, timeout_s=1) if (e := decode(r.key, r.value, r.headers)).tenant == tenant]
+    mine.sort(key=lambda e: e.data.route, reverse=True)  # keyed by user: two users' events may come in any order
+    assert [(e.data.actor_id, e.data.route, e.data.purpose.value) for e in mine] == [
+        (world.mine.peer_id, "/v1/participants/{participant_id}", "TREAT"),
+        (world.clinician_id, "/v1/cases", "ETREAT")]
+    assert mine[0].data.participant_ids == [world.mine.participant_id] and mine[0].data.request_id == "r-42"
+    assert mine[1].data.participant_ids == [world.mine.participant_id]  # the cases it listed
+    assert "Rivera" not in str([e.data.model_dump() for e in mine])
+    assert gateway.get("/v1/cases", headers={**clinician, "X-Purpose-Of-Use": "CURIOSITY"}).status_code == 422
+    reader.close()
+
+
+def test_no_record_no_data(gateway_settings, token, tenant, escalation_db):
+    with TestClient(create_app(gateway_settings)) as client:
+        world = build_world(client, token(tenant, "program_admin"), tenant, escalation_db)
+        client.app.state.gateway.audit.producer.close(timeout=1)  # Kafka out of reach for the audit
+        withheld = client.get(f"/v1/participants/{world.mine.participant_id}", headers=token(tenant, "program_admin"))
+        assert withheld.status_code == 503 and "Rivera" not in withheld.text
+        assert withheld.json()["errors"][0]["rule"] == "audit_unavailable"
+
+
+@pytest.mark.parametrize("header", ["", "x" * 256, "bad key"])
+def test_a_malformed_idempotency_key_is_refused(gateway, token, tenant, header):
+    response = gateway.post("/v1/programs", json={"name": "p", "time_zone": "UTC"},
+                            headers={**token(tenant, "program_admin"), "Idempotency-Key": header})
+    assert response.status_code == 422
