@@ -14,7 +14,7 @@ KUSTOMIZE ?= .cache/kustomize-$(KUSTOMIZE_VERSION)/kustomize
 DB_SERVICES := scheduling escalation metrics
 PYTEST_ARGS ?=
 
-.PHONY: install lock up down stack-up stack-down stack-status topics migrate test lint docs bench clean \
+.PHONY: install lock up down stack-up stack-down stack-status topics migrate test lint docs bench bench-each clean \
         deploy-render deploy-check
 
 install: $(VENV)/.installed
@@ -57,7 +57,7 @@ up: stack-up
 	@echo
 	@echo "PeerBridge is up."
 	@echo "  stack:      Kafka 127.0.0.1:9092, PostgreSQL 127.0.0.1:5432, Redis 127.0.0.1:6379"
-	@echo "  gateway:    http://127.0.0.1:8000/docs   (services: 8001 scheduling, 8002 escalation; logs: .stack/services/)"
+	@echo "  gateway:    http://127.0.0.1:8000/docs   (services: 8001 scheduling, 8002 escalation, 8003 metrics; logs: .stack/services/)"
 	@echo "  try:        TOKEN=\$$($(VENV)/bin/peerbridge-dev-token --org org-demo --role program_admin)"
 	@echo "              curl -s -H \"Authorization: Bearer \$$TOKEN\" http://127.0.0.1:8000/v1/programs"
 	@echo "  stop:       make down"
@@ -90,11 +90,17 @@ deploy-check: install $(KUSTOMIZE)
 	GOTOOLCHAIN=local GOBIN=$(CURDIR)/$(@D) go install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
 
 bench: stack-up
+	@rm -f .stack/bench-results.jsonl
+	PEERBRIDGE_BENCH_RESULTS=.stack/bench-results.jsonl $(MAKE) --no-print-directory bench-each
+	$(PY) bench/summary.py .stack/bench-results.jsonl
+
+bench-each:
 	$(PY) bench/kafka_roundtrip.py
 	$(PY) bench/scheduling_attendance.py
 	$(PY) bench/escalation_signal_to_page.py
 	$(PY) bench/gateway_reads.py
 	$(PY) bench/gateway_push_latency.py
+	$(PY) bench/metrics_throughput.py
 
 clean: down
 	rm -rf .stack $(VENV)

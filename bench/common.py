@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import statistics
 import time
 import uuid
@@ -88,3 +90,14 @@ def raw_round_trip(kafka: KafkaSettings, samples: int) -> list[float]:
         producer.close()
         consumer.close()
     return results
+
+
+def report_figure(measure: str, figure: float, unit: str, baseline_label: str, baseline: float) -> None:
+    """Add one headline figure to this run's results (``make bench`` prints them as one table)."""
+    path = os.environ.get("PEERBRIDGE_BENCH_RESULTS")
+    if not path:
+        return
+    row = {"measure": measure, "figure": figure, "unit": unit, "baseline": baseline_label,
+           "baseline_figure": baseline, "ratio": figure / baseline if baseline else None}
+    with open(path, "a") as results:
+        results.write(json.dumps(row) + "\n")

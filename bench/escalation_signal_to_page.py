@@ -20,7 +20,7 @@ import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
-from common import assigned_consumer, kafka_settings, percentiles, raw_round_trip, scratch_database
+from common import assigned_consumer, kafka_settings, percentiles, raw_round_trip, report_figure, scratch_database
 
 from peerbridge_escalation.cases.intake import handle
 from peerbridge_escalation.rosters import service as rosters
@@ -148,6 +148,8 @@ def main() -> None:
     for rate, offered, total, paged, p50, p99 in rows:
         print(f"{rate:>7}{offered:>11.0f}{total:>9}{paged:>7}{p50:>10.1f}{p99:>10.1f}"
               f"{p50 / raw_p50:>11.1f}{p99 / raw_p99:>11.1f}")
+        report_figure(f"signal -> first page at {rate}/s offered, p50", p50, "ms", "raw Kafka round trip p50", raw_p50)
+        report_figure(f"signal -> first page at {rate}/s offered, p99", p99, "ms", "raw Kafka round trip p99", raw_p99)
 
 
 if __name__ == "__main__":

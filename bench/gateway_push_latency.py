@@ -19,7 +19,7 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from common import kafka_settings, percentiles, raw_round_trip
+from common import kafka_settings, percentiles, raw_round_trip, report_figure
 from gateway_common import free_port, gateway_server, user_token
 from redis import Redis
 from websockets.sync.client import connect
@@ -82,6 +82,8 @@ def main() -> None:
     print(f"{'raw Kafka produce -> consume (baseline)':<44}{raw_p50:>9.2f}{raw_p99:>9.2f}{1:>8.2f}{1:>8.2f}")
     print(f"{'Kafka -> fan-out -> Redis -> gateway -> WS':<44}{p50:>9.2f}{p99:>9.2f}{p50 / raw_p50:>8.2f}"
           f"{p99 / raw_p99:>8.2f}")
+    report_figure("case event -> clinician WebSocket, p50", p50, "ms", "raw Kafka round trip p50", raw_p50)
+    report_figure("case event -> clinician WebSocket, p99", p99, "ms", "raw Kafka round trip p99", raw_p99)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ import uuid
 from pathlib import Path
 
 import httpx
-from common import percentiles, scratch_database
+from common import percentiles, report_figure, scratch_database
 from gateway_common import bare_server, free_port, gateway_server, load, process, user_token
 
 from peerbridge_shared.identity import Identity, Role, issue_internal_token
@@ -64,6 +64,7 @@ def main() -> None:
     print(f"{'target':<40}{'req/s':>9}{'errors':>8}{'p50 ms':>9}{'p99 ms':>9}{'vs bare':>9}")
     for name, rps, errors, p50, p99 in rows:
         print(f"{name:<40}{rps:>9.0f}{errors:>8}{p50:>9.1f}{p99:>9.1f}{rps / bare_rps:>9.2f}")
+    report_figure("gateway authenticated reads", rows[-1][1], "req/s", "bare FastAPI endpoint", bare_rps)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from common import (
     kafka_settings,
     percentiles,
     raw_round_trip,
+    report_figure,
     scratch_database,
     scratch_topic,
     wait_for,
@@ -75,6 +76,8 @@ def main() -> None:
     print(f"{'raw produce -> consume (baseline)':<40}{raw_p50:>10.2f}{raw_p99:>10.2f}{1:>12.2f}{1:>12.2f}")
     print(f"{'outbox commit -> relay -> consume':<40}{out_p50:>10.2f}{out_p99:>10.2f}"
           f"{out_p50 / raw_p50:>12.2f}{out_p99 / raw_p99:>12.2f}")
+    report_figure("outbox commit -> relay -> consume, p50", out_p50, "ms", "raw Kafka round trip p50", raw_p50)
+    report_figure("outbox commit -> relay -> consume, p99", out_p99, "ms", "raw Kafka round trip p99", raw_p99)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from common import assigned_consumer, kafka_settings, percentiles, raw_round_trip, scratch_database
+from common import assigned_consumer, kafka_settings, percentiles, raw_round_trip, report_figure, scratch_database
 from fastapi.testclient import TestClient
 
 from peerbridge_scheduling.app import create_app
@@ -148,6 +148,8 @@ def main() -> None:
     print(f"{'raw Kafka produce -> consume (baseline)':<44}{raw_p50:>10.2f}{raw_p99:>10.2f}{1:>12.2f}{1:>12.2f}")
     print(f"{'attendance write -> consumer, under load':<44}{lag_p50:>10.2f}{lag_p99:>10.2f}"
           f"{lag_p50 / raw_p50:>12.2f}{lag_p99 / raw_p99:>12.2f}")
+    report_figure("attendance write -> consumer under load, p50", lag_p50, "ms", "raw Kafka round trip p50", raw_p50)
+    report_figure("attendance write -> consumer under load, p99", lag_p99, "ms", "raw Kafka round trip p99", raw_p99)
 
 
 if __name__ == "__main__":
