@@ -186,7 +186,7 @@ def assert_feed_published(kafka_settings, view, tenant, log):
 def assert_api_serves(kafka_settings, app_id, tenant, log):
     settings = MetricsSettings(faust_app_id=app_id, kafka=kafka_settings)
     token = issue_internal_token(Identity(tenant, "funder-1", frozenset({Role.FUNDER})),
-                                 settings.internal_token_secret.get_secret_value())
+                                 settings.internal_token_secret.get_secret_value(), ttl_s=600)
     headers = {"Authorization": f"Bearer {token}"}
     with TestClient(create_app(settings)) as client:
         deadline = time.monotonic() + 60

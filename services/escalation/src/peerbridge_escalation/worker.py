@@ -4,7 +4,8 @@ Consumes the participant-keyed topics (safety signals, participant activity, hos
 encounters, enrollments). Each event is decoded and handed to the intake in a database
 transaction (in a thread, so the event loop keeps serving Kafka). An event that is not valid,
 or whose intake keeps failing, goes to its topic's dead-letter topic and the stream moves on:
-an exception never escapes the agent (it would stop it).
+an exception never escapes the agent (it would stop it). While PostgreSQL is unreachable the
+intake waits and retries instead: an outage is not the event's fault.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import time
 
 import faust
 from kafka import KafkaProducer
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from peerbridge_shared.db import Database
 from peerbridge_shared.events import Envelope, InvalidEvent, decode, utc_now
@@ -31,6 +33,12 @@ TOPICS = (SAFETY, CARE, HOSPITAL, ENROLLMENTS)
 DEAD_LETTER_OF = {topic.name: topic.dead_letter for topic in TOPICS}
 
 
+def database_unreachable(error: BaseException) -> bool:
+    """A lost or refused connection (PostgreSQL restarting, failing over), as opposed to a bad event."""
+    return isinstance(error, OperationalError | InterfaceError) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated)
+
+
 class Intake:
     """The work of one event, outside the event loop: decode, apply with retries, or dead-letter."""
 
@@ -44,16 +52,23 @@ class Intake:
             envelope = decode(key, value, headers)
         except InvalidEvent as exc:
             return self._dead_letter(topic, partition, offset, key, value, headers, exc.reason, exc, 0)
-        for attempt in range(1, self.settings.max_attempts + 1):
+        attempt = outage = 0
+        while True:
             try:
                 return self._apply(envelope)
-            except Exception as exc:  # noqa: BLE001 - retried, then dead-lettered
-                if attempt == self.settings.max_attempts:
+            except Exception as exc:  # noqa: BLE001 - waited out, or retried then dead-lettered
+                if database_unreachable(exc):  # not the event's fault: wait, never dead-letter a signal for it
+                    outage += 1
+                    log.warning("database unreachable, intake waits", extra={"event_id": envelope.id,
+                                                                              "attempt": outage})
+                    time.sleep(min(5.0, 0.2 * 2 ** min(outage, 5)))
+                    continue
+                attempt += 1
+                if attempt >= self.settings.max_attempts:
                     return self._dead_letter(topic, partition, offset, key, value, headers,
                                              f"handler failed: {exc}", exc, attempt)
                 log.warning("intake failed, retrying", extra={"event_id": envelope.id, "attempt": attempt})
                 time.sleep(0.2 * 2 ** (attempt - 1))
-        raise AssertionError("unreachable")
 
     def _apply(self, envelope: Envelope) -> str:
         with self.database.transaction() as session:

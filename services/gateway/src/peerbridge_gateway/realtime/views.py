@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import StreamingResponse
+from redis.exceptions import RedisError
 from starlette.datastructures import Headers, QueryParams
 
 from peerbridge_shared.identity import Identity
@@ -42,9 +43,13 @@ def _items(connection: Request | WebSocket, identity: Identity, scope: Scope, la
                 redis=gateway.redis, hub=gateway.hub, heartbeat_s=gateway.settings.events_heartbeat_s)
 
 
+UNAVAILABLE = "real-time push is unavailable (its store cannot be reached); reconnect with your last event id"
+
+
 @router.websocket("/events/ws")
 async def events_socket(websocket: WebSocket) -> None:
-    """Messages: ``{"kind": "event", "id", "name", "event"}``, ``{"kind": "reset"}``, ``{"kind": "heartbeat"}``.
+    """Messages: ``{"kind": "event", "id", "name", "event"}``, ``{"kind": "reset"}``, ``{"kind": "heartbeat"}``,
+    and ``{"kind": "unavailable"}`` before a close with code 1013 when Redis cannot be reached.
     Reconnect with ``?last_event_id=<id>`` to receive what was missed."""
     try:
         identity, scope = await _authorize(websocket)
@@ -59,6 +64,9 @@ async def events_socket(websocket: WebSocket) -> None:
                                                   "event": item.event}))
     except (WebSocketDisconnect, RuntimeError):
         pass  # the client went away; it resumes from its last id
+    except RedisError:
+        await websocket.send_text(json.dumps({"kind": "unavailable", "detail": UNAVAILABLE}))
+        await websocket.close(code=1013, reason="real-time push unavailable")  # 1013: try again later
     finally:
         await items.aclose()
 
@@ -83,6 +91,8 @@ async def events_stream(request: Request) -> StreamingResponse:
                     yield f"event: reset\ndata: {json.dumps({'last_event_id': item.id})}\n\n"
                 else:
                     yield f"id: {item.id}\nevent: {item.name}\ndata: {json.dumps(item.event)}\n\n"
+        except RedisError:
+            yield f"event: unavailable\ndata: {json.dumps({'detail': UNAVAILABLE})}\n\n"
         finally:
             await items.aclose()
 

@@ -1,0 +1,215 @@
+"""What the fault drills share: the escalation pipeline as real processes, a steady load of safety
+signals (each for a new participant, counted only once Kafka acknowledged it), the checks of what
+became of them, and control of the local stack's servers (deploy/local scripts)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+from kafka.errors import KafkaError
+from sqlalchemy import text
+
+from peerbridge_escalation.cases.intake import handle
+from peerbridge_escalation.rosters import service as rosters
+from peerbridge_escalation.rosters.schemas import ContactCreate, ProgramContactsSet, RosterPublish
+from peerbridge_shared.db import Database
+from peerbridge_shared.events import decode, new_envelope, utc_now
+from peerbridge_shared.events.safety import RiskScreenCompleted, ScreenInstrument
+from peerbridge_shared.events.scheduling import ParticipantEnrolled
+from peerbridge_shared.identity import Identity, Role
+from peerbridge_shared.messaging import create_producer, publish
+from peerbridge_shared.testing.kafka_reader import KafkaReader
+from peerbridge_shared.testing.processes import running
+from peerbridge_shared.topics import CASES
+
+ROOT = Path(__file__).resolve().parents[2]
+PROGRAM = "prog-drill"
+
+
+def stack(script: str, *args: str) -> float:
+    """Run a deploy/local script (e.g. ``stack("kafka", "stop")``); returns the seconds it took."""
+    started = time.monotonic()
+    subprocess.run(["bash", str(ROOT / "deploy" / "local" / f"{script}.sh"), *args], check=True,
+                   stdout=subprocess.DEVNULL)
+    return time.monotonic() - started
+
+
+def staff(database: Database, tenant: str) -> None:
+    """Contacts, program contacts and a published roster, so every level of the ladder pages someone."""
+    admin = Identity(tenant, "drill", frozenset({Role.PROGRAM_ADMIN}))
+    today = utc_now().date()
+    with database.transaction() as session:
+        for clinician in ("own-1", "oncall-1", "sup-1", "md-1"):
+            rosters.replace_contacts(session=session, caller=admin, clinician_id=clinician, contacts=[
+                ContactCreate(channel="email", address=f"{clinician}@example.org", verified=True)])
+        rosters.set_program_contacts(session=session, caller=admin, program_id=PROGRAM, clock=utc_now,
+                                     data=ProgramContactsSet(supervisor_id="sup-1", medical_director_id="md-1"))
+        rosters.publish_roster(session=session, caller=admin, clock=utc_now, data=RosterPublish(
+            program_id=PROGRAM, time_zone="UTC", effective_from=today - timedelta(days=1),
+            effective_until=today + timedelta(days=1),
+            layers=[{"name": "all", "members": ["oncall-1"], "starts_on": str(today - timedelta(days=7)),
+                     "handoff": "00:00"}]))
+
+
+@dataclass
+class Pipeline:
+    database: Database
+    tenant: str
+    logs: Path
+    env: dict[str, str]
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+
+WORKER = [sys.executable, "-m", "peerbridge_escalation.worker", "worker", "--loglevel", "info", "--without-web"]
+
+
+@contextmanager
+def escalation_pipeline(database_url: str, kafka, logs: Path) -> Iterator[Pipeline]:
+    """The escalation worker, its outbox relay and its timers as real processes, for a new organization."""
+    tenant = f"org-drill-{uuid.uuid4().hex[:8]}"
+    env = {"ESCALATION_DATABASE_URL": database_url, "ESCALATION_FAUST_OFFSET_RESET": "latest",
+           "ESCALATION_FAUST_APP_ID": f"escalation-drill-{uuid.uuid4().hex[:8]}",
+           "ESCALATION_FAUST_DATA_DIR": str(logs / "faust"), "ESCALATION_KAFKA__BOOTSTRAP_SERVERS":
+           kafka.bootstrap_servers}
+    database = Database(database_url)
+    staff(database, tenant)
+    pipeline = Pipeline(database, tenant, logs, env)
+    with ExitStack() as stack_:
+        pipeline.processes["worker"] = stack_.enter_context(running(
+            WORKER, log=logs / "worker.log", env=env, ready=lambda text: "Ready" in text))
+        pipeline.processes["relay"] = stack_.enter_context(running(
+            [sys.executable, "-m", "peerbridge_shared.outbox", "--database-url", database_url,
+             "--service", f"escalation-relay-drill-{tenant}"], log=logs / "relay.log"))
+        pipeline.processes["timers"] = stack_.enter_context(running(
+            [sys.executable, "-m", "peerbridge_escalation.routing.timers"], log=logs / "timers.log", env=env))
+        time.sleep(3)  # the worker's consumer is assigned its partitions
+        yield pipeline
+    database.dispose()
+
+
+def restart_worker_killed(pipeline: Pipeline) -> float:
+    """SIGKILL the Faust worker mid-stream and start a new one; returns seconds until the new one is ready."""
+    old = pipeline.processes["worker"]
+    old.kill()
+    old.wait()
+    started = time.monotonic()
+    log = pipeline.logs / "worker-2.log"
+    new = subprocess.Popen(WORKER, env={**__import__("os").environ, "OTEL_TRACES_EXPORTER": "none", **pipeline.env},
+                           stdout=log.open("a"), stderr=subprocess.STDOUT)
+    while "Ready" not in log.read_text():
+        assert new.poll() is None, log.read_text()[-3000:]
+        time.sleep(0.2)
+    pipeline.processes["worker"] = new
+    return time.monotonic() - started
+
+
+class SignalLoad:
+    """PHQ-9 item 9 = 2 screens, each for a new enrolled participant, at a steady rate in a thread.
+    A signal counts as produced only once Kafka acknowledged it; an unacknowledged one is sent again
+    (same event id: the exactly-once effect must hold for it too)."""
+
+    def __init__(self, pipeline: Pipeline, kafka, rate_per_s: float = 20.0) -> None:
+        self.pipeline, self.rate = pipeline, rate_per_s
+        self.producer = create_producer(kafka, linger_ms=0, retries=2_147_483_647)
+        self.acknowledged: list[str] = []  # participant ids
+        self.failures = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> SignalLoad:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=300)
+        self.producer.close()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            participant = f"p-{uuid.uuid4().hex[:10]}"
+            self._enroll(participant)
+            signal = new_envelope(RiskScreenCompleted(
+                participant_id=participant, screen_id=str(uuid.uuid4()), program_id=PROGRAM,
+                instrument=ScreenInstrument.PHQ9_ITEM9, phq9_item9=2, completed_at=utc_now(), screened_by="drill",
+                positive=True, rule_version="phq9@1:item9>0"), tenant=self.pipeline.tenant, source="/drill",
+                subject=participant)
+            while True:
+                try:
+                    publish(self.producer, signal).get(timeout=60)
+                    break
+                except KafkaError:
+                    self.failures += 1
+                    time.sleep(0.5)
+            self.acknowledged.append(participant)
+            self._stop.wait(1 / self.rate)
+
+    def _enroll(self, participant: str) -> None:
+        """The care team escalation learns from enrollment (written straight to its database)."""
+        while True:
+            try:
+                with self.pipeline.database.transaction() as session:
+                    handle(session, new_envelope(ParticipantEnrolled(
+                        participant_id=participant, enrollment_id="e", program_id=PROGRAM, site_id="s",
+                        enrolled_on=date(2026, 1, 1), clinician_id="own-1"), tenant=self.pipeline.tenant,
+                        source="/drill", subject=participant), utc_now())
+                return
+            except Exception:  # noqa: BLE001 - PostgreSQL may be the thing being restarted
+                self.failures += 1
+                time.sleep(0.5)
+
+
+@dataclass
+class Outcome:
+    signals: int
+    lost: list[str]  # acknowledged signals without a case
+    duplicated: list[str]  # participants with more than one case, or more than one case-opened event
+    unpaged: list[str]  # cases without a notification
+    seconds_to_settle: float
+
+    def report(self, drill: str, recovery_s: float) -> str:
+        return (f"[drill] {drill}: {self.signals} signals, lost {len(self.lost)}, duplicated {len(self.duplicated)}, "
+                f"unpaged {len(self.unpaged)}; recovery {recovery_s:.1f} s, all settled {self.seconds_to_settle:.1f} s "
+                f"after the load stopped")
+
+
+def settle(pipeline: Pipeline, kafka, participants: list[str], timeout_s: float = 180) -> Outcome:
+    """Wait until every acknowledged signal has its case, its case-opened event and a page (or time out)."""
+    started = time.monotonic()
+    reader = KafkaReader(kafka, [CASES.name], from_beginning=True)
+    opened: Counter[str] = Counter()
+    wanted = set(participants)
+    while True:
+        for record in reader.read_quiet(1.0):
+            event = decode(record.key, record.value, record.headers)
+            if event.tenant == pipeline.tenant and event.type.endswith("case.opened.v1"):
+                opened[event.data.participant_id] += 1
+        cases, paged = case_counts(pipeline)
+        lost = sorted(wanted - set(cases) | (wanted - set(opened)))
+        unpaged = sorted(p for p in wanted & set(cases) if not paged.get(p))
+        if (not lost and not unpaged) or time.monotonic() - started > timeout_s:
+            break
+    reader.close()
+    duplicated = sorted({p for p, n in cases.items() if n > 1} | {p for p, n in opened.items() if n > 1})
+    return Outcome(len(participants), lost, duplicated, unpaged, time.monotonic() - started)
+
+
+def case_counts(pipeline: Pipeline) -> tuple[dict[str, int], dict[str, int]]:
+    with pipeline.database.transaction() as session:
+        cases = dict(session.execute(text(
+            "SELECT participant_id, count(*) FROM cases WHERE organization_id = :org GROUP BY participant_id"),
+            {"org": pipeline.tenant}).all())
+        paged = dict(session.execute(text(
+            "SELECT c.participant_id, count(n.id) FROM cases c JOIN notifications n ON n.case_id = c.id "
+            "WHERE c.organization_id = :org GROUP BY c.participant_id"), {"org": pipeline.tenant}).all())
+    return cases, paged
