@@ -94,6 +94,33 @@ def test_a_handler_that_keeps_failing_is_retried_then_dead_lettered(make_topic, 
     assert (meta["dlq_attempts"], meta["dlq_error_type"], meta["ce_id"]) == ("3", "ConnectionError", bad.id)
 
 
+class StoreDown(Exception):
+    pass
+
+
+def test_a_dependency_outage_is_waited_out_not_dead_lettered(make_topic, producer, kafka_settings):
+    topic = make_topic(SAFETY)
+    dead_letters = KafkaReader(kafka_settings, [topic.dead_letter])
+    first, second = envelope(), envelope()
+    for item in (first, second):
+        send(producer, topic.name, *encode(item)).get(10)
+    attempts, handled = Counter(), []
+
+    def handler(event):  # the store is down for the first 6 tries, twice max_attempts
+        attempts[event.id] += 1
+        if sum(attempts.values()) <= 6:
+            raise StoreDown("store unreachable")
+        handled.append(event.id)
+
+    consumer = consumer_for(topic, handler, kafka_settings, producer, max_attempts=3, unavailable=(StoreDown,),
+                            outage_backoff_max_s=0.02)
+    run_until(consumer, lambda: len(handled) == 2)
+    consumer.close()
+
+    assert handled == [first.id, second.id] and attempts[first.id] == 7
+    assert dead_letters.read_quiet(1.0) == []
+
+
 def test_an_event_the_handler_rejects_as_invalid_is_not_retried(make_topic, producer, kafka_settings):
     topic = make_topic(SAFETY)
     dead_letters = KafkaReader(kafka_settings, [topic.dead_letter])

@@ -1,13 +1,16 @@
 """Fault drill: Redis stops under the gateway. The gateway degrades clearly and recovers by itself:
 /readyz names Redis, API calls still answer (rate limiting fails open, counted in a metric),
-real-time push says it is unavailable (a message, then close code 1013) instead of hanging, and
-push works again once Redis is back. Restarts the local stack's Redis."""
+real-time push says it is unavailable (a message, then close code 1013) instead of hanging; a case
+event published during the outage waits in Kafka (the fan-out does not dead-letter it) and reaches
+the clinician who reconnects with their last event id. Restarts the local stack's Redis."""
 
 from __future__ import annotations
 
 import json
+import sys
 import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -19,6 +22,10 @@ from peerbridge_gateway.auth.dev_token import sign_user_token
 from peerbridge_gateway.settings import DEV_ISSUER, GatewaySettings
 from peerbridge_scheduling.app import create_app as create_scheduling
 from peerbridge_scheduling.settings import SchedulingSettings
+from peerbridge_shared.events import new_envelope, utc_now
+from peerbridge_shared.events.escalation import EscalationOpened, RiskLevel
+from peerbridge_shared.messaging import publish
+from peerbridge_shared.testing.processes import running
 
 from .harness import stack
 
@@ -26,7 +33,7 @@ SERVICES = Path(__file__).resolve().parents[2] / "services"
 
 
 @pytest.fixture
-def gateway(run_server, migrated_database, tmp_path):
+def gateway(run_server, migrated_database, kafka_settings, tmp_path):
     scheduling = run_server(create_scheduling(SchedulingSettings(
         database_url=migrated_database("drill_scheduling", SERVICES / "scheduling" / "alembic.ini"))))
     key_file = tmp_path / "dev-key.pem"
@@ -35,35 +42,72 @@ def gateway(run_server, migrated_database, tmp_path):
     organization = f"org-drill-{uuid.uuid4().hex[:8]}"
     signed = sign_user_token(ensure_dev_key(key_file), issuer=DEV_ISSUER, audience=settings.jwt_audience,
                              organization=organization, user="admin-1", roles=["program_admin"])
-    with TestClient(create_app(settings)) as client:
+    fanout_env = {"GATEWAY_REDIS_PREFIX": settings.redis_prefix, "GATEWAY_FANOUT_OFFSET_RESET": "latest",
+                  "GATEWAY_FANOUT_GROUP_ID": f"drill-fanout-{uuid.uuid4().hex[:8]}",
+                  "GATEWAY_KAFKA__BOOTSTRAP_SERVERS": kafka_settings.bootstrap_servers}
+    with (running([sys.executable, "-m", "peerbridge_gateway.fanout"], log=tmp_path / "fanout.log", env=fanout_env,
+                  ready=lambda text: "fan-out running" in text),
+          TestClient(create_app(settings)) as client):
+        time.sleep(3)  # the fan-out's consumer is assigned its partitions
         client.headers["Authorization"] = f"Bearer {signed}"
+        client.organization = organization
         yield client
 
 
-def first_message(client: TestClient) -> tuple[dict, int | None]:
-    with client.websocket_connect("/v1/events/ws") as socket:
-        message = json.loads(socket.receive_text())
-        code = None
-        if message["kind"] == "unavailable":
-            code = socket.receive()["code"]
-        return message, code
+def case_opened(producer, organization: str) -> str:
+    participant, now = f"p-{uuid.uuid4().hex[:8]}", utc_now()
+    event = EscalationOpened(case_id=str(uuid.uuid4()), case_number=f"C-{uuid.uuid4().hex[:6]}",
+                             participant_id=participant, program_id="prog-drill", risk_level=RiskLevel.HIGH,
+                             rule_version="r", signal_event_ids=["s"], opened_at=now,
+                             acknowledge_by=now + timedelta(minutes=15))
+    envelope = new_envelope(event, tenant=organization, source="/drill", subject=event.case_id)
+    publish(producer, envelope).get(10)
+    return envelope.id
+
+
+def next_message(client: TestClient, last_event_id: str | None = None) -> tuple[dict, int | None]:
+    """The first message that is not a heartbeat (within 60 s), and the close code after "unavailable"."""
+    path = "/v1/events/ws" + (f"?last_event_id={last_event_id}" if last_event_id else "")
+    with client.websocket_connect(path) as socket:
+        for _ in range(120):
+            message = json.loads(socket.receive_text())
+            if message["kind"] == "unavailable":
+                return message, socket.receive()["code"]
+            if message["kind"] != "heartbeat":
+                return message, None
+    raise AssertionError("no event within 60 s")
+
+
+def first_event_after(client: TestClient, producer, last_event_id: str | None) -> dict:
+    """Connect, then publish a case event, and return the first event the socket pushes."""
+    path = "/v1/events/ws" + (f"?last_event_id={last_event_id}" if last_event_id else "")
+    with client.websocket_connect(path) as socket:
+        assert json.loads(socket.receive_text())["kind"] == "heartbeat"
+        sent = case_opened(producer, client.organization)
+        while (message := json.loads(socket.receive_text()))["kind"] == "heartbeat":
+            pass
+    assert message["event"]["event_id"] == sent
+    return message
 
 
 @pytest.mark.timeout(300)
-def test_gateway_degrades_clearly_without_redis_and_recovers(gateway):
-    assert first_message(gateway)[0]["kind"] == "heartbeat"
+def test_gateway_degrades_clearly_without_redis_and_loses_no_alert(gateway, producer):
+    before = first_event_after(gateway, producer, None)
     stack("redis", "stop")
     try:
         ready = gateway.get("/readyz")
         assert ready.status_code == 503 and "redis" in ready.json()["dependencies"]
         assert gateway.get("/v1/programs").status_code == 200  # rate limiting fails open
-        message, code = first_message(gateway)
-        assert (message["kind"], code) == ("unavailable", 1013)
+        during = case_opened(producer, gateway.organization)  # Kafka acknowledged it; Redis is down
+        time.sleep(2)  # the fan-out tries, and waits
+        assert next_message(gateway)[0]["kind"] == "unavailable"
+        assert next_message(gateway)[1] == 1013
     finally:
         stack("redis", "start")
     started = time.monotonic()
     while gateway.get("/readyz").status_code != 200:
         time.sleep(0.2)
-    assert first_message(gateway)[0]["kind"] == "heartbeat"
-    print(f"[drill] Redis stop: nothing lost (no case event is kept only in Redis: the fan-out re-reads "
-          f"Kafka), gateway ready again {time.monotonic() - started:.1f} s after Redis restarted")
+    message, _ = next_message(gateway, last_event_id=before["id"])
+    assert message["event"]["event_id"] == during
+    print(f"[drill] Redis stop: lost 0 (the case event published during the outage was pushed after it); "
+          f"gateway ready again {time.monotonic() - started:.1f} s after Redis restarted")

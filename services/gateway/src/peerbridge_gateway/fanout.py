@@ -9,6 +9,8 @@ import signal
 import threading
 
 from redis import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from peerbridge_shared.events import Envelope, InvalidEvent
 from peerbridge_shared.events.escalation import CaseEvent
@@ -38,7 +40,8 @@ class Fanout:
 
 def consumer_for(settings: GatewaySettings, redis: Redis) -> EventConsumer:
     config = ConsumerConfig(group_id=settings.fanout_group_id, topics=[CASES],
-                            auto_offset_reset=settings.fanout_offset_reset, poll_timeout_ms=200)
+                            auto_offset_reset=settings.fanout_offset_reset, poll_timeout_ms=200,
+                            unavailable=(RedisConnectionError, RedisTimeoutError))  # Redis down: wait, lose nothing
     return EventConsumer(config, Fanout(settings, redis).handle, kafka=settings.kafka)
 
 

@@ -3,7 +3,8 @@
 - Offsets are committed by hand, after the handler returned (its work is durable).
 - A record that is not a valid event, or whose handler raises ``InvalidEvent``, goes to the
   topic's dead-letter topic at once; any other failure is retried ``max_attempts`` times,
-  then dead-lettered. Either way the partition keeps moving.
+  then dead-lettered. Either way the partition keeps moving. Errors the consumer declares as
+  ``unavailable`` (a dependency down) are retried until they pass: the partition waits.
 - The dead-letter record keeps the original key, value and headers, plus ``dlq_*`` headers
   naming the origin (topic, partition, offset), the reason and the attempts.
 - If even the dead-letter write fails, nothing past that record is committed and the
@@ -56,6 +57,10 @@ class ConsumerConfig:
     dead_letter_timeout_s: float = 30.0
     auto_offset_reset: str = "earliest"
     """Where a group without committed offsets starts: "earliest" (everything retained) or "latest"."""
+    unavailable: tuple[type[BaseException], ...] = ()
+    """Errors that mean a dependency is down (not the record's fault): the record is retried until it
+    succeeds, never dead-lettered, and the partition waits."""
+    outage_backoff_max_s: float = 5.0
 
 
 class DeadLetterFailed(RuntimeError):
@@ -133,16 +138,24 @@ class EventConsumer:
             self._handle_with_retries(record, envelope, span)
 
     def _handle_with_retries(self, record: ConsumerRecord, envelope: Envelope, span: trace.Span) -> None:
-        for attempt in range(1, self.config.max_attempts + 1):
+        attempt = outage = 0
+        while True:
             try:
                 self.handler(envelope)
+            except self.config.unavailable as exc:
+                outage += 1
+                log.warning("dependency unavailable, the record waits", extra={**_origin(record), "attempt": outage,
+                                                                                "error": type(exc).__name__})
+                time.sleep(min(self.config.outage_backoff_max_s, self.config.retry_backoff_s * 2 ** min(outage, 8)))
+                continue
             except InvalidEvent as exc:
                 span.set_status(Status(StatusCode.ERROR, exc.reason))
                 self._dead_letter(record, reason=exc.reason, error=exc, attempts=attempt)
                 return
             except Exception as exc:  # noqa: BLE001 - any handler failure is retried, then dead-lettered
+                attempt += 1
                 span.record_exception(exc)
-                if attempt == self.config.max_attempts:
+                if attempt >= self.config.max_attempts:
                     span.set_status(Status(StatusCode.ERROR, str(exc)))
                     self._dead_letter(record, reason=f"handler failed: {exc}", error=exc, attempts=attempt)
                     return

@@ -94,7 +94,7 @@ def make_topic(kafka_admin: KafkaAdminClient) -> Iterator[Callable[[Topic], Topi
 @pytest.fixture(scope="session")
 def create_database() -> Iterator[Callable[[str], str]]:
     """Makes an empty PostgreSQL database and returns its URL; all are dropped at session end."""
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT", pool_pre_ping=True)  # survives a restart drill
     made: list[str] = []
 
     def create(label: str) -> str:
