@@ -9,7 +9,6 @@ import sys
 import threading
 import time
 import uuid
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -184,32 +183,38 @@ class Outcome:
 
 
 def settle(pipeline: Pipeline, kafka, participants: list[str], timeout_s: float = 180) -> Outcome:
-    """Wait until every acknowledged signal has its case, its case-opened event and a page (or time out)."""
+    """Wait until every acknowledged signal has its case, its case-opened event and a page (or time out).
+    Case-opened events are counted per case of this pipeline's database, by distinct event id (a
+    redelivered record is the same event; another deployment reading the same topics is not us)."""
     started = time.monotonic()
     reader = KafkaReader(kafka, [CASES.name], from_beginning=True)
-    opened: Counter[str] = Counter()
+    opened: dict[str, set[str]] = {}  # case id -> case-opened event ids
     wanted = set(participants)
     while True:
         for record in reader.read_quiet(1.0):
             event = decode(record.key, record.value, record.headers)
             if event.tenant == pipeline.tenant and event.type.endswith("case.opened.v1"):
-                opened[event.data.participant_id] += 1
-        cases, paged = case_counts(pipeline)
-        lost = sorted(wanted - set(cases) | (wanted - set(opened)))
-        unpaged = sorted(p for p in wanted & set(cases) if not paged.get(p))
+                opened.setdefault(event.data.case_id, set()).add(event.id)
+        cases = case_rows(pipeline)
+        with_case = {p for p, ids in cases.items() if ids}
+        announced = {p for p, ids in cases.items() if any(opened.get(case) for case, _ in ids)}
+        lost = sorted(wanted - with_case | (wanted - announced))
+        unpaged = sorted(p for p in wanted & with_case if not any(pages for _, pages in cases[p]))
         if (not lost and not unpaged) or time.monotonic() - started > timeout_s:
             break
     reader.close()
-    duplicated = sorted({p for p, n in cases.items() if n > 1} | {p for p, n in opened.items() if n > 1})
+    duplicated = sorted(p for p, ids in cases.items()
+                        if len(ids) > 1 or any(len(opened.get(case, ())) > 1 for case, _ in ids))
     return Outcome(len(participants), lost, duplicated, unpaged, time.monotonic() - started)
 
 
-def case_counts(pipeline: Pipeline) -> tuple[dict[str, int], dict[str, int]]:
+def case_rows(pipeline: Pipeline) -> dict[str, list[tuple[str, int]]]:
+    """participant -> [(case id, notifications)] in this pipeline's database."""
     with pipeline.database.transaction() as session:
-        cases = dict(session.execute(text(
-            "SELECT participant_id, count(*) FROM cases WHERE organization_id = :org GROUP BY participant_id"),
-            {"org": pipeline.tenant}).all())
-        paged = dict(session.execute(text(
-            "SELECT c.participant_id, count(n.id) FROM cases c JOIN notifications n ON n.case_id = c.id "
-            "WHERE c.organization_id = :org GROUP BY c.participant_id"), {"org": pipeline.tenant}).all())
-    return cases, paged
+        rows = session.execute(text(
+            "SELECT c.participant_id, c.id, count(n.id) FROM cases c LEFT JOIN notifications n ON n.case_id = c.id "
+            "WHERE c.organization_id = :org GROUP BY c.participant_id, c.id"), {"org": pipeline.tenant}).all()
+    found: dict[str, list[tuple[str, int]]] = {}
+    for participant, case, pages in rows:
+        found.setdefault(participant, []).append((case, pages))
+    return found

@@ -27,31 +27,31 @@ def pipeline(migrated_database, kafka_settings, tmp_path):
         yield running
 
 
-def drill(pipeline, kafka_settings, name: str, fault, load_s: float = 8.0) -> None:
+def drill(pipeline, kafka_settings, report, name: str, fault, load_s: float = 8.0) -> None:
     with SignalLoad(pipeline, kafka_settings) as load:
         time.sleep(load_s / 2)
         recovery_s = fault()
         time.sleep(load_s / 2)
     outcome = settle(pipeline, kafka_settings, list(load.acknowledged))
-    print(outcome.report(name, recovery_s))
+    report(outcome.report(name, recovery_s))
     assert outcome.signals > 0
     assert (outcome.lost, outcome.duplicated, outcome.unpaged) == ([], [], []), outcome.report(name, recovery_s)
 
 
 @pytest.mark.timeout(600)
-def test_escalation_worker_sigkilled_mid_stream(pipeline, kafka_settings):
-    drill(pipeline, kafka_settings, "escalation worker SIGKILL", lambda: restart_worker_killed(pipeline))
+def test_escalation_worker_sigkilled_mid_stream(pipeline, kafka_settings, report):
+    drill(pipeline, kafka_settings, report, "escalation worker SIGKILL", lambda: restart_worker_killed(pipeline))
 
 
 @pytest.mark.timeout(600)
-def test_kafka_broker_restarted(pipeline, kafka_settings):
-    drill(pipeline, kafka_settings, "Kafka broker restart",
+def test_kafka_broker_restarted(pipeline, kafka_settings, report):
+    drill(pipeline, kafka_settings, report, "Kafka broker restart",
           lambda: stack("kafka", "stop") + stack("kafka", "start", "single"))
 
 
 @pytest.mark.timeout(600)
-def test_postgresql_restarted(pipeline, kafka_settings):
-    drill(pipeline, kafka_settings, "PostgreSQL restart",
+def test_postgresql_restarted(pipeline, kafka_settings, report):
+    drill(pipeline, kafka_settings, report, "PostgreSQL restart",
           lambda: stack("postgres", "stop") + stack("postgres", "start"))
 
 
@@ -62,7 +62,7 @@ def leader_of(kafka_admin, topic: str, partition: int) -> int:
 
 @pytest.mark.cluster
 @pytest.mark.timeout(600)
-def test_partition_leader_killed_on_the_cluster(pipeline, kafka_settings, kafka_admin):
+def test_partition_leader_killed_on_the_cluster(pipeline, kafka_settings, kafka_admin, report):
     def kill_the_leader() -> float:
         leader = leader_of(kafka_admin, SAFETY.name, 0)
         os.kill(int((STACK / "kafka" / f"node-{leader}" / "pid").read_text()), signal.SIGKILL)
@@ -70,8 +70,8 @@ def test_partition_leader_killed_on_the_cluster(pipeline, kafka_settings, kafka_
         while leader_of(kafka_admin, SAFETY.name, 0) in (leader, -1):
             time.sleep(0.2)
         moved = time.monotonic() - started
-        print(f"[drill] node {leader} (leader of {SAFETY.name}[0]) killed; new leader after {moved:.1f} s")
+        report(f"[drill] node {leader} (leader of {SAFETY.name}[0]) killed; new leader after {moved:.1f} s")
         stack("kafka", "start", "cluster")  # the node comes back and catches up
         return moved
 
-    drill(pipeline, kafka_settings, "partition leader SIGKILL (3-node cluster)", kill_the_leader)
+    drill(pipeline, kafka_settings, report, "partition leader SIGKILL (3-node cluster)", kill_the_leader)

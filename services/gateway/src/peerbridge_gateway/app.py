@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from fastapi import FastAPI
-from redis import Redis
 from redis.asyncio import Redis as AsyncRedis
 from starlette.middleware.cors import CORSMiddleware
 
@@ -26,6 +25,7 @@ from .ratelimit import RateLimiter
 from .realtime import views as realtime
 from .realtime.hub import Hub
 from .realtime.streams import EventLog, Keys
+from .redis_clients import async_redis_client, redis_client
 from .settings import GatewaySettings, get_settings
 from .upstream import Upstreams
 from .webhooks import views as webhooks
@@ -51,8 +51,8 @@ class Gateway:
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    redis = Redis.from_url(settings.redis_url, socket_timeout=2)
-    async_redis = AsyncRedis.from_url(settings.redis_url, socket_timeout=5)
+    redis = redis_client(settings.redis_url, timeout_s=2)
+    async_redis = async_redis_client(settings.redis_url, timeout_s=5)
     keys = Keys(settings.redis_prefix)
     gateway = Gateway(settings=settings, keys=key_set_for(settings), upstreams=Upstreams(settings),
                       redis=async_redis, events=EventLog(keys, settings.events_stream_max_len),

@@ -20,6 +20,7 @@ from peerbridge_shared.telemetry import setup_tracing
 from peerbridge_shared.topics import CASES
 
 from .realtime.streams import EventLog, Keys
+from .redis_clients import redis_client
 from .settings import GatewaySettings, get_settings
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,7 @@ def main() -> None:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    redis = Redis.from_url(settings.redis_url, socket_timeout=5)
+    redis = redis_client(settings.redis_url, timeout_s=5)
     consumer = consumer_for(settings, redis)
     log.info("fan-out running", extra={"group": settings.fanout_group_id})
     try:

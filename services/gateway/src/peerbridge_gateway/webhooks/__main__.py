@@ -7,13 +7,12 @@ import logging
 import signal
 import threading
 
-from redis import Redis
-
 from peerbridge_shared.logs import configure_logging
 from peerbridge_shared.messaging import ConsumerConfig, EventConsumer
 from peerbridge_shared.telemetry import setup_tracing
 from peerbridge_shared.topics import OUTCOME_FEED
 
+from ..redis_clients import redis_client
 from ..settings import get_settings
 from .delivery import Webhooks
 from .store import WebhookStore
@@ -40,7 +39,7 @@ def main() -> None:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    redis = Redis.from_url(settings.redis_url, socket_timeout=5)
+    redis = redis_client(settings.redis_url, timeout_s=5)
     webhooks = Webhooks(settings, WebhookStore(redis, settings.redis_prefix))
     config = ConsumerConfig(group_id=settings.webhooks_group_id, topics=[OUTCOME_FEED],
                             auto_offset_reset=settings.webhooks_offset_reset, poll_timeout_ms=200)
