@@ -61,6 +61,7 @@ def webhooks_process(gateway_settings_module, kafka_settings, tmp_path_factory):
     env = {"GATEWAY_ENVIRONMENT": "test", "GATEWAY_REDIS_PREFIX": settings.redis_prefix,
            "GATEWAY_WEBHOOKS_GROUP_ID": settings.webhooks_group_id, "GATEWAY_WEBHOOKS_OFFSET_RESET": "latest",
            "GATEWAY_WEBHOOK_BACKOFF_S": "0.2", "GATEWAY_WEBHOOK_MAX_ATTEMPTS": "3",
+           "GATEWAY_WEBHOOK_ALLOW_HTTP_LOCALHOST": "true",
            "GATEWAY_KAFKA__BOOTSTRAP_SERVERS": kafka_settings.bootstrap_servers}
     log = tmp_path_factory.mktemp("webhooks") / "webhooks.log"
     with running([sys.executable, "-m", "peerbridge_gateway.webhooks"], log=log, env=env,
@@ -123,14 +124,20 @@ def test_an_endpoint_that_keeps_failing_is_given_up_after_the_bounded_attempts(w
 
 
 @pytest.mark.parametrize("url, rule", [("http://funder.example.org/hook", "https"),
-                                       ("https://user:pw@funder.example.org/hook", "no_credentials")])
-def test_only_https_endpoints_without_credentials_are_accepted(client, token, tenant, url, rule):
+                                       ("https://user:pw@funder.example.org/hook", "no_credentials"),
+                                       ("https://127.0.0.1/hook", "public_address"),
+                                       ("https://10.0.0.7:8443/hook", "public_address"),
+                                       ("https://169.254.169.254/latest/meta-data", "public_address"),
+                                       ("https://[::1]/hook", "public_address"),
+                                       ("https://localhost/hook", "public_address"),
+                                       ("https://no-such-host.invalid/hook", "resolvable")])
+def test_only_public_https_endpoints_without_credentials_are_accepted(client, token, tenant, url, rule):
     refused = client.post("/v1/webhooks", json={"url": url}, headers=token(tenant, "funder"))
     assert refused.status_code == 422 and refused.json()["errors"][0]["rule"] == rule
 
 
 def test_webhooks_belong_to_funders_and_program_admins_of_the_organization(client, token, tenant):
-    made = client.post("/v1/webhooks", json={"url": "https://funder.example.org/hook"},
+    made = client.post("/v1/webhooks", json={"url": "https://93.184.215.14/hook"},  # a public address literal
                        headers=token(tenant, "program_admin")).json()
     assert client.get("/v1/webhooks", headers=token("org-other", "funder")).json() == []
     assert client.delete(f"/v1/webhooks/{made['id']}", headers=token("org-other", "funder")).status_code == 404

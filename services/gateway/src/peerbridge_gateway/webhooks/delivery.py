@@ -20,6 +20,7 @@ from peerbridge_shared.events import Envelope, InvalidEvent
 from peerbridge_shared.events.outcomes import OutcomeFeedPublished
 
 from ..settings import GatewaySettings
+from .endpoints import endpoint_problem
 from .store import Job, WebhookStore
 
 log = logging.getLogger(__name__)
@@ -67,9 +68,13 @@ class Webhooks:
                    "X-PeerBridge-Delivery": job.id, "Idempotency-Key": job.event_id,
                    "X-PeerBridge-Timestamp": timestamp,
                    "X-PeerBridge-Signature": signature(subscription.secret, timestamp, job.body)}
+        refused = endpoint_problem(subscription.url, allow_http_localhost=self.settings.webhook_allow_http_localhost)
         try:
-            response = self.client.post(subscription.url, content=job.body, headers=headers)
-            error = None if response.is_success else f"HTTP {response.status_code}"
+            if refused is not None:
+                error = f"endpoint refused: {refused[1]}"
+            else:
+                response = self.client.post(subscription.url, content=job.body, headers=headers)
+                error = None if response.is_success else f"HTTP {response.status_code}"
         except httpx.HTTPError as exc:
             error = type(exc).__name__
         if error is None:

@@ -4,7 +4,6 @@ reports of their organization; the signing secret is shown once, at creation."""
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
@@ -14,10 +13,10 @@ from peerbridge_shared.web import Problem, not_found, problem_responses
 
 from ..access import FUNDING, Access, scope_of
 from ..callers import authenticate
+from .endpoints import endpoint_problem
 from .store import Subscription, WebhookStore
 
 WEBHOOK_ACCESS: Access = FUNDING
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
 class SubscriptionCreate(BaseModel):
@@ -52,12 +51,10 @@ def store_of(request: Request) -> WebhookStore:
 
 
 def check_url(url: str, allow_http_localhost: bool) -> None:
-    parts = urlsplit(url)
-    local = parts.scheme == "http" and parts.hostname in LOCAL_HOSTS and allow_http_localhost
-    if not (parts.scheme == "https" or local) or not parts.hostname:
-        raise Problem(422, "the endpoint must be an https:// URL", field="body.url", rule="https")
-    if parts.username or parts.password:
-        raise Problem(422, "credentials do not belong in the URL", field="body.url", rule="no_credentials")
+    problem = endpoint_problem(url, allow_http_localhost=allow_http_localhost)
+    if problem is not None:
+        rule, detail = problem
+        raise Problem(422, detail, field="body.url", rule=rule)
 
 
 @router.post("", status_code=201)
