@@ -25,14 +25,14 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from common import kafka_settings, report_figure
 from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
-from kafka.structs import OffsetAndMetadata
 
-from peerbridge_metrics.tables import PARTICIPANTS
+from peerbridge_metrics.tables import PARTICIPANTS, TABLES
 from peerbridge_metrics.view import FactsView
 from peerbridge_shared.events import Envelope
 from peerbridge_shared.events.care import AttendanceRecorded, AttendanceStatus
 from peerbridge_shared.events.scheduling import SessionKind
 from peerbridge_shared.messaging import create_producer, publish
+from peerbridge_shared.testing.kafka_reader import commit_group_at_end
 from peerbridge_shared.topics import CARE
 
 PORT = 6097
@@ -83,18 +83,8 @@ async def raw_consume(kafka, ends_before: dict, count: int) -> float:
 
 
 def skip_history(kafka, app_id: str) -> None:
-    """Commit the new worker's group at the end of every topic it reads: it folds only this run's events."""
-    from kafka import KafkaConsumer
-    from kafka import TopicPartition as Tp
-
-    from peerbridge_metrics.tables import TABLES
-
-    consumer = KafkaConsumer(group_id=app_id, enable_auto_commit=False, **kafka.client_config())
-    partitions = [Tp(topic.name, p) for spec in TABLES for topic in spec.topics for p in range(topic.partitions)]
-    consumer.assign(partitions)
-    consumer.seek_to_end(*partitions)
-    consumer.commit({tp: OffsetAndMetadata(consumer.position(tp), "", -1) for tp in partitions})
-    consumer.close()
+    """The new worker's group starts at the end of every topic it reads: it folds only this run's events."""
+    commit_group_at_end(kafka, app_id, [topic.name for spec in TABLES for topic in spec.topics])
 
 
 def care_ends(kafka) -> dict[int, int]:

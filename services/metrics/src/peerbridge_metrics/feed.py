@@ -76,12 +76,12 @@ class FeedPublisher:
                         data.suppression)
         self.published[(envelope.tenant, data.feed_id)] = digest(report)
 
-    def publish_changed(self) -> int:
-        """Publish every report whose content changed; returns how many were published."""
+    def publish_changed(self) -> list[str]:
+        """Publish every report whose content changed; returns the ids of the events published."""
         if self.view.version == self._seen_version:
-            return 0
+            return []
         self._seen_version = self.view.version
-        facts, now, sent = self.view.facts(), self.clock(), []
+        facts, now, sent, ids = self.view.facts(), self.clock(), [], []
         for org, program, period in sorted(reportable(facts)):
             report = build_report(facts.of(org), program, period, self.payers, now.date())
             fingerprint = digest(report)
@@ -91,12 +91,14 @@ class FeedPublisher:
                 feed_id=report.feed_id, program_id=program, period=period, period_start=report.period_start,
                 period_end=report.period_end, measures=report.measures, suppressed=sorted(report.suppression),
                 suppression=report.suppression, published_at=now)
-            sent.append(publish(self.producer, Envelope(data=event, tenant=org, source=SOURCE,
-                                                        subject=report.feed_id, id=str(uuid.uuid4()), time=now)))
+            envelope = Envelope(data=event, tenant=org, source=SOURCE, subject=report.feed_id, id=str(uuid.uuid4()),
+                                time=now)
+            sent.append(publish(self.producer, envelope))
+            ids.append(envelope.id)
             self.published[(org, report.feed_id)] = fingerprint
         for future in sent:
             future.get(timeout=30)
-        return len(sent)
+        return ids
 
 
 def read_published(settings: MetricsSettings, publisher: FeedPublisher) -> None:
@@ -127,9 +129,9 @@ def main() -> None:
     read_published(settings, publisher)
     while not stop.is_set():
         if view.ready.is_set():
-            count = publisher.publish_changed()
-            if count:
-                log.info("outcome reports published", extra={"reports": count})
+            published = publisher.publish_changed()
+            if published:
+                log.info("outcome reports published", extra={"reports": len(published)})
         stop.wait(settings.feed_interval_s)
     view.stop()
 

@@ -36,8 +36,10 @@ class FactsView:
         self.version = 0  # bumped on every applied record, so readers can tell whether anything changed
 
     def start(self) -> FactsView:
-        self._thread = threading.Thread(target=self._run, name="metrics-view", daemon=True)
-        self._thread.start()
+        if self._thread is None or not self._thread.is_alive():
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name="metrics-view", daemon=True)
+            self._thread.start()
         return self
 
     def stop(self) -> None:

@@ -52,7 +52,10 @@ def create_app(settings: MetricsSettings | None = None) -> faust.App:
 
 
 def _fold_agent(app: faust.App, spec: TableSpec, dead_letters: DeadLetters) -> None:
-    table = app.Table(spec.name, default=None, partitions=spec.partitions)
+    # Hourly segments let compaction keep about one record per key, so recoveries and the read
+    # views read the tables' state, not their whole history (applies when Faust creates the topic).
+    table = app.Table(spec.name, default=None, partitions=spec.partitions,
+                      extra_topic_configs={"segment.ms": str(3_600_000)})
     channel = app.topic(*(topic.name for topic in spec.topics), key_type=bytes, value_type=bytes,
                         key_serializer="raw", value_serializer="raw")
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from kafka import KafkaConsumer
 from kafka.consumer.fetcher import ConsumerRecord
-from kafka.structs import TopicPartition
+from kafka.structs import OffsetAndMetadata, TopicPartition
 
 from ..settings import KafkaSettings
 
@@ -70,3 +70,14 @@ class KafkaReader:
 
     def close(self) -> None:
         self._consumer.close()
+
+
+def commit_group_at_end(kafka: KafkaSettings, group_id: str, topics: Iterable[str]) -> None:
+    """Commit a new consumer group's offsets at the current end of ``topics``, so a worker started with
+    that group reads only what is produced from now on (not what earlier runs left on shared topics)."""
+    consumer = KafkaConsumer(group_id=group_id, enable_auto_commit=False, **kafka.client_config())
+    partitions = [TopicPartition(topic, p) for topic in topics for p in sorted(consumer.partitions_for_topic(topic))]
+    consumer.assign(partitions)
+    consumer.seek_to_end(*partitions)
+    consumer.commit({tp: OffsetAndMetadata(consumer.position(tp), "", -1) for tp in partitions})
+    consumer.close()
