@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # PeerBridge's own processes, run locally against the stack (make up / make down).
 #   services.sh start | stop | status
-# Each process writes .stack/services/<name>.log and is ready when its /readyz answers 200.
+# Each process writes .stack/services/<name>.log and is ready when its /readyz answers 200; a
+# process without a port beats .stack/services/<name>.heartbeat (status says when it is stale).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 VENV="${VENV:-$REPO_ROOT/.venv}"
@@ -9,7 +10,8 @@ RUN="$STACK_DIR/services"
 PG="postgresql+psycopg://peerbridge:peerbridge@127.0.0.1:${PEERBRIDGE_PG_PORT:-5432}"
 
 # The processes come from the process registry (deploy/processes.yaml), the same list docker
-# compose and Kubernetes run, one line each: name|readiness URL (empty: none)|command.
+# compose and Kubernetes run, one line each:
+#   name|readiness URL (empty: none)|heartbeat max age in s (empty: none)|command.
 # A registry entry whose module is not installed yet is skipped (and named on stderr).
 PROCESSES=()
 load_processes() {
@@ -25,15 +27,16 @@ start() {
   load_processes
   mkdir -p "$RUN"
   for entry in "${PROCESSES[@]}"; do
-    IFS='|' read -r name url command <<<"$entry"
+    IFS='|' read -r name url _ command <<<"$entry"
     pid_alive "$RUN/$name.pid" && continue
     log "starting $name (log: $RUN/$name.log)"
+    rm -f "$RUN/$name.heartbeat"  # a beat of a previous run says nothing about this one
     # shellcheck disable=SC2086 - the command is split into words on purpose
-    nohup $command >>"$RUN/$name.log" 2>&1 </dev/null &
+    PEERBRIDGE_HEARTBEAT_FILE="$RUN/$name.heartbeat" nohup $command >>"$RUN/$name.log" 2>&1 </dev/null &
     echo $! >"$RUN/$name.pid"
   done
   for entry in "${PROCESSES[@]}"; do
-    IFS='|' read -r name url _ <<<"$entry"
+    IFS='|' read -r name url _ _ <<<"$entry"
     if [[ -n $url ]]; then
       wait_until 60 "$name" ready "$url" || die "$name is not ready; see $RUN/$name.log"
     else
@@ -49,11 +52,22 @@ stop() {
   stop_pidfiles "PeerBridge services" "$RUN"/*.pid
 }
 
+# heartbeat NAME MAX_AGE: "heartbeat ok" or why not (the liveness check of compose and Kubernetes).
+heartbeat() {
+  local reason
+  if reason="$("$VENV/bin/python" -m peerbridge_shared.heartbeat check --max-age-s "$2" --file "$RUN/$1.heartbeat" 2>&1)"
+  then echo "heartbeat ok"; else echo "NOT LIVE: ${reason#heartbeat }"; fi
+}
+
 status() {
   load_processes
   for entry in "${PROCESSES[@]}"; do
-    IFS='|' read -r name _ _ <<<"$entry"
-    if pid_alive "$RUN/$name.pid"; then echo "$name: running (pid $(cat "$RUN/$name.pid"))"; else echo "$name: stopped"; fi
+    IFS='|' read -r name _ max_age _ <<<"$entry"
+    if pid_alive "$RUN/$name.pid"; then
+      echo "$name: running (pid $(cat "$RUN/$name.pid"))${max_age:+, $(heartbeat "$name" "$max_age")}"
+    else
+      echo "$name: stopped"
+    fi
   done
 }
 

@@ -69,7 +69,7 @@ def test_every_process_runs_its_registry_command_in_compose_and_kubernetes():
 def test_the_local_run_starts_the_installed_processes_with_the_same_commands(tmp_path):
     venv = REPO_ROOT / ".venv"
     lines = local_lines(REGISTRY, venv, "postgresql+psycopg://peerbridge:peerbridge@127.0.0.1:5432")
-    started = {line.split("|")[0]: line.split("|")[2] for line in lines}
+    started = {line.split("|")[0]: line.split("|")[3] for line in lines}
     # what exists today runs locally; what is being built is skipped until its module lands
     for name in ("scheduling", "scheduling-relay", "escalation-worker", "escalation-watchdog", "metrics-worker"):
         assert name in started
@@ -79,12 +79,36 @@ def test_the_local_run_starts_the_installed_processes_with_the_same_commands(tmp
     watchdog = "-m peerbridge_escalation.routing.timers --watchdog --metrics-port 9102"
     assert started["escalation-watchdog"].endswith(watchdog)
     for line in lines:
-        name, url, _command = line.split("|")
+        name, url, max_age, _command = line.split("|")
         process = REGISTRY.processes[name]
         if process.http and process.http.readiness:
             assert url.startswith(f"http://127.0.0.1:{process.http.port}/")
         else:
             assert url == ""
+        assert max_age == (str(process.heartbeat.max_age_s) if process.heartbeat else "")
+    assert "|120|" in next(line for line in lines if line.startswith("scheduling-relay|"))
+
+
+def test_every_process_without_a_port_has_a_heartbeat_liveness_probe_in_kubernetes_and_compose():
+    services = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())["services"]
+    portless = [name for name, process in REGISTRY.processes.items() if process.port is None]
+    assert set(portless) == {"scheduling-relay", "scheduling-worker", "escalation-relay", "escalation-delivery",
+                             "escalation-timers", "metrics-feed", "gateway-fanout", "gateway-webhooks"}
+    for name in portless:
+        process = REGISTRY.processes[name]
+        check = ["python", "-m", "peerbridge_shared.heartbeat", "check", "--max-age-s",
+                 str(process.heartbeat.max_age_s)]
+        container = _deployment(name)[0]["spec"]["template"]["spec"]["containers"][0]
+        assert container["livenessProbe"]["exec"]["command"] == check
+        assert container["startupProbe"]["exec"]["command"] == check
+        assert "readinessProbe" not in container and "ports" not in container
+        assert {"name": "tmp", "mountPath": "/tmp"} in container["volumeMounts"]  # the default heartbeat file
+        assert services[name]["healthcheck"]["test"] == ["CMD", *check]
+        assert "/tmp" in services[name]["tmpfs"]
+    for name in REGISTRY.processes:
+        container = _deployment(name)[0]["spec"]["template"]["spec"]["containers"][0]
+        assert "livenessProbe" in container, name
+        assert services[name]["healthcheck"].get("test"), name
 
 
 def test_every_image_dependency_is_pinned_in_constraints():
@@ -141,7 +165,16 @@ def test_the_base_passes_the_lint():
     assert lint.lint_manifests(_base_docs(), production=True) == []
 
 
-@pytest.mark.parametrize("breakage, expected", [
+@pytest.mark.parametrize("name, breakage, expected", [
+    ("scheduling-relay", lambda c, s: c.pop("livenessProbe"), "no livenessProbe"),
+    ("scheduling-relay", lambda c, s: c.pop("startupProbe"), "without a startupProbe"),
+    ("scheduling-relay", lambda c, s: c.update(volumeMounts=[]), "heartbeat file /tmp/peerbridge.heartbeat is on "
+                                                                  "the read-only root filesystem"),
+    ("scheduling-relay", lambda c, s: c.update(env=[{"name": "PEERBRIDGE_HEARTBEAT_FILE", "value": "/app/x"}]),
+     "heartbeat file /app/x is on the read-only root filesystem"),
+    ("scheduling", lambda c, s: c.pop("readinessProbe"), "no readinessProbe on a container with ports"),
+]
++ [("scheduling", breakage, expected) for breakage, expected in [
     (lambda c, s: c.pop("livenessProbe"), "no livenessProbe"),
     (lambda c, s: c["resources"]["limits"].pop("memory"), "no memory limit"),
     (lambda c, s: c["securityContext"].update(readOnlyRootFilesystem=False), "readOnlyRootFilesystem"),
@@ -149,14 +182,23 @@ def test_the_base_passes_the_lint():
     (lambda c, s: c.update(image="peerbridge/scheduling:latest"), "not pinned"),
     (lambda c, s: s.update(enableServiceLinks=True), "enableServiceLinks"),
     (lambda c, s: s.update(automountServiceAccountToken=True), "automountServiceAccountToken"),
-])
-def test_the_lint_refuses_an_unhardened_pod(breakage, expected):
+]])
+def test_the_lint_refuses_an_unhardened_pod(name, breakage, expected):
     docs = _base_docs()
-    deployment = next(d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"] == "scheduling")
+    deployment = next(d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"] == name)
     spec = deployment["spec"]["template"]["spec"]
     breakage(spec["containers"][0], spec)
     problems = lint.lint_manifests(docs, production=True)
-    assert any(expected in problem and "scheduling" in problem for problem in problems), problems
+    assert any(expected in problem and re.match(f"Deployment/{name}[: ]", problem) for problem in problems), problems
+
+
+def test_an_annotation_no_longer_excuses_a_missing_probe():
+    docs = _base_docs()
+    deployment = next(d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"] == "gateway-fanout")
+    deployment["spec"]["template"]["metadata"]["annotations"] = {"peerbridge.org/no-probe": "no port"}
+    deployment["spec"]["template"]["spec"]["containers"][0].pop("livenessProbe")
+    assert any("Deployment/gateway-fanout container gateway-fanout: no livenessProbe" in p
+               for p in lint.lint_manifests(docs, production=True))
 
 
 def test_the_lint_wants_a_budget_a_network_policy_and_no_public_ingress_but_the_gateway():
@@ -216,7 +258,10 @@ def _registry_with(process_changes: dict) -> dict:
 
 
 @pytest.mark.parametrize("changes, message", [
-    ({"no_probe": None}, "say why it has no probe"),
+    ({"heartbeat": None}, "no probe: a process without a port beats a heartbeat"),
+    ({"no_probe": "no port"}, "Extra inputs are not permitted"),
+    ({"tcp": {"port": 9200, "name": "metrics"}}, "one of http, tcp or heartbeat"),
+    ({"heartbeat": {"max_age_s": 2}}, "greater than or equal to 10"),
     ({"replicas": 2}, "a singleton has one replica"),
     ({"kind": "stateful"}, "needs data_env and volume_size"),
     ({"calls": ["scheduling-relay"]}, "which has no port"),
@@ -235,9 +280,16 @@ def test_the_compose_lint_and_the_dockerfile_check_find_mistakes(tmp_path):
     document = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())
     document["services"]["scheduling"]["depends_on"]["scheduling-relay"] = {"condition": "service_healthy"}
     document["services"]["escalation"].pop("read_only")
+    document["services"]["gateway-fanout"]["healthcheck"] = {"disable": True}
+    document["services"]["gateway-webhooks"]["tmpfs"] = []
     problems = lint.lint_compose(document, {"services": {}})
-    assert any("waits for scheduling-relay to be healthy" in p for p in problems)
+    assert not any("waits for scheduling-relay to be healthy" in p for p in problems)  # it has a healthcheck now
     assert any("escalation: root filesystem is not read-only" in p for p in problems)
+    assert any("gateway-fanout: no healthcheck" in p for p in problems)
+    assert any("gateway-webhooks: heartbeat file /tmp/peerbridge.heartbeat is on the read-only root" in p
+               for p in problems)
+    document["services"]["scheduling"]["depends_on"]["trace-ui"] = {"condition": "service_healthy"}
+    assert any("waits for trace-ui to be healthy" in p for p in lint.lint_compose(document, {"services": {}}))
 
     (tmp_path / "services/x").mkdir(parents=True)
     (tmp_path / "services/x/tests").mkdir()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from .dockerfiles import DATA_DIR
-from .registry import Process, Registry
+from .registry import HEARTBEAT_START_S, Process, Registry
 
 PG_PASSWORD = "${POSTGRES_PASSWORD:-peerbridge}"
 KAFKA = "kafka:9092"
@@ -36,8 +36,10 @@ def healthcheck(process: Process) -> dict[str, Any]:
     if process.port:
         code = f"import socket; socket.create_connection(('127.0.0.1', {process.port.port}), 3)"
         return {"test": _python_check(code), **timing}
-    # No port to ask (see no_probe in deploy/processes.yaml): the container runs while the process does.
-    return {"disable": True}
+    # The same command as the Kubernetes liveness probe. Compose only reports an unhealthy container
+    # (`docker compose ps`); it restarts a process that exits.
+    return {"test": ["CMD", *process.heartbeat_check], "interval": "10s", "timeout": "5s", "retries": 3,
+            "start_period": f"{HEARTBEAT_START_S}s"}
 
 
 def _image(registry: Registry, image: str) -> dict[str, Any]:
@@ -92,9 +94,8 @@ def depends_on(registry: Registry, process: Process) -> dict[str, dict[str, str]
         needs["redis"] = {"condition": "service_healthy"}
     if "otlp" in process.egress:
         needs["otel-collector"] = {"condition": "service_started"}
-    for callee in process.calls:
-        has_check = not healthcheck(registry.processes[callee]).get("disable")
-        needs[callee] = {"condition": "service_healthy" if has_check else "service_started"}
+    for callee in process.calls:  # every callee has a port, and a healthcheck on it
+        needs[callee] = {"condition": "service_healthy"}
     return needs
 
 

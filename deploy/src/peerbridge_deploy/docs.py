@@ -26,7 +26,7 @@ def render_process_doc(registry: Registry) -> str:
         elif process.tcp:
             port = f"{process.tcp.port} (TCP)"
         else:
-            port = f"none: {process.no_probe}"
+            port = f"no port; heartbeat, max age {process.heartbeat.max_age_s} s"
         replicas = f"{process.autoscale.min}-{process.autoscale.max} (HPA)" if process.autoscale else str(
             process.replicas)
         lines.append(f"| {name} | {process.image} | {process.kind} | {WORKLOAD[process.kind]} | {replicas} | "

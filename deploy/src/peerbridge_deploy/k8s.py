@@ -11,7 +11,7 @@ from typing import Any
 from peerbridge_shared.topics import new_topics
 
 from .dockerfiles import DATA_DIR, UID
-from .registry import Process, Registry, secret_key
+from .registry import HEARTBEAT_START_S, Process, Registry, secret_key
 
 PART_OF = {"app.kubernetes.io/part-of": "peerbridge"}
 KAFKA_CONFIG = "peerbridge-kafka"
@@ -132,6 +132,13 @@ def probes(process: Process) -> dict[str, Any]:
         if process.kind == "stateful":  # table recovery can take minutes; liveness waits for it
             result["startupProbe"] = {"tcpSocket": {"port": port}, "periodSeconds": 5, "failureThreshold": 120}
         return result
+    if process.heartbeat_check:
+        # Liveness only: nothing routes to a process without a port, so readiness would mean nothing.
+        # The startup probe gives the first beat time (joining a consumer group, reading a topic)
+        # without slowing the liveness probe down afterwards.
+        check = {"exec": {"command": process.heartbeat_check}, "timeoutSeconds": 5}
+        return {"livenessProbe": {**check, "periodSeconds": 10, "failureThreshold": 3},
+                "startupProbe": {**check, "periodSeconds": 5, "failureThreshold": HEARTBEAT_START_S // 5}}
     if process.tcp:
         port = process.tcp.name
         result = {"livenessProbe": {"tcpSocket": {"port": port}, "periodSeconds": 10, "failureThreshold": 3},
@@ -171,8 +178,6 @@ def pod_template(registry: Registry, process: Process) -> dict[str, Any]:
         port = process.metrics_port or process.http.port
         metadata["annotations"] = {"prometheus.io/scrape": "true", "prometheus.io/port": str(port),
                                    "prometheus.io/path": "/metrics"}
-    if process.no_probe:
-        metadata.setdefault("annotations", {})["peerbridge.org/no-probe"] = process.no_probe
     spec: dict[str, Any] = {
         "serviceAccountName": f"peerbridge-{process.image}",
         "automountServiceAccountToken": False,

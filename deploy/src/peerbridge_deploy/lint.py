@@ -9,8 +9,10 @@ from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
+from peerbridge_shared import heartbeat
+
 POD_OWNERS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"}
-NO_PROBE = "peerbridge.org/no-probe"
+HEARTBEAT_MODULE = "peerbridge_shared.heartbeat"
 
 
 def _pod_template(doc: dict[str, Any]) -> dict[str, Any]:
@@ -28,7 +30,36 @@ def _name(doc: dict[str, Any]) -> str:
     return f"{doc['kind']}/{doc.get('metadata', {}).get('name')}"
 
 
-def _lint_container(where: str, container: dict[str, Any], probes_required: bool, production: bool) -> list[str]:
+def heartbeat_file(command: list[str], env: dict[str, str]) -> str | None:
+    """The file a heartbeat check command reads (None: not a heartbeat check)."""
+    if HEARTBEAT_MODULE not in command:
+        return None
+    if "--file" in command[:-1]:
+        return command[command.index("--file") + 1]
+    return env.get(heartbeat.ENV) or heartbeat.DEFAULT_PATH
+
+
+def _under(path: str, mounts: list[str]) -> bool:
+    return any(path == mount or path.startswith(mount.rstrip("/") + "/") for mount in mounts)
+
+
+def _lint_heartbeat(name: str, container: dict[str, Any]) -> list[str]:
+    """A heartbeat probe reads a file the process can write, and waits for the first beat."""
+    probe = container.get("livenessProbe", {})
+    env = {e["name"]: e["value"] for e in container.get("env", []) if "value" in e}
+    path = heartbeat_file(probe.get("exec", {}).get("command", []), env)
+    if path is None:
+        return []
+    problems = []
+    mounts = [m["mountPath"] for m in container.get("volumeMounts", []) if not m.get("readOnly")]
+    if container.get("securityContext", {}).get("readOnlyRootFilesystem") and not _under(path, mounts):
+        problems.append(f"{name}: heartbeat file {path} is on the read-only root filesystem (mount a volume there)")
+    if "startupProbe" not in container and not probe.get("initialDelaySeconds"):
+        problems.append(f"{name}: heartbeat liveness probe without a startupProbe (restarted before its first beat)")
+    return problems
+
+
+def _lint_container(where: str, container: dict[str, Any], long_running: bool, production: bool) -> list[str]:
     problems = []
     name = f"{where} container {container.get('name')}"
     resources = container.get("resources", {})
@@ -45,10 +76,14 @@ def _lint_container(where: str, container: dict[str, Any], probes_required: bool
         problems.append(f"{name}: capabilities are not all dropped")
     if security.get("privileged"):
         problems.append(f"{name}: privileged")
-    if probes_required:
-        for probe in ("livenessProbe", "readinessProbe"):
-            if probe not in container:
-                problems.append(f"{name}: no {probe} (or a {NO_PROBE} annotation saying why)")
+    if long_running:
+        # Every long-running container has a liveness probe: an HTTP or TCP one on its port, or the
+        # heartbeat check for a process without a port. Readiness where a Service can route to it.
+        if "livenessProbe" not in container:
+            problems.append(f"{name}: no livenessProbe (a process without a port beats a heartbeat)")
+        if container.get("ports") and "readinessProbe" not in container:
+            problems.append(f"{name}: no readinessProbe on a container with ports")
+        problems += _lint_heartbeat(name, container)
     image = container.get("image", "")
     tag = image.rsplit("@", 1)[-1] if "@" in image else (image.rsplit(":", 1)[-1] if ":" in image.rsplit("/", 1)[-1]
                                                           else "")
@@ -63,7 +98,6 @@ def _lint_pod(doc: dict[str, Any], production: bool) -> list[str]:
     where = _name(doc)
     template = _pod_template(doc)
     spec = template.get("spec", {})
-    annotations = template.get("metadata", {}).get("annotations", {})
     problems = []
     pod_security = spec.get("securityContext", {})
     containers = spec.get("containers", []) + spec.get("initContainers", [])
@@ -78,9 +112,9 @@ def _lint_pod(doc: dict[str, Any], production: bool) -> list[str]:
         problems.append(f"{where}: enableServiceLinks is not false (Service env vars clash with settings names)")
     if spec.get("hostNetwork") or spec.get("hostPID") or spec.get("hostIPC"):
         problems.append(f"{where}: shares a host namespace")
-    probes_required = doc["kind"] not in ("Job", "CronJob") and not annotations.get(NO_PROBE)
+    long_running = doc["kind"] not in ("Job", "CronJob")
     for container in containers:
-        problems += _lint_container(where, container, probes_required and container in spec.get("containers", []),
+        problems += _lint_container(where, container, long_running and container in spec.get("containers", []),
                                     production)
     return problems
 
@@ -202,11 +236,29 @@ def lint_compose(compose: dict[str, Any], override: dict[str, Any]) -> list[str]
                 problems.append(f"{name}: root filesystem is not read-only")
             if "ALL" not in service.get("cap_drop", []):
                 problems.append(f"{name}: capabilities are not all dropped")
-            if service.get("restart") != "no" and not check:
-                problems.append(f"{name}: no healthcheck (a test, or disable: true for a process without a port)")
+            if service.get("restart") != "no":
+                if not (check or {}).get("test") or (check or {}).get("disable"):
+                    problems.append(f"{name}: no healthcheck (a process without a port checks its heartbeat)")
+                problems += _lint_compose_heartbeat(name, service, check or {})
         elif not (check or {}).get("test") and name not in ("otel-collector", "trace-ui"):
             problems.append(f"{name}: no healthcheck")
     return problems
+
+
+def _lint_compose_heartbeat(name: str, service: dict[str, Any], check: dict[str, Any]) -> list[str]:
+    environment = service.get("environment", {})
+    if isinstance(environment, list):
+        environment = dict(item.split("=", 1) for item in environment if "=" in item)
+    test = check.get("test", [])
+    path = heartbeat_file(test if isinstance(test, list) else str(test).split(), environment)
+    if path is None or not service.get("read_only"):
+        return []
+    writable = [t.split(":")[0] for t in service.get("tmpfs", [])] + [
+        v.split(":")[1] for v in service.get("volumes", []) if isinstance(v, str) and v.count(":") >= 1
+        and not v.endswith(":ro")]
+    if not _under(path, writable):
+        return [f"{name}: heartbeat file {path} is on the read-only root filesystem (no tmpfs or volume there)"]
+    return []
 
 
 def lint_dockerfiles(root: Path) -> list[str]:

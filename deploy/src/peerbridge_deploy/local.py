@@ -1,8 +1,10 @@
 """The local run's process list (deploy/local/services.sh), from the registry.
 
-One line a process, ``name|readiness URL (empty: none)|command``. A process whose module is not
-installed yet (a registry entry for work that has not landed) is left out, with a note on stderr,
-so the registry can name every process type while the local run starts only what exists.
+One line a process, ``name|readiness URL (empty: none)|heartbeat max age in s (empty: none)|command``
+(services.sh gives each process its own heartbeat file, ``.stack/services/<name>.heartbeat``). A
+process whose module is not installed yet (a registry entry for work that has not landed) is left
+out, with a note on stderr, so the registry can name every process type while the local run starts
+only what exists.
 """
 
 from __future__ import annotations
@@ -43,7 +45,8 @@ def local_lines(registry: Registry, venv: Path, postgres: str) -> list[str]:
         url = ""
         if process.http and (process.local.readiness or process.http.readiness):
             url = f"http://127.0.0.1:{process.http.port}{process.local.readiness or process.http.readiness}"
-        lines.append(f"{process.name}|{url}|{' '.join(command)}")
+        max_age = str(process.heartbeat.max_age_s) if process.heartbeat else ""
+        lines.append(f"{process.name}|{url}|{max_age}|{' '.join(command)}")
     if skipped:
         print(f"[stack] not installed yet, skipped: {', '.join(skipped)}", file=sys.stderr)
     return lines

@@ -18,6 +18,9 @@ REGISTRY_PATH = REPO_ROOT / "deploy" / "processes.yaml"
 Kind = Literal["api", "worker", "relay", "singleton", "stateful"]
 Egress = Literal["kafka", "postgres", "redis", "otlp", "https", "smtp"]
 NAME = r"^[a-z][a-z0-9-]{0,40}[a-z0-9]$"
+# How long a heartbeat process has to beat for the first time (joining a consumer group, reading a
+# topic) before its probe counts: the Kubernetes startup probe, the compose start period.
+HEARTBEAT_START_S = 300
 
 
 class Strict(BaseModel):
@@ -52,6 +55,13 @@ class Tcp(Strict):
     name: str
 
 
+class Heartbeat(Strict):
+    """A process without a port beats a file (peerbridge_shared.heartbeat); the probe asks that the
+    last beat is at most ``max_age_s`` old: longer than the longest legitimate gap between beats."""
+
+    max_age_s: int = Field(default=60, ge=10, le=900)
+
+
 class Autoscale(Strict):
     min: int = Field(ge=1)
     max: int = Field(ge=1)
@@ -69,7 +79,7 @@ class Process(Strict):
     command: list[str]
     http: Http | None = None
     tcp: Tcp | None = None
-    no_probe: str | None = None
+    heartbeat: Heartbeat | None = None
     metrics_port: int | None = None
     replicas: int = Field(default=1, ge=1)
     resources: str
@@ -84,11 +94,11 @@ class Process(Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> "Process":
-        probes = (self.http is not None) + (self.tcp is not None)
+        probes = (self.http is not None) + (self.tcp is not None) + (self.heartbeat is not None)
         if probes > 1:
-            raise ValueError(f"{self.name}: http or tcp, not both")
-        if not probes and not self.no_probe:
-            raise ValueError(f"{self.name}: no port: say why it has no probe (no_probe)")
+            raise ValueError(f"{self.name}: one of http, tcp or heartbeat")
+        if not probes:
+            raise ValueError(f"{self.name}: no probe: a process without a port beats a heartbeat (heartbeat:)")
         if self.kind == "singleton" and self.replicas != 1:
             raise ValueError(f"{self.name}: a singleton has one replica")
         if self.kind == "stateful" and not (self.data_env and self.volume_size):
@@ -100,6 +110,13 @@ class Process(Strict):
     @property
     def port(self) -> Http | Tcp | None:
         return self.http or self.tcp
+
+    @property
+    def heartbeat_check(self) -> list[str] | None:
+        """The liveness command of a heartbeat process (Kubernetes exec probe, compose healthcheck)."""
+        if self.heartbeat is None:
+            return None
+        return ["python", "-m", "peerbridge_shared.heartbeat", "check", "--max-age-s", str(self.heartbeat.max_age_s)]
 
     @property
     def module(self) -> str | None:

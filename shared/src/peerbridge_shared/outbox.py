@@ -36,6 +36,7 @@ from sqlalchemy import BigInteger, DateTime, Index, LargeBinary, String, func, s
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from . import heartbeat
 from .db import Database, MessagingBase
 from .events import Event, encode, new_envelope
 from .events.envelope import Clock, utc_now
@@ -157,6 +158,7 @@ class OutboxRelay:
     def run(self, stop: threading.Event) -> None:
         listener: psycopg.Connection | None = None
         while not stop.is_set():
+            heartbeat.beat()  # also while the database or Kafka is down: the relay waits, it is not stuck
             try:
                 listener = listener or self._listen()
                 published = self.publish_batch()

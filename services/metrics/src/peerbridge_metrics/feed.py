@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
+from peerbridge_shared import heartbeat
 from peerbridge_shared.events import Envelope, decode
 from peerbridge_shared.events.outcomes import OutcomeFeedPublished
 from peerbridge_shared.logs import configure_logging
@@ -111,6 +112,7 @@ def read_published(settings: MetricsSettings, publisher: FeedPublisher) -> None:
         consumer.seek_to_beginning(*partitions)
         ends = consumer.end_offsets(partitions)
         while any(consumer.position(tp) < end for tp, end in ends.items()):
+            heartbeat.beat()
             for records in consumer.poll(timeout_ms=500).values():
                 for record in records:
                     publisher.remember(decode(record.key, record.value, record.headers))
@@ -128,11 +130,14 @@ def main() -> None:
     publisher = FeedPublisher(view, create_producer(settings.kafka), load_policies(settings.payer_policies))
     read_published(settings, publisher)
     while not stop.is_set():
+        if not view.running:  # its reader thread ended (see its log): nothing would be published again
+            log.error("the facts view stopped; exiting to be restarted")
+            raise SystemExit(1)
         if view.ready.is_set():
             published = publisher.publish_changed()
             if published:
                 log.info("outcome reports published", extra={"reports": len(published)})
-        stop.wait(settings.feed_interval_s)
+        heartbeat.wait(stop, settings.feed_interval_s)
     view.stop()
 
 

@@ -42,6 +42,11 @@ class FactsView:
             self._thread.start()
         return self
 
+    @property
+    def running(self) -> bool:
+        """The reader thread is alive (it ends on an error; ready then tells the API, this the feed)."""
+        return self._thread is not None and self._thread.is_alive()
+
     def stop(self) -> None:
         self._stop.set()
         if self._thread is not None:

@@ -7,6 +7,7 @@ import logging
 import signal
 import threading
 
+from peerbridge_shared import heartbeat
 from peerbridge_shared.db import Database
 from peerbridge_shared.events import utc_now
 from peerbridge_shared.logs import configure_logging
@@ -34,7 +35,7 @@ def main() -> None:
                 log.info("worker pass", extra={"reminders": reminders, "no_shows": no_shows})
         except Exception:  # noqa: BLE001 - the worker outlives database outages
             log.exception("worker pass failed")
-        stop.wait(settings.worker_interval_s)
+        heartbeat.wait(stop, settings.worker_interval_s)
     database.dispose()
 
 

@@ -28,6 +28,7 @@ from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from prometheus_client import Counter
 
+from .. import heartbeat
 from ..events import Envelope, InvalidEvent, decode
 from ..settings import KafkaSettings
 from ..topics import Topic
@@ -93,6 +94,7 @@ class EventConsumer:
 
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():
+            heartbeat.beat()
             self.poll_once()
 
     def poll_once(self) -> int:
@@ -146,6 +148,7 @@ class EventConsumer:
                 outage += 1
                 log.warning("dependency unavailable, the record waits", extra={**_origin(record), "attempt": outage,
                                                                                 "error": type(exc).__name__})
+                heartbeat.beat()  # waiting out an outage is not being stuck: no restart storm
                 time.sleep(min(self.config.outage_backoff_max_s, self.config.retry_backoff_s * 2 ** min(outage, 8)))
                 continue
             except InvalidEvent as exc:

@@ -19,6 +19,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from .. import heartbeat
 from ..db import Database, MessagingBase
 from ..idempotency import ProcessedMessage  # noqa: F401 - defines the table
 from ..messaging.producer import create_producer
@@ -32,6 +33,28 @@ from .servers import serve_in_thread
 ADMIN_URL = os.environ.get(
     "PEERBRIDGE_TEST_ADMIN_URL", "postgresql+psycopg://peerbridge:peerbridge@127.0.0.1:5432/postgres"
 )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _heartbeat_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Loops run by tests (and the processes they start) beat into the session's own file, not /tmp."""
+    path = tmp_path_factory.mktemp("heartbeat") / "session.heartbeat"
+    previous = os.environ.get(heartbeat.ENV)
+    os.environ[heartbeat.ENV] = str(path)
+    yield path
+    if previous is None:
+        os.environ.pop(heartbeat.ENV, None)
+    else:
+        os.environ[heartbeat.ENV] = previous
+
+
+@pytest.fixture
+def heartbeat_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A heartbeat file of the test's own, touched on every beat (no once-a-second limit)."""
+    path = tmp_path / "test.heartbeat"
+    monkeypatch.setenv(heartbeat.ENV, str(path))
+    monkeypatch.setitem(heartbeat._heartbeats, path, heartbeat.Heartbeat(path, touch_every_s=0))
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ import logging
 import signal
 import threading
 
+from peerbridge_shared import heartbeat
 from peerbridge_shared.db import Database
 from peerbridge_shared.events import utc_now
 from peerbridge_shared.logs import configure_logging
@@ -43,7 +44,7 @@ def main() -> None:
             deliver_pending(database, channels, settings.console_url, utc_now())
         except Exception:  # noqa: BLE001 - the worker outlives outages
             log.exception("delivery pass failed")
-        stop.wait(settings.delivery_interval_s)
+        heartbeat.wait(stop, settings.delivery_interval_s)
     database.dispose()
 
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from peerbridge_shared import heartbeat
 from peerbridge_shared.db import Database
 from peerbridge_shared.events.escalation import EscalationNotified
 
@@ -75,6 +76,7 @@ def deliver_pending(database: Database, channels: dict[str, Channel], console_ur
     were delivered."""
     delivered = 0
     for _ in range(most):
+        heartbeat.beat()  # each send may take its channel's full timeout
         with database.transaction() as session:
             note = session.scalars(select(Notification).where(Notification.status == "pending")
                                    .order_by(Notification.created_at).limit(1).with_for_update(skip_locked=True)).first()

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from prometheus_client import Counter, Gauge, start_http_server
 from sqlalchemy import func, select
 
+from peerbridge_shared import heartbeat
 from peerbridge_shared.db import Database
 from peerbridge_shared.events import utc_now
 
@@ -76,7 +77,7 @@ def main(argv: list[str] | None = None) -> None:
                 STEPS_FIRED.labels("timers").inc(fire_due(database, utc_now(), name))
         except Exception:  # noqa: BLE001 - the loop outlives database outages
             log.exception(f"escalation {role} pass failed")
-        stop.wait(interval)
+        heartbeat.wait(stop, interval)
     database.dispose()
 
 

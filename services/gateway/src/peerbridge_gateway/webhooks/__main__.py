@@ -7,6 +7,7 @@ import logging
 import signal
 import threading
 
+from peerbridge_shared import heartbeat
 from peerbridge_shared.logs import configure_logging
 from peerbridge_shared.messaging import ConsumerConfig, EventConsumer
 from peerbridge_shared.telemetry import setup_tracing
@@ -14,7 +15,7 @@ from peerbridge_shared.topics import OUTCOME_FEED
 
 from ..redis_clients import redis_client
 from ..settings import get_settings
-from .delivery import Webhooks
+from .delivery import LOOP, Webhooks
 from .store import WebhookStore
 
 log = logging.getLogger(__name__)
@@ -23,13 +24,14 @@ IDLE_S = 0.2
 
 def deliver_until(stop: threading.Event, webhooks: Webhooks) -> None:
     while not stop.is_set():
+        heartbeat.beat(LOOP)
         try:
             attempted = webhooks.deliver_due()
         except Exception:  # noqa: BLE001 - a Redis hiccup must not end deliveries
             log.exception("webhook delivery round failed")
             attempted = 0
         if not attempted:
-            stop.wait(IDLE_S)
+            heartbeat.wait(stop, IDLE_S, LOOP)
 
 
 def main() -> None:

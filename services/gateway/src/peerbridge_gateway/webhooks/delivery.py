@@ -16,6 +16,7 @@ import time
 import httpx
 from prometheus_client import Counter
 
+from peerbridge_shared import heartbeat
 from peerbridge_shared.events import Envelope, InvalidEvent
 from peerbridge_shared.events.outcomes import OutcomeFeedPublished
 
@@ -26,6 +27,7 @@ from .store import Job, WebhookStore
 log = logging.getLogger(__name__)
 DELIVERIES = Counter("peerbridge_gateway_webhook_deliveries", "Webhook delivery attempts", ["outcome"])
 MAX_BACKOFF_S = 3600.0
+LOOP = "webhook-delivery"  # the delivery thread's heartbeat (the feed consumer beats as the main loop)
 
 
 def signature(secret: str, timestamp: str, body: str) -> str:
@@ -54,6 +56,7 @@ class Webhooks:
         now = time.time()
         jobs = self.store.claim_due(now, lease_s=self.settings.webhook_timeout_s * 3)
         for job in jobs:
+            heartbeat.beat(LOOP)  # each attempt may take the full timeout
             self._attempt(job)
         return len(jobs)
 
