@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from peerbridge_shared import heartbeat
 from peerbridge_shared.db import Database
 from peerbridge_shared.events.escalation import (
     EscalationBreached,
@@ -146,3 +147,4 @@ def fire_due(database: Database, now: datetime, worker: str) -> int:
             fire(session, step, now)
             step.fired_by = worker
             fired += 1
+        heartbeat.beat()  # a long backlog is progress, not a stuck loop
