@@ -19,7 +19,7 @@ PYTEST_ARGS ?=
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: requirements-dev.txt constraints.txt shared/pyproject.toml services/*/pyproject.toml deploy/pyproject.toml
+$(VENV)/.installed: requirements-dev.txt constraints.txt shared/pyproject.toml services/*/pyproject.toml deploy/pyproject.toml simulator/pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
