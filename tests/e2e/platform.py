@@ -1,11 +1,16 @@
-"""A private PeerBridge for end-to-end tests: every process of deploy/processes.yaml that a program
-needs, started with its real command line (``peerbridge_shared.testing.processes.running``).
+"""A private PeerBridge for end-to-end tests: every process of deploy/processes.yaml, started with
+its real command line (``peerbridge_shared.testing.processes.running``).
 
 Isolation from other runs on the same Kafka, PostgreSQL and Redis: its own databases, free ports
 (never 8000-8003), its own Faust app ids and consumer groups (each group committed at the end of
 its topics before the process starts, so it reads only what this run produces), and its own Redis
 prefix. Test clock: none is needed; escalation deadlines are the program's policy (1 minute is
 the shortest a policy allows) and the timer loop runs every 0.5 s.
+
+Topic names are global, so escalation workers of other runs on the same Kafka (another test
+session, a developer's `make up`, a fault drill) also classify this run's signals and publish
+cases of their own for its organization. ``Platform.cases`` reads the case topic so a test can tell
+those cases (not in this platform's /v1/cases) from its own.
 
 The fault drills can reuse it: ``Platform.processes`` names each process, ``Platform.restart``
 starts a killed one again with the same command and environment.
@@ -20,6 +25,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from subprocess import Popen
 
@@ -29,10 +35,13 @@ from kafka.structs import OffsetAndMetadata, TopicPartition
 
 from peerbridge_gateway.auth.dev_keys import ensure_dev_key
 from peerbridge_metrics.tables import TABLES
+from peerbridge_shared.events import decode
+from peerbridge_shared.events.escalation import EscalationOpened
 from peerbridge_shared.settings import KafkaSettings
+from peerbridge_shared.testing.kafka_reader import KafkaReader
 from peerbridge_shared.testing.processes import running
 from peerbridge_shared.testing.servers import free_port
-from peerbridge_shared.topics import CASES, CARE, ENROLLMENTS, HOSPITAL, OUTCOME_FEED, SAFETY, Topic
+from peerbridge_shared.topics import CARE, CASES, ENROLLMENTS, HOSPITAL, OUTCOME_FEED, SAFETY, Topic
 
 SERVICES = Path(__file__).resolve().parents[2] / "services"
 PY = sys.executable
@@ -46,6 +55,45 @@ class Spec:
     ready_text: str | None = None
 
 
+@dataclass(frozen=True)
+class SeenCase:
+    case_id: str
+    program_id: str
+    opened_at: datetime
+    risk_level: str  # of the case's latest event, as metrics counts it
+
+
+class CaseLog:
+    """Every case on the shared case topic since the platform started, for the organizations watched."""
+
+    def __init__(self, kafka: KafkaSettings) -> None:
+        self._reader = KafkaReader(kafka, [CASES.name])
+        self._tenants: set[bytes] = set()
+        self._latest: dict[str, tuple] = {}  # case id -> (time, event id, tenant, program, level)
+        self._opened: dict[str, datetime] = {}
+
+    def close(self) -> None:
+        self._reader.close()
+
+    def watch(self, organization: str) -> None:
+        self._tenants.add(organization.encode())
+
+    def of(self, organization: str) -> dict[str, SeenCase]:
+        for record in self._reader.read_to_end(timeout_s=120):
+            if dict(record.headers or []).get("ce_tenant") not in self._tenants:
+                continue
+            envelope = decode(record.key, record.value, record.headers)
+            data = envelope.data
+            if isinstance(data, EscalationOpened):
+                self._opened[data.case_id] = data.opened_at
+            latest = (envelope.time, envelope.id, envelope.tenant, data.program_id, data.risk_level.value)
+            if data.case_id not in self._latest or latest[:2] > self._latest[data.case_id][:2]:
+                self._latest[data.case_id] = latest
+        return {case_id: SeenCase(case_id, program, self._opened[case_id], level)
+                for case_id, (_, _, tenant, program, level) in self._latest.items()
+                if tenant == organization and case_id in self._opened}
+
+
 @dataclass
 class Platform:
     gateway: str
@@ -53,6 +101,7 @@ class Platform:
     logs: Path
     specs: dict[str, Spec]
     stack: ExitStack
+    cases: CaseLog
     processes: dict[str, Popen] = field(default_factory=dict)
 
     def start(self, name: str) -> None:
@@ -138,13 +187,17 @@ def private_platform(migrated_database: Callable[[str, Path], str], kafka: Kafka
         "scheduling": Spec([PY, "-m", "peerbridge_scheduling"], scheduling, f"{url['scheduling']}/readyz"),
         "scheduling-relay": Spec([PY, "-m", "peerbridge_shared.outbox", "--database-url", scheduling_db,
                                   "--service", f"e2e-scheduling-relay-{tag}"], relay),
+        "scheduling-worker": Spec([PY, "-m", "peerbridge_scheduling.worker"], scheduling),
         "escalation": Spec([PY, "-m", "peerbridge_escalation"], escalation, f"{url['escalation']}/readyz"),
         "escalation-relay": Spec([PY, "-m", "peerbridge_shared.outbox", "--database-url", escalation_db,
                                   "--service", f"e2e-escalation-relay-{tag}"], relay),
-        "escalation-worker": Spec([PY, "-m", "peerbridge_escalation.worker", "--datadir", str(home / "escalation-faust"),
-                                   "worker", "--loglevel", "info", "--without-web"], escalation, ready_text="Ready"),
+        "escalation-worker": Spec([PY, "-m", "peerbridge_escalation.worker", "--datadir",
+                                   str(home / "escalation-faust"), "worker", "--loglevel", "info", "--without-web"],
+                                  escalation, ready_text="Ready"),
         "escalation-timers": Spec([PY, "-m", "peerbridge_escalation.routing.timers"], escalation),
         "escalation-delivery": Spec([PY, "-m", "peerbridge_escalation.notify"], escalation),
+        "escalation-watchdog": Spec([PY, "-m", "peerbridge_escalation.routing.timers", "--watchdog",
+                                     "--metrics-port", str(free_port())], escalation),
         "metrics-worker": Spec([PY, "-m", "peerbridge_metrics.worker", "worker", "--loglevel", "info"], metrics,
                                f"{url['metrics_web']}/readyz"),
         "metrics": Spec([PY, "-m", "peerbridge_metrics"], metrics, f"{url['metrics']}/readyz"),
@@ -156,7 +209,8 @@ def private_platform(migrated_database: Callable[[str, Path], str], kafka: Kafka
     logs = home / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
-        platform = Platform(url["gateway"], dev_key, logs, specs, stack)
+        platform = Platform(url["gateway"], dev_key, logs, specs, stack, CaseLog(kafka))
+        stack.callback(platform.cases.close)
         for name in specs:
             platform.start(name)
         for name in specs:

@@ -26,7 +26,7 @@ from typing import Any
 
 from .care import Care
 from .cases import CaseDesk
-from .check import CheckReport, check
+from .check import CheckReport, Foreign, check
 from .client import Gateway
 from .model import Program, Signal
 from .scenario import Config
@@ -130,6 +130,7 @@ class Simulation:
         log.warning(message)
         self.problems.append(message)
 
-    def check(self, timeout_s: float = 120.0, interval_s: float = 2.0) -> CheckReport:
+    def check(self, timeout_s: float = 120.0, interval_s: float = 2.0, foreign: Foreign | None = None
+              ) -> CheckReport:
         """Compare the truth with the platform, retrying until it matches or ``timeout_s`` passes."""
-        return check(self, timeout_s=timeout_s, interval_s=interval_s)
+        return check(self, timeout_s=timeout_s, interval_s=interval_s, foreign=foreign)

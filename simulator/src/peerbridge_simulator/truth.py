@@ -6,6 +6,7 @@ screens = every C-SSRS screener and every PHQ-9 with item 9 above 0."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -79,13 +80,16 @@ class Truth:
             result[key] = figures
         return result
 
-    def safety(self) -> dict[tuple[str, str], dict]:
+    def safety(self, foreign: Iterable[tuple[str, datetime, str]] = ()) -> dict[tuple[str, str], dict]:
+        """``foreign``: (program, opened at, level) of cases the platform counts that this run's escalation
+        service did not open (on a shared test Kafka, other runs' escalation workers see our signals too)."""
         result: dict[tuple[str, str], dict] = defaultdict(
             lambda: {"screens": 0, "positive_screens": 0, "cases": 0, "cases_by_level": {}, "acknowledged": 0})
         for key, screens in self.screens.items():
             result[key]["screens"] += len(screens)
             result[key]["positive_screens"] += sum(screens)
-        for program_id, opened, level, acknowledged in self.cases.values():
+        cases = [*self.cases.values(), *((program, month(opened), level, False) for program, opened, level in foreign)]
+        for program_id, opened, level, acknowledged in cases:
             entry = result[(program_id, opened)]
             entry["cases"] += 1
             entry["cases_by_level"][level] = entry["cases_by_level"].get(level, 0) + 1
