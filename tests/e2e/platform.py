@@ -151,7 +151,9 @@ def skip_history(kafka: KafkaSettings, group: str, topics: list[Topic]) -> None:
 
 @contextmanager
 def private_platform(migrated_database: Callable[[str, Path], str], kafka: KafkaSettings, home: Path, *,
-                     smtp_port: int, metrics_feed_interval_s: float = 1.0) -> Iterator[Platform]:
+                     smtp_port: int, metrics_feed_interval_s: float = 1.0, **gateway_settings: object
+                     ) -> Iterator[Platform]:
+    """``gateway_settings``: GATEWAY_* values to use instead of the test ones (rate limits off...)."""
     tag = uuid.uuid4().hex[:8]
     scheduling_db = migrated_database("e2e_scheduling", SERVICES / "scheduling" / "alembic.ini")
     escalation_db = migrated_database("e2e_escalation", SERVICES / "escalation" / "alembic.ini")
@@ -177,11 +179,12 @@ def private_platform(migrated_database: Callable[[str, Path], str], kafka: Kafka
     metrics = env("METRICS_", port=port["metrics"], environment="test", faust_app_id=metrics_app,
                   faust_web_port=port["metrics_web"], faust_data_dir=home / "metrics-faust",
                   feed_interval_s=metrics_feed_interval_s)
-    gateway = env("GATEWAY_", port=port["gateway"], environment="test", scheduling_url=url["scheduling"],
-                  escalation_url=url["escalation"], metrics_url=url["metrics"], dev_key_file=dev_key,
-                  redis_prefix=f"e2e:{tag}:", rate_limit_per_token=1_000_000, rate_limit_per_ip=1_000_000,
-                  fanout_group_id=fanout_group, webhooks_group_id=webhooks_group, webhook_allow_http_localhost="true",
-                  webhook_backoff_s=0.5, events_heartbeat_s=1)
+    gateway = env("GATEWAY_", **{
+        "port": port["gateway"], "environment": "test", "scheduling_url": url["scheduling"],
+        "escalation_url": url["escalation"], "metrics_url": url["metrics"], "dev_key_file": dev_key,
+        "redis_prefix": f"e2e:{tag}:", "rate_limit_per_token": 1_000_000, "rate_limit_per_ip": 1_000_000,
+        "fanout_group_id": fanout_group, "webhooks_group_id": webhooks_group, "webhook_allow_http_localhost": "true",
+        "webhook_backoff_s": 0.5, "events_heartbeat_s": 1, **gateway_settings})
     relay = {"PEERBRIDGE_KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers}
     specs = {
         "scheduling": Spec([PY, "-m", "peerbridge_scheduling"], scheduling, f"{url['scheduling']}/readyz"),

@@ -1,9 +1,10 @@
 """Questionnaire answers a participant gives, from their hidden traits.
 
 PHQ-9: a total around the participant's current severity (baseline, then a monthly trend, plus
-noise); item 9 is above 0 more often the more severe the depression (about 1 in 7 PHQ-9s overall,
-1 in 20 with item 9 at 2 or 3). C-SSRS screener: lifetime and recent suicidal behavior are traits;
-ideation is likelier when the screen follows a PHQ-9 with item 9 above 0. Skip logic is respected
+noise); item 9 is above 0 more often the more severe the depression (at intake about 1 PHQ-9 in 6,
+1 in 14 with item 9 at 2 or 3; fewer as depression improves). C-SSRS screener: lifetime and recent
+suicidal behavior are traits; ideation is likelier when the screen follows a PHQ-9 with item 9
+above 0 (at intake about 1 screen in 4 is positive). Skip logic is respected
 (items 3-5 only after item 2 yes, 6a only after item 6 yes).
 """
 
@@ -42,7 +43,7 @@ def gad7(rng: random.Random, phq9_total_now: int) -> dict[str, int]:
 
 
 def cssrs(rng: random.Random, participant: Participant, severity: int, after_item9: bool) -> dict[str, bool]:
-    wish = rng.random() < (0.75 if after_item9 else 0.05 + 0.25 * severity / 27)
+    wish = rng.random() < (0.75 if after_item9 else 0.04 + 0.2 * severity / 27)
     thoughts = wish and rng.random() < (0.55 if after_item9 else 0.45)
     answers = {"1": wish, "2": thoughts}
     if thoughts:

@@ -39,6 +39,7 @@ class CaseDesk:
         self.open: dict[str, Case] = {}  # participant id -> their open case
         self.cases: list[Case] = []
         self.missing: list[Signal] = []  # opening signals whose case never showed up in time
+        self.waited_s = 0.0  # for the escalation service to open or update cases
 
     # signals
     def screen(self, participant: Participant, kind: str, record_id: str, level: str | None, at: datetime) -> None:
@@ -156,15 +157,19 @@ class CaseDesk:
                              f"{self.sim.config.case_timeout_s:.0f} s")
 
     def _poll(self, find) -> dict:  # noqa: ANN001
-        deadline, delay = time.monotonic() + self.sim.config.case_timeout_s, 0.05
-        while True:
-            found = find()
-            if found is not None:
-                return found
-            if time.monotonic() > deadline:
-                raise CaseTimeout
-            self.sim.gateway.sleep(delay)
-            delay = min(delay * 1.5, 1.0)
+        started = time.monotonic()
+        deadline, delay = started + self.sim.config.case_timeout_s, 0.05
+        try:
+            while True:
+                found = find()
+                if found is not None:
+                    return found
+                if time.monotonic() > deadline:
+                    raise CaseTimeout
+                self.sim.gateway.sleep(delay)
+                delay = min(delay * 1.5, 1.0)
+        finally:
+            self.waited_s += time.monotonic() - started
 
 
 SAFETY_PLAN = {

@@ -74,13 +74,13 @@ def main(argv: list[str] | None = None) -> int:
 
 def _print_summary(console: Console, sim: Simulation) -> None:
     for line in summary_lines(sim):
-        console.print(line, highlight=False)
+        console.print(line, highlight=False, soft_wrap=True)
     for problem in sim.problems:
         console.print(f"  [yellow]problem[/yellow] {escape(problem)}")
 
 
 def _print_check(console: Console, report: CheckReport, all_rows: bool) -> None:
-    table = Table(title=f"check after {report.waited_s:.1f} s", title_justify="left")
+    table = Table(title="figures that differ" if not all_rows else "every figure", title_justify="left")
     for column in ("family", "program", "month / instrument", "measure", "simulator", "metrics", ""):
         table.add_column(column)
     for row in report.rows:
@@ -90,8 +90,9 @@ def _print_check(console: Console, report: CheckReport, all_rows: bool) -> None:
     if table.rows:
         console.print(table)
     groups = {(row.family, row.program, row.key) for row in report.rows}
-    console.print(f"{len(report.rows) - len(report.mismatches)} of {len(report.rows)} figures match "
-                  f"({len(groups)} rows of engagement, questionnaires, safety and cohorts)", highlight=False)
+    console.print(f"check after {report.waited_s:.1f} s: {len(report.rows) - len(report.mismatches)} of "
+                  f"{len(report.rows)} figures match ({len(groups)} rows of engagement, questionnaires, safety and "
+                  "cohorts by program and month or instrument)", highlight=False, soft_wrap=True)
     for problem in report.problems:
         console.print(f"[red]problem[/red] {escape(problem)}")
     console.print("[green]check passed[/green]" if report.ok else "[red]check FAILED[/red]")

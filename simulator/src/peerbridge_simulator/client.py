@@ -63,10 +63,11 @@ class Stats:
 
 class Gateway:
     def __init__(self, base_url: str, tokens: DevTokens, *, run_id: str, retry_for_s: float = 120.0,
-                 timeout_s: float = 30.0, stop: threading.Event | None = None) -> None:
+                 timeout_s: float = 30.0, stop: threading.Event | None = None,
+                 transport: httpx.BaseTransport | None = None) -> None:
         self.base_url, self.tokens, self.run_id, self.retry_for_s = base_url.rstrip("/"), tokens, run_id, retry_for_s
         self.stop = stop or threading.Event()
-        self._http = httpx.Client(base_url=self.base_url + "/v1", timeout=timeout_s)
+        self._http = httpx.Client(base_url=self.base_url + "/v1", timeout=timeout_s, transport=transport)
         self._keys = itertools.count(1)
         self._lock = threading.Lock()
         self.ledger: list[Write] = []

@@ -61,7 +61,7 @@ class Scenario:
     phq9_baseline_mean: float = 13.0
     phq9_baseline_sd: float = 5.5
     phq9_monthly_change: float = -1.5  # mean per 4 weeks (sd 1.5), noise +-2 per administration
-    lifetime_suicidal_behavior: float = 0.15
+    lifetime_suicidal_behavior: float = 0.12
     behavior_within_3_months: float = 0.15  # of those with lifetime behavior
     # safety concerns a peer raises at a session, and the clinician's work on a case
     concern_per_session: float = 0.005

@@ -44,7 +44,8 @@ def summary_lines(sim: Simulation) -> list[str]:
         f"{c['concerns']} peer concerns; signals " + ", ".join(f"{k} {n}" for k, n in sorted(signals.items())),
         f"  cases           {len(sim.desk.cases)} opened (" + ", ".join(
             f"{level} {sum(1 for case in sim.desk.cases if case.level == level)}" for level in LEVELS)
-        + f"), all acknowledged; {c['cases_resolved']} resolved; {c['safety_plans']} safety plans",
+        + f"), all acknowledged; {c['cases_resolved']} resolved; {c['safety_plans']} safety plans; "
+        f"{sim.desk.waited_s:.0f} s spent waiting for the escalation service",
         f"  hospital        {c['admissions']} psychiatric admissions, {c['discharges']} discharges, "
         f"{c['ed_visits']} ED visits; {c['outreach_48h']} peer contacts within 48 h of a psychiatric discharge",
         f"  gateway         {stats.requests:,} requests ({stats.requests / max(sim.elapsed_s, 1e-9):.0f}/s), "
