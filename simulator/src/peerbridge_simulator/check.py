@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from .client import ApiError
+
 if TYPE_CHECKING:
     from .simulation import Simulation
 
@@ -66,8 +68,11 @@ def check(sim: Simulation, timeout_s: float = 120.0, interval_s: float = 2.0, fo
     platform's escalation service (tests on a shared Kafka; see Truth.safety)."""
     started = time.monotonic()
     while True:
-        report = CheckReport(compare_measures(sim, foreign() if foreign else []),
-                             [*sim.problems, *compare_cases(sim)])
+        try:
+            report = CheckReport(compare_measures(sim, foreign() if foreign else []),
+                                 [*sim.problems, *compare_cases(sim)])
+        except ApiError as exc:  # e.g. metrics still reading its tables (503 past the client's retries)
+            report = CheckReport([], [*sim.problems, f"the platform could not be read: {exc}"])
         report.waited_s = time.monotonic() - started
         if report.ok or report.waited_s + interval_s > timeout_s:
             return report

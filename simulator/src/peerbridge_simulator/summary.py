@@ -22,6 +22,7 @@ def summary_lines(sim: Simulation) -> list[str]:
     screens = [s for per_month in sim.truth.screens.values() for s in per_month]
     signals = {key.split(":", 1)[1]: n for key, n in c.items() if key.startswith("signals:")}
     minutes, seconds = divmod(round(sim.elapsed_s), 60)
+    acknowledged = sum(case.status != "open" for case in sim.desk.cases)
     return [
         f"PeerBridge simulation {sim.run_id}: {config.organization}, seed {config.seed}, {config.participants} "
         f"participants, {config.weeks} weeks ({config.start} to {config.end})",
@@ -44,7 +45,7 @@ def summary_lines(sim: Simulation) -> list[str]:
         f"{c['concerns']} peer concerns; signals " + ", ".join(f"{k} {n}" for k, n in sorted(signals.items())),
         f"  cases           {len(sim.desk.cases)} opened (" + ", ".join(
             f"{level} {sum(1 for case in sim.desk.cases if case.level == level)}" for level in LEVELS)
-        + f"), all acknowledged; {c['cases_resolved']} resolved; {c['safety_plans']} safety plans; "
+        + f"), {acknowledged} acknowledged, {c['cases_resolved']} resolved; {c['safety_plans']} safety plans; "
         f"{sim.desk.waited_s:.0f} s spent waiting for the escalation service",
         f"  hospital        {c['admissions']} psychiatric admissions, {c['discharges']} discharges, "
         f"{c['ed_visits']} ED visits; {c['outreach_48h']} peer contacts within 48 h of a psychiatric discharge",
