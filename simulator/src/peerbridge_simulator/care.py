@@ -1,5 +1,5 @@
 """A program's weeks: enrollment and intake, weekly one-to-ones, closed evening groups, attendance
-and contact notes, questionnaires, supervision, goals, hospital stays and follow-up, drop-outs.
+and contact notes, questionnaires, concerns, supervision (life outside the program: life.py).
 
 Every action happens at its simulated time, in time order (the simulation's queue). The weeks are
 in the past: sessions are booked and then documented as they went, which scheduling accepts
@@ -8,7 +8,6 @@ in the past: sessions are booked and then documented as they went, which schedul
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
@@ -101,7 +100,7 @@ class Care:
                 "domain": rng.choice(DOMAINS)})
             p.goals.append(goal["id"])
             self.sim.count("goals")
-        self._plan_life(p)
+        self.sim.life.plan(p)
 
     def _match(self, p: Participant) -> None:
         candidates = self.gateway.get(p.program.coordinator, f"/enrollments/{p.enrollment_id}/peer-matches",
@@ -117,7 +116,7 @@ class Care:
         peer.slots.add(p.slot)
         self.sim.count("matched")
 
-    def intake(self, at: datetime, p: Participant, writer) -> None:  # noqa: ANN001 - a User
+    def intake(self, at: datetime, p: Participant, writer: User) -> None:
         """PHQ-9, GAD-7 and the C-SSRS screener on the enrollment day; a safety plan if the screen is positive."""
         total = self.phq9(at + timedelta(minutes=10), p, writer, weeks_in=0)
         self.questionnaire(p, writer, "gad7", answers.gad7(self.rng, total), at + timedelta(minutes=20))
@@ -128,7 +127,7 @@ class Care:
                                                                              "warning_signs": ["Isolating"]})
             self.sim.count("safety_plans")
 
-    def phq9(self, at: datetime, p: Participant, writer, weeks_in: float) -> int:  # noqa: ANN001
+    def phq9(self, at: datetime, p: Participant, writer: User, weeks_in: float) -> int:
         total = answers.phq9_total(self.rng, p, weeks_in)
         items = answers.phq9(self.rng, total)
         self.questionnaire(p, writer, "phq9", items, at)
@@ -137,7 +136,7 @@ class Care:
             self.questionnaire(p, writer, "cssrs_screener", screen, at + timedelta(minutes=5))
         return total
 
-    def questionnaire(self, p: Participant, writer, instrument: str, items: dict, at: datetime) -> None:  # noqa: ANN001
+    def questionnaire(self, p: Participant, writer: User, instrument: str, items: dict, at: datetime) -> None:
         response = self.gateway.post(writer, f"/participants/{p.id}/questionnaire-responses", {
             "program_id": p.program.id, "instrument": instrument, "answers": items, "completed_at": at.isoformat()})
         level = answers.phq9_level(items["9"]) if instrument == "phq9" else (
@@ -148,27 +147,6 @@ class Care:
         self.last_taken[(p.id, instrument)] = at
         self.sim.count(f"questionnaires:{instrument}")
         self.sim.desk.screen(p, instrument, response["id"], level, at)
-
-    def _plan_life(self, p: Participant) -> None:
-        """Drop-out, hospital stays, ED visits and goal progress, drawn week by week after enrollment."""
-        rng, scenario, end = self.rng, self.scenario, self.sim.config.end
-        week_start, free_from = p.enroll_on + timedelta(days=1), p.enroll_on
-        while week_start < end:
-            moment = self.local(p.program, week_start, time(0)) + timedelta(hours=rng.uniform(0, 24 * 7))
-            if rng.random() < scenario.weekly_dropout:
-                self.sim.at(moment, self.drop_out, p)
-            if week_start >= free_from and rng.random() < p.program.spec.weekly_admission:
-                stay = timedelta(days=rng.triangular(*scenario.length_of_stay_days))
-                self.sim.at(moment, self.hospital, p, f"enc-{uuid.UUID(int=rng.getrandbits(128))}", "IMP", True,
-                            moment + stay)
-                free_from = (moment + stay).date() + timedelta(days=7)
-            elif rng.random() < scenario.weekly_ed_visit:  # reported once the visit is over
-                self.sim.at(moment + timedelta(hours=rng.uniform(3, 10)), self.ed_visit, p,
-                            f"enc-{uuid.UUID(int=rng.getrandbits(128))}", rng.random() < scenario.psychiatric_ed_visit,
-                            moment)
-            if p.goals and rng.random() < scenario.weekly_goal_achieved:
-                self.sim.at(moment, self.goal_achieved, p)
-            week_start += timedelta(days=7)
 
     # each week: supervision, this week's one-to-ones, and (week 1) the closed groups
     def week(self, at: datetime, program: Program, week: int) -> None:
@@ -313,75 +291,3 @@ class Care:
             "peer_with_person": True, "note": "Concern raised during the session.", "raised_at": at.isoformat()})
         self.sim.count("concerns")
         self.sim.desk.concern(p, concern["id"], immediate, at)
-
-    # life outside the program
-    def ed_visit(self, at: datetime, p: Participant, encounter_id: str, psychiatric: bool, arrived: datetime) -> None:
-        """One message once the visit is over: admitted and discharged."""
-        if p.active and not p.in_hospital:
-            self._encounter(p, encounter_id, "EMER", psychiatric, arrived, at)
-            self.sim.count("ed_visits")
-            self._discharged(p, encounter_id, psychiatric, at)
-
-    def hospital(self, at: datetime, p: Participant, encounter_id: str, kind: str, psychiatric: bool,
-                 discharge_at: datetime) -> None:
-        if not p.active or p.in_hospital:
-            return
-        self._encounter(p, encounter_id, kind, psychiatric, at, None)
-        p.in_hospital = True
-        self.sim.count("admissions")
-        self.sim.at(discharge_at, self.discharge, p, encounter_id, at)
-
-    def discharge(self, at: datetime, p: Participant, encounter_id: str, admitted_at: datetime) -> None:
-        self._encounter(p, encounter_id, "IMP", True, admitted_at, at)
-        p.in_hospital = False
-        self.sim.count("discharges")
-        self._discharged(p, encounter_id, True, at)
-
-    def _discharged(self, p: Participant, encounter_id: str, psychiatric: bool, at: datetime) -> None:
-        if not psychiatric:
-            return
-        self.sim.desk.discharge(p, encounter_id, at)
-        if p.peer and self.rng.random() < self.scenario.outreach_within_48h:
-            self.sim.at(at + timedelta(hours=self.rng.uniform(4, 44)), self.outreach, p)
-
-    def outreach(self, at: datetime, p: Participant) -> None:
-        if p.active and not p.in_hospital:
-            self.document(p, at, 20, "phone", "10", None)
-            self.sim.count("outreach_48h")
-
-    def _encounter(self, p: Participant, encounter_id: str, kind: str, psychiatric: bool, admitted: datetime,
-                   discharged: datetime | None) -> None:
-        resource = {
-            "resourceType": "Encounter", "id": encounter_id, "status": "finished" if discharged else "in-progress",
-            "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": kind},
-            "subject": {"reference": f"Patient/{p.id}"}, "period": {"start": admitted.isoformat()},
-        }
-        if psychiatric:
-            resource["serviceType"] = {"coding": [{"system": "http://snomed.info/sct", "code": "394587001"}]}
-        if discharged:
-            resource["period"]["end"] = discharged.isoformat()
-            code = self.rng.choices(["home", "other-hcf", "aadvice"], weights=[0.85, 0.1, 0.05])[0]
-            resource["hospitalization"] = {"dischargeDisposition": {"coding": [{"code": code}]}}
-        self.gateway.post(p.program.coordinator, "/hospital-encounters/fhir", resource)
-
-    def drop_out(self, at: datetime, p: Participant) -> None:
-        if not p.active:
-            return
-        if p.in_hospital:
-            self.sim.at(at + timedelta(days=7), self.drop_out, p)
-            return
-        reason = self.rng.choices(["withdrew", "lost to follow-up", "transferred"], weights=[0.5, 0.35, 0.15])[0]
-        ended_on = max(at.astimezone(p.program.zone).date(), p.enroll_on)
-        self.gateway.post(p.program.coordinator, f"/enrollments/{p.enrollment_id}/end",
-                          {"ended_on": ended_on.isoformat(), "reason": reason})
-        p.ended_on = ended_on
-        if p.peer:
-            p.peer.slots.discard(p.slot)
-        self.sim.count(f"ended:{reason}")
-
-    def goal_achieved(self, at: datetime, p: Participant) -> None:
-        if p.active and p.goals:
-            self.gateway.post(p.program.coordinator, f"/goals/{p.goals[0]}/status", {"status": "achieved"})
-            p.goals.pop(0)
-            self.sim.count("goals_achieved")
-

@@ -28,6 +28,7 @@ from .care import Care
 from .cases import CaseDesk
 from .check import CheckReport, Foreign, check
 from .client import Gateway
+from .life import Life
 from .model import Program, Signal
 from .scenario import Config
 from .setup import set_up
@@ -46,7 +47,7 @@ class Simulation:
         self.gateway = Gateway(config.gateway, tokens or DevTokens(config.organization, key_file),
                                run_id=self.run_id, retry_for_s=config.retry_for_s, stop=self.stop_event)
         self.admin = User(f"sim-admin-{self.run_id}", ("program_admin",))
-        self.truth, self.desk, self.care = Truth(), CaseDesk(self), Care(self)
+        self.truth, self.desk, self.care, self.life = Truth(), CaseDesk(self), Care(self), Life(self)
         self.programs: list[Program] = []
         self.sizes: dict[str, int] = {}
         self.signals: list[Signal] = []
