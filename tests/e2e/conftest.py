@@ -1,5 +1,5 @@
-"""End-to-end fixtures: a private platform (every process, real command lines) per test module, a
-local SMTP server the escalation delivery worker pages into, and an HTTP receiver for funder
+"""End-to-end fixtures: one private platform (every process, real command lines) for the e2e tests,
+a local SMTP server the escalation delivery worker pages into, and an HTTP receiver for funder
 webhooks."""
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ class Inbox:
         return [message for recipients, message in self.messages if address in recipients]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def smtp() -> Iterator[tuple[Inbox, int]]:
     inbox, port = Inbox(), free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
@@ -39,7 +39,7 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
     controller.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def platform(migrated_database, kafka_settings, kafka_admin, smtp, tmp_path_factory) -> Iterator[Platform]:
     with private_platform(migrated_database, kafka_settings, tmp_path_factory.mktemp("platform"),
                           smtp_port=smtp[1]) as running_platform:

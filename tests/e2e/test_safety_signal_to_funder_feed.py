@@ -255,6 +255,8 @@ def test_a_phq9_item9_answer_reaches_the_clinician_then_the_backup_and_the_funde
     def report(period: str) -> dict:
         return funder("GET", f"/feeds/{program}/{period}")
 
+    listed = funder("GET", "/feeds", params={"program_id": program})
+    assert {(f["program_id"], f["period"]) for f in listed} >= {(program, session_month), (program, case_month)}
     attendance = wait_until(lambda: report(session_month), lambda r: r["measures"]["sessions_attended"] == 12,
                             60, "the session month's report")
     assert attendance["measures"]["participants_active"] == GROUP_SIZE
