@@ -33,6 +33,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                         help="the simulated weeks end the day before (default: this week's Monday)")
     parser.add_argument("--dev-key", default=None, help="dev token signing key (default: the gateway's, "
                                                         "GATEWAY_DEV_KEY_FILE or .stack/gateway/dev-signing-key.pem)")
+    parser.add_argument("--retry-for", type=float, default=120.0,
+                        help="seconds a request is retried on connection errors and 5xx")
     parser.add_argument("--check", action="store_true", help="compare /v1/measures and /v1/cases with the truth")
     parser.add_argument("--check-timeout", type=float, default=180.0, help="seconds to wait for metrics to catch up")
     parser.add_argument("--all-rows", action="store_true", help="with --check, print matching rows too")
@@ -43,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     console = Console()
     config = Config(gateway=args.gateway, organization=args.org, participants=args.participants, weeks=args.weeks,
-                    seed=args.seed, until=args.until)
+                    seed=args.seed, until=args.until, retry_for_s=args.retry_for)
     sim = Simulation(config, key_file=args.dev_key)
     columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                TextColumn("{task.fields[requests]:,} requests"), TimeElapsedColumn())
@@ -73,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _print_summary(console: Console, sim: Simulation) -> None:
+    if not sim.counts:
+        return
     for line in summary_lines(sim):
         console.print(line, highlight=False, soft_wrap=True)
     for problem in sim.problems:

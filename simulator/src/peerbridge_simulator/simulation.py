@@ -100,7 +100,7 @@ class Simulation:
             try:
                 self.run()
             except BaseException:  # noqa: BLE001 - kept in self.error for whoever joins
-                log.exception("simulation failed")
+                log.debug("simulation failed", exc_info=True)
 
         self._thread = threading.Thread(target=run_quietly, name="simulation", daemon=True)
         self._thread.start()
@@ -128,7 +128,7 @@ class Simulation:
         self.counts[what] += n
 
     def problem(self, message: str) -> None:
-        log.warning(message)
+        log.info(message)
         self.problems.append(message)
 
     def check(self, timeout_s: float = 120.0, interval_s: float = 2.0, foreign: Foreign | None = None
