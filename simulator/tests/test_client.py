@@ -33,16 +33,18 @@ def gateway(tokens: DevTokens, answers: list) -> tuple[Gateway, list[httpx.Reque
 
 
 def test_a_post_is_retried_with_the_same_idempotency_key_until_it_is_acknowledged(tokens):
+    in_progress = {"detail": "still in progress", "errors": [{"field": None, "rule": "in_progress", "message": "."}]}
     client, seen = gateway(tokens, [httpx.Response(503, json={"detail": "scheduling unavailable"}),
                                     httpx.ConnectError("refused"),
+                                    httpx.Response(409, json=in_progress, headers={"Retry-After": "0"}),
                                     httpx.Response(429, headers={"Retry-After": "0"}),
                                     httpx.Response(201, json={"id": "p-1"})])
     assert client.post(ADMIN, "/participants", {"given_name": "A"}) == {"id": "p-1"}
     keys = {request.headers["Idempotency-Key"] for request in seen}
-    assert len(seen) == 4 and len(keys) == 1
+    assert len(seen) == 5 and len(keys) == 1
     assert [(w.method, w.path, w.record_id, w.idempotency_key) for w in client.ledger] == [
         ("POST", "/participants", "p-1", keys.pop())]
-    assert (client.stats.retries, client.stats.throttled) == (2, 1)
+    assert (client.stats.retries, client.stats.throttled) == (3, 1)
 
 
 def test_each_write_has_its_own_key_and_reads_have_none(tokens):

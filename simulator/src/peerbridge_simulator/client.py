@@ -35,9 +35,7 @@ class ApiError(Exception):
 
     @property
     def rule(self) -> str | None:
-        errors = self.problem.get("errors") if isinstance(self.problem, dict) else None
-        return (errors[0].get("rule") if errors else None) or (
-            self.problem.get("rule") if isinstance(self.problem, dict) else None)
+        return _rule(self.problem) if isinstance(self.problem, dict) else None
 
 
 @dataclass(frozen=True)
@@ -107,17 +105,19 @@ class Gateway:
             except httpx.TransportError as exc:
                 failure = f"{type(exc).__name__}: {exc}"
             else:
-                status = response.status_code
-                if status == 429 or (status == 409 and _problem(response).get("rule") == "in_progress"):
+                status, problem = response.status_code, _problem(response)
+                if status == 429:  # the window's limit: wait for the next window, however long it takes
                     wait = float(response.headers.get("Retry-After", "1"))
                     with self._lock:
                         self.stats.throttled += 1
                         self.stats.throttled_s += wait
                     self.sleep(wait)
                     continue
-                if status not in RETRYABLE:
+                in_progress = status == 409 and _rule(problem) == "in_progress"  # our earlier attempt still runs
+                if status not in RETRYABLE and not in_progress:
                     return self._answer(method, path, key, response)
-                failure = f"{status}: {_problem(response).get('detail', response.text[:200])}"
+                failure = f"{status}: {problem.get('detail', response.text[:200])}"
+                delay = max(delay, float(response.headers.get("Retry-After", "0")))
             if time.monotonic() + delay > deadline:
                 raise ApiError(method, path, 0, f"gave up after {self.retry_for_s:.0f} s of retries ({failure})")
             with self._lock:
@@ -143,6 +143,12 @@ def _problem(response: httpx.Response) -> dict:
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def _rule(problem: dict) -> str | None:
+    """The rule a problem+json body names (``errors[0].rule``)."""
+    errors = problem.get("errors") or [{}]
+    return errors[0].get("rule") or problem.get("rule")
 
 
 def _route(path: str) -> str:
