@@ -3,6 +3,7 @@
 #   make test        run every test against a real Kafka, PostgreSQL and Redis
 #   make stack-up    Kafka (KRaft), PostgreSQL, Redis only; KAFKA_MODE=cluster for 3 Kafka nodes
 #   make bench       benchmarks (print figures and same-run baselines)
+#   make simulate    play a realistic program through the running gateway and check the metrics
 
 PYTHON ?= python3.11
 VENV ?= .venv
@@ -13,13 +14,14 @@ KUSTOMIZE_VERSION := v5.8.1
 KUSTOMIZE ?= .cache/kustomize-$(KUSTOMIZE_VERSION)/kustomize
 DB_SERVICES := scheduling escalation metrics
 PYTEST_ARGS ?=
+SIMULATE_ARGS ?= --participants 200 --weeks 8 --seed 7 --check
 
 .PHONY: install lock up down stack-up stack-down stack-status topics migrate test lint docs bench bench-each clean \
-        deploy-render deploy-check
+        deploy-render deploy-check simulate
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: requirements-dev.txt constraints.txt shared/pyproject.toml services/*/pyproject.toml deploy/pyproject.toml
+$(VENV)/.installed: requirements-dev.txt constraints.txt shared/pyproject.toml services/*/pyproject.toml deploy/pyproject.toml simulator/pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
@@ -101,6 +103,10 @@ bench-each:
 	$(PY) bench/gateway_reads.py
 	$(PY) bench/gateway_push_latency.py
 	$(PY) bench/metrics_throughput.py
+
+# A realistic program through the gateway of `make up` (docs/simulator.md); SIMULATE_ARGS to change it.
+simulate: install
+	$(VENV)/bin/peerbridge-simulate $(SIMULATE_ARGS)
 
 clean: down
 	rm -rf .stack $(VENV)

@@ -1,0 +1,221 @@
+"""A private PeerBridge for end-to-end tests: every process of deploy/processes.yaml, started with
+its real command line (``peerbridge_shared.testing.processes.running``).
+
+Isolation from other runs on the same Kafka, PostgreSQL and Redis: its own databases, free ports
+(never 8000-8003), its own Faust app ids and consumer groups (each group committed at the end of
+its topics before the process starts, so it reads only what this run produces), and its own Redis
+prefix. Test clock: none is needed; escalation deadlines are the program's policy (1 minute is
+the shortest a policy allows) and the timer loop runs every 0.5 s.
+
+Topic names are global, so escalation workers of other runs on the same Kafka (another test
+session, a developer's `make up`, a fault drill) also classify this run's signals and publish
+cases of their own for its organization. ``Platform.cases`` reads the case topic so a test can tell
+those cases (not in this platform's /v1/cases) from its own.
+
+The fault drills can reuse it: ``Platform.processes`` names each process, ``Platform.restart``
+starts a killed one again with the same command and environment.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from subprocess import Popen
+
+import pytest
+from kafka import KafkaConsumer
+from kafka.structs import OffsetAndMetadata, TopicPartition
+
+from peerbridge_gateway.auth.dev_keys import ensure_dev_key
+from peerbridge_metrics.tables import TABLES
+from peerbridge_shared.events import decode
+from peerbridge_shared.events.escalation import EscalationOpened
+from peerbridge_shared.settings import KafkaSettings
+from peerbridge_shared.testing.kafka_reader import KafkaReader
+from peerbridge_shared.testing.processes import running
+from peerbridge_shared.testing.servers import free_port
+from peerbridge_shared.topics import CARE, CASES, ENROLLMENTS, HOSPITAL, OUTCOME_FEED, SAFETY, Topic
+
+SERVICES = Path(__file__).resolve().parents[2] / "services"
+PY = sys.executable
+
+
+@dataclass
+class Spec:
+    args: list[str]
+    env: dict[str, str]
+    ready_url: str | None = None  # else ready when started (or when ``ready_text`` is in its log)
+    ready_text: str | None = None
+
+
+@dataclass(frozen=True)
+class SeenCase:
+    case_id: str
+    program_id: str
+    opened_at: datetime
+    risk_level: str  # of the case's latest event, as metrics counts it
+
+
+class CaseLog:
+    """Every case on the shared case topic since the platform started, for the organizations watched."""
+
+    def __init__(self, kafka: KafkaSettings) -> None:
+        self._reader = KafkaReader(kafka, [CASES.name])
+        self._tenants: set[bytes] = set()
+        self._latest: dict[str, tuple] = {}  # case id -> (time, event id, tenant, program, level)
+        self._opened: dict[str, datetime] = {}
+
+    def close(self) -> None:
+        self._reader.close()
+
+    def watch(self, organization: str) -> None:
+        self._tenants.add(organization.encode())
+
+    def of(self, organization: str) -> dict[str, SeenCase]:
+        for record in self._reader.read_to_end(timeout_s=120):
+            if dict(record.headers or []).get("ce_tenant") not in self._tenants:
+                continue
+            envelope = decode(record.key, record.value, record.headers)
+            data = envelope.data
+            if isinstance(data, EscalationOpened):
+                self._opened[data.case_id] = data.opened_at
+            latest = (envelope.time, envelope.id, envelope.tenant, data.program_id, data.risk_level.value)
+            if data.case_id not in self._latest or latest[:2] > self._latest[data.case_id][:2]:
+                self._latest[data.case_id] = latest
+        return {case_id: SeenCase(case_id, program, self._opened[case_id], level)
+                for case_id, (_, _, tenant, program, level) in self._latest.items()
+                if tenant == organization and case_id in self._opened}
+
+
+@dataclass
+class Platform:
+    gateway: str
+    dev_key: Path
+    logs: Path
+    specs: dict[str, Spec]
+    stack: ExitStack
+    cases: CaseLog
+    processes: dict[str, Popen] = field(default_factory=dict)
+
+    def start(self, name: str) -> None:
+        spec = self.specs[name]
+        self.processes[name] = self.stack.enter_context(running(spec.args, log=self.logs / f"{name}.log",
+                                                                env=spec.env))
+
+    def wait_ready(self, name: str, timeout_s: float = 120.0) -> None:
+        spec, log = self.specs[name], self.logs / f"{name}.log"
+        deadline = time.monotonic() + timeout_s
+        while not _ready(spec, log):
+            if self.processes[name].poll() is not None:
+                pytest.fail(f"{name} exited ({self.processes[name].returncode}):\n{log.read_text()[-3000:]}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"{name} not ready in {timeout_s:.0f} s:\n{log.read_text()[-3000:]}")
+            time.sleep(0.2)
+
+    def restart(self, name: str) -> None:
+        self.start(name)
+        self.wait_ready(name)
+
+    def tail(self, name: str, chars: int = 3000) -> str:
+        return (self.logs / f"{name}.log").read_text()[-chars:]
+
+
+def _ready(spec: Spec, log: Path) -> bool:
+    if spec.ready_text is not None:
+        return spec.ready_text in log.read_text()
+    if spec.ready_url is None:
+        return True
+    try:
+        with urllib.request.urlopen(spec.ready_url, timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def skip_history(kafka: KafkaSettings, group: str, topics: list[Topic]) -> None:
+    """Commit ``group`` at the current end of ``topics``: it starts with what is produced from now on."""
+    consumer = KafkaConsumer(group_id=group, enable_auto_commit=False, **kafka.client_config())
+    partitions = [TopicPartition(topic.name, p) for topic in topics for p in range(topic.partitions)]
+    consumer.assign(partitions)
+    consumer.seek_to_end(*partitions)
+    consumer.commit({tp: OffsetAndMetadata(consumer.position(tp), "", -1) for tp in partitions})
+    consumer.close()
+
+
+@contextmanager
+def private_platform(migrated_database: Callable[[str, Path], str], kafka: KafkaSettings, home: Path, *,
+                     smtp_port: int, metrics_feed_interval_s: float = 1.0, **gateway_settings: object
+                     ) -> Iterator[Platform]:
+    """``gateway_settings``: GATEWAY_* values to use instead of the test ones (rate limits off...)."""
+    tag = uuid.uuid4().hex[:8]
+    scheduling_db = migrated_database("e2e_scheduling", SERVICES / "scheduling" / "alembic.ini")
+    escalation_db = migrated_database("e2e_escalation", SERVICES / "escalation" / "alembic.ini")
+    port = {name: free_port() for name in ("gateway", "scheduling", "escalation", "metrics", "metrics_web")}
+    url = {name: f"http://127.0.0.1:{p}" for name, p in port.items()}
+    escalation_app, metrics_app = f"e2e-escalation-{tag}", f"e2e-metrics-{tag}"
+    fanout_group, webhooks_group = f"e2e-gateway-fanout-{tag}", f"e2e-gateway-webhooks-{tag}"
+    skip_history(kafka, escalation_app, [SAFETY, CARE, HOSPITAL, ENROLLMENTS])
+    skip_history(kafka, metrics_app, list({t.name: t for spec in TABLES for t in spec.topics}.values()))
+    skip_history(kafka, fanout_group, [CASES])
+    skip_history(kafka, webhooks_group, [OUTCOME_FEED])
+    dev_key = home / "dev-signing-key.pem"
+    ensure_dev_key(dev_key)
+    kafka_env = {"KAFKA__BOOTSTRAP_SERVERS": kafka.bootstrap_servers}
+
+    def env(prefix: str, **values: object) -> dict[str, str]:
+        return {f"{prefix}{key.upper()}": str(value) for key, value in {**kafka_env, **values}.items()}
+
+    scheduling = env("SCHEDULING_", database_url=scheduling_db, port=port["scheduling"], environment="test")
+    escalation = env("ESCALATION_", database_url=escalation_db, port=port["escalation"], environment="test",
+                     scheduling_url=url["scheduling"], faust_app_id=escalation_app, faust_offset_reset="earliest",
+                     smtp_port=smtp_port, timer_interval_s=0.5, delivery_interval_s=0.2)
+    metrics = env("METRICS_", port=port["metrics"], environment="test", faust_app_id=metrics_app,
+                  faust_web_port=port["metrics_web"], faust_data_dir=home / "metrics-faust",
+                  feed_interval_s=metrics_feed_interval_s)
+    gateway = env("GATEWAY_", **{
+        "port": port["gateway"], "environment": "test", "scheduling_url": url["scheduling"],
+        "escalation_url": url["escalation"], "metrics_url": url["metrics"], "dev_key_file": dev_key,
+        "redis_prefix": f"e2e:{tag}:", "rate_limit_per_token": 1_000_000, "rate_limit_per_ip": 1_000_000,
+        "fanout_group_id": fanout_group, "webhooks_group_id": webhooks_group, "webhook_allow_http_localhost": "true",
+        "webhook_backoff_s": 0.5, "events_heartbeat_s": 1, **gateway_settings})
+    relay = {"PEERBRIDGE_KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers}
+    specs = {
+        "scheduling": Spec([PY, "-m", "peerbridge_scheduling"], scheduling, f"{url['scheduling']}/readyz"),
+        "scheduling-relay": Spec([PY, "-m", "peerbridge_shared.outbox", "--database-url", scheduling_db,
+                                  "--service", f"e2e-scheduling-relay-{tag}"], relay),
+        "scheduling-worker": Spec([PY, "-m", "peerbridge_scheduling.worker"], scheduling),
+        "escalation": Spec([PY, "-m", "peerbridge_escalation"], escalation, f"{url['escalation']}/readyz"),
+        "escalation-relay": Spec([PY, "-m", "peerbridge_shared.outbox", "--database-url", escalation_db,
+                                  "--service", f"e2e-escalation-relay-{tag}"], relay),
+        "escalation-worker": Spec([PY, "-m", "peerbridge_escalation.worker", "--datadir",
+                                   str(home / "escalation-faust"), "worker", "--loglevel", "info", "--without-web"],
+                                  escalation, ready_text="Ready"),
+        "escalation-timers": Spec([PY, "-m", "peerbridge_escalation.routing.timers"], escalation),
+        "escalation-delivery": Spec([PY, "-m", "peerbridge_escalation.notify"], escalation),
+        "escalation-watchdog": Spec([PY, "-m", "peerbridge_escalation.routing.timers", "--watchdog",
+                                     "--metrics-port", str(free_port())], escalation),
+        "metrics-worker": Spec([PY, "-m", "peerbridge_metrics.worker", "worker", "--loglevel", "info"], metrics,
+                               f"{url['metrics_web']}/readyz"),
+        "metrics": Spec([PY, "-m", "peerbridge_metrics"], metrics, f"{url['metrics']}/readyz"),
+        "metrics-feed": Spec([PY, "-m", "peerbridge_metrics.feed"], metrics),
+        "gateway": Spec([PY, "-m", "peerbridge_gateway"], gateway, f"{url['gateway']}/readyz"),
+        "gateway-fanout": Spec([PY, "-m", "peerbridge_gateway.fanout"], gateway),
+        "gateway-webhooks": Spec([PY, "-m", "peerbridge_gateway.webhooks"], gateway),
+    }
+    logs = home / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    with ExitStack() as stack:
+        platform = Platform(url["gateway"], dev_key, logs, specs, stack, CaseLog(kafka))
+        stack.callback(platform.cases.close)
+        for name in specs:
+            platform.start(name)
+        for name in specs:
+            platform.wait_ready(name)
+        yield platform
