@@ -46,8 +46,9 @@ def test_a_peer_without_recent_supervision_or_with_an_expired_credential_cannot_
     late = api.get(f"/peers/{peer['id']}/status", params={"on": "2026-04-01"})
     assert late["reasons"] == ["credential expired on 2026-03-31", "no supervision in the 7 days up to 2026-04-01"]
 
-    [event] = published(api.identity.organization_id)
-    assert types_of([event]) == ["logged.v1"]
+    profile, event = published(api.identity.organization_id)
+    assert types_of([profile, event]) == ["profile-changed.v1", "logged.v1"]
+    assert (profile.data.peer_id, str(profile.data.credential_expires_on)) == (peer["id"], "2026-03-31")
     assert event.data.supervision_id == log["id"] and event.data.minutes == 60
 
 
