@@ -57,7 +57,7 @@ def test_postgresql_restarted(pipeline, kafka_settings, report):
 
 def leader_of(kafka_admin, topic: str, partition: int) -> int:
     described = kafka_admin.describe_topics([topic])[0]
-    return next(p["leader"] for p in described["partitions"] if p["partition"] == partition)
+    return next(p["leader_id"] for p in described["partitions"] if p["partition_index"] == partition)
 
 
 @pytest.mark.cluster
