@@ -92,8 +92,18 @@ def escalation_pipeline(database_url: str, kafka, logs: Path) -> Iterator[Pipeli
         pipeline.processes["timers"] = stack_.enter_context(running(
             [sys.executable, "-m", "peerbridge_escalation.routing.timers"], log=logs / "timers.log", env=env))
         time.sleep(3)  # the worker's consumer is assigned its partitions
-        yield pipeline
+        try:
+            yield pipeline
+        finally:
+            stop(pipeline.processes.values())  # including a worker a drill started in place of a killed one
     database.dispose()
+
+
+def stop(processes) -> None:  # noqa: ANN001 - Popen objects
+    for process in processes:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
 
 
 def restart_worker_killed(pipeline: Pipeline) -> float:
