@@ -30,18 +30,16 @@ from pathlib import Path
 from subprocess import Popen
 
 import pytest
-from kafka import KafkaConsumer
-from kafka.structs import OffsetAndMetadata, TopicPartition
 
 from peerbridge_gateway.auth.dev_keys import ensure_dev_key
 from peerbridge_metrics.tables import TABLES
 from peerbridge_shared.events import decode
 from peerbridge_shared.events.escalation import EscalationOpened
 from peerbridge_shared.settings import KafkaSettings
-from peerbridge_shared.testing.kafka_reader import KafkaReader
+from peerbridge_shared.testing.kafka_reader import KafkaReader, commit_group_at_end
 from peerbridge_shared.testing.processes import running
 from peerbridge_shared.testing.servers import free_port
-from peerbridge_shared.topics import CARE, CASES, ENROLLMENTS, HOSPITAL, OUTCOME_FEED, SAFETY, Topic
+from peerbridge_shared.topics import CARE, CASES, ENROLLMENTS, HOSPITAL, OUTCOME_FEED, SAFETY
 
 SERVICES = Path(__file__).resolve().parents[2] / "services"
 PY = sys.executable
@@ -139,16 +137,6 @@ def _ready(spec: Spec, log: Path) -> bool:
         return False
 
 
-def skip_history(kafka: KafkaSettings, group: str, topics: list[Topic]) -> None:
-    """Commit ``group`` at the current end of ``topics``: it starts with what is produced from now on."""
-    consumer = KafkaConsumer(group_id=group, enable_auto_commit=False, **kafka.client_config())
-    partitions = [TopicPartition(topic.name, p) for topic in topics for p in range(topic.partitions)]
-    consumer.assign(partitions)
-    consumer.seek_to_end(*partitions)
-    consumer.commit({tp: OffsetAndMetadata(consumer.position(tp), "", -1) for tp in partitions})
-    consumer.close()
-
-
 @contextmanager
 def private_platform(migrated_database: Callable[[str, Path], str], kafka: KafkaSettings, home: Path, *,
                      smtp_port: int, metrics_feed_interval_s: float = 1.0, **gateway_settings: object
@@ -161,10 +149,10 @@ def private_platform(migrated_database: Callable[[str, Path], str], kafka: Kafka
     url = {name: f"http://127.0.0.1:{p}" for name, p in port.items()}
     escalation_app, metrics_app = f"e2e-escalation-{tag}", f"e2e-metrics-{tag}"
     fanout_group, webhooks_group = f"e2e-gateway-fanout-{tag}", f"e2e-gateway-webhooks-{tag}"
-    skip_history(kafka, escalation_app, [SAFETY, CARE, HOSPITAL, ENROLLMENTS])
-    skip_history(kafka, metrics_app, list({t.name: t for spec in TABLES for t in spec.topics}.values()))
-    skip_history(kafka, fanout_group, [CASES])
-    skip_history(kafka, webhooks_group, [OUTCOME_FEED])
+    commit_group_at_end(kafka, escalation_app, [t.name for t in (SAFETY, CARE, HOSPITAL, ENROLLMENTS)])
+    commit_group_at_end(kafka, metrics_app, sorted({t.name for spec in TABLES for t in spec.topics}))
+    commit_group_at_end(kafka, fanout_group, [CASES.name])
+    commit_group_at_end(kafka, webhooks_group, [OUTCOME_FEED.name])
     dev_key = home / "dev-signing-key.pem"
     ensure_dev_key(dev_key)
     kafka_env = {"KAFKA__BOOTSTRAP_SERVERS": kafka.bootstrap_servers}
