@@ -21,13 +21,14 @@ from sqlalchemy import text
 from peerbridge_escalation.cases.intake import handle
 from peerbridge_escalation.rosters import service as rosters
 from peerbridge_escalation.rosters.schemas import ContactCreate, ProgramContactsSet, RosterPublish
+from peerbridge_escalation.worker import TOPICS as INTAKE_TOPICS
 from peerbridge_shared.db import Database
 from peerbridge_shared.events import decode, new_envelope, utc_now
 from peerbridge_shared.events.safety import RiskScreenCompleted, ScreenInstrument
 from peerbridge_shared.events.scheduling import ParticipantEnrolled
 from peerbridge_shared.identity import Identity, Role
 from peerbridge_shared.messaging import create_producer, publish
-from peerbridge_shared.testing.kafka_reader import KafkaReader
+from peerbridge_shared.testing.kafka_reader import KafkaReader, commit_group_at_end
 from peerbridge_shared.testing.processes import running
 from peerbridge_shared.topics import CASES
 
@@ -75,9 +76,12 @@ WORKER = [sys.executable, "-m", "peerbridge_escalation.worker", "worker", "--log
 @contextmanager
 def escalation_pipeline(database_url: str, kafka, logs: Path) -> Iterator[Pipeline]:
     """The escalation worker, its outbox relay and its timers as real processes, for a new organization."""
-    tenant = f"org-drill-{uuid.uuid4().hex[:8]}"
-    env = {"ESCALATION_DATABASE_URL": database_url, "ESCALATION_FAUST_OFFSET_RESET": "latest",
-           "ESCALATION_FAUST_APP_ID": f"escalation-drill-{uuid.uuid4().hex[:8]}",
+    tenant, app_id = f"org-drill-{uuid.uuid4().hex[:8]}", f"escalation-drill-{uuid.uuid4().hex[:8]}"
+    # The group starts at the topics' end (not "latest": a worker killed before its first commit on a
+    # partition must leave the next one the signals it had not committed, as in production).
+    commit_group_at_end(kafka, app_id, [topic.name for topic in INTAKE_TOPICS])
+    env = {"ESCALATION_DATABASE_URL": database_url, "ESCALATION_FAUST_OFFSET_RESET": "earliest",
+           "ESCALATION_FAUST_APP_ID": app_id,
            "ESCALATION_FAUST_DATA_DIR": str(logs / "faust"), "ESCALATION_KAFKA__BOOTSTRAP_SERVERS":
            kafka.bootstrap_servers}
     database = Database(database_url)
