@@ -12,6 +12,7 @@ import signal
 import time
 
 import pytest
+from kafka.errors import KafkaError
 
 from peerbridge_shared.topics import SAFETY
 
@@ -56,7 +57,12 @@ def test_postgresql_restarted(pipeline, kafka_settings, report):
 
 
 def leader_of(kafka_admin, topic: str, partition: int) -> int:
-    described = kafka_admin.describe_topics([topic])[0]
+    """The partition's leader; -1 while the admin client cannot ask (its broker may be the one killed)."""
+    try:
+        described = kafka_admin.describe_topics([topic])[0]
+    except KafkaError:
+        time.sleep(0.5)
+        return -1
     return next(p["leader_id"] for p in described["partitions"] if p["partition_index"] == partition)
 
 
