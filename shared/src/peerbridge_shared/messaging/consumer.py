@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from kafka import KafkaConsumer, KafkaProducer
+from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.structs import OffsetAndMetadata, TopicPartition
 from opentelemetry import propagate, trace
@@ -90,7 +90,11 @@ class EventConsumer:
             client_id=config.group_id,
             **kafka.client_config(),
         )
-        self._consumer.subscribe([topic.name for topic in config.topics])
+        for topic in config.topics:
+            # Metadata first: a group leader that joins before it knows the topic's partitions assigns
+            # none, and kafka-python may not rejoin until its next metadata refresh (minutes).
+            self._consumer.partitions_for_topic(topic.name)
+        self._consumer.subscribe([topic.name for topic in config.topics], listener=_AssignmentLog(config.group_id))
 
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():
@@ -186,6 +190,20 @@ class EventConsumer:
         self._consumer.close()
         if self._owns_producer:
             self._producer.close()
+
+
+class _AssignmentLog(ConsumerRebalanceListener):
+    """Says which partitions this member holds after each rebalance (operators look for it first)."""
+
+    def __init__(self, group: str) -> None:
+        self.group = group
+
+    def on_partitions_revoked(self, revoked) -> None:  # noqa: ANN001 - kafka-python's signature
+        pass
+
+    def on_partitions_assigned(self, assigned) -> None:  # noqa: ANN001
+        log.info("partitions assigned", extra={"group": self.group,
+                                               "partitions": sorted(f"{tp.topic}[{tp.partition}]" for tp in assigned)})
 
 
 def dead_letter_headers(
