@@ -102,6 +102,7 @@ bench-each:
 	$(PY) bench/escalation_signal_to_page.py
 	$(PY) bench/gateway_reads.py
 	$(PY) bench/gateway_push_latency.py
+	$(PY) bench/signal_to_socket_under_load.py
 	$(PY) bench/metrics_throughput.py
 
 # A realistic program through the gateway of `make up` (docs/simulator.md); SIMULATE_ARGS to change it.

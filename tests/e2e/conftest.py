@@ -9,34 +9,14 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from aiosmtpd.controller import Controller
 
-from peerbridge_shared.testing.servers import free_port
-
-from .platform import Platform, private_platform
-
-
-class Inbox:
-    """E-mails the delivery worker sent: (recipients, raw message)."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], str]] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201, N802 - aiosmtpd's hook
-        self.messages.append((list(envelope.rcpt_tos), envelope.content.decode()))
-        return "250 OK"
-
-    def to(self, address: str) -> list[str]:
-        return [message for recipients, message in self.messages if address in recipients]
+from .platform import Inbox, Platform, private_platform, smtp_inbox
 
 
 @pytest.fixture(scope="package")
 def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, port
-    controller.stop()
+    with smtp_inbox() as running:
+        yield running
 
 
 @pytest.fixture(scope="package")

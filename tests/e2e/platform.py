@@ -30,6 +30,7 @@ from pathlib import Path
 from subprocess import Popen
 
 import pytest
+from aiosmtpd.controller import Controller
 
 from peerbridge_gateway.auth.dev_keys import ensure_dev_key
 from peerbridge_metrics.tables import TABLES
@@ -43,6 +44,32 @@ from peerbridge_shared.topics import CARE, CASES, ENROLLMENTS, HOSPITAL, OUTCOME
 
 SERVICES = Path(__file__).resolve().parents[2] / "services"
 PY = sys.executable
+
+
+class Inbox:
+    """E-mails the delivery worker sent: (recipients, raw message)."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], str]] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201, N802 - aiosmtpd's hook
+        self.messages.append((list(envelope.rcpt_tos), envelope.content.decode()))
+        return "250 OK"
+
+    def to(self, address: str) -> list[str]:
+        return [message for recipients, message in self.messages if address in recipients]
+
+
+@contextmanager
+def smtp_inbox() -> Iterator[tuple[Inbox, int]]:
+    """A local SMTP server the escalation delivery worker pages into: (inbox, port)."""
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
 
 
 @dataclass
@@ -101,16 +128,17 @@ class Platform:
     stack: ExitStack
     cases: CaseLog
     processes: dict[str, Popen] = field(default_factory=dict)
+    log_offsets: dict[str, int] = field(default_factory=dict)
 
     def start(self, name: str) -> None:
-        spec = self.specs[name]
-        self.processes[name] = self.stack.enter_context(running(spec.args, log=self.logs / f"{name}.log",
-                                                                env=spec.env))
+        spec, log = self.specs[name], self.logs / f"{name}.log"
+        self.log_offsets[name] = log.stat().st_size if log.exists() else 0  # a restart's readiness is in new lines
+        self.processes[name] = self.stack.enter_context(running(spec.args, log=log, env=spec.env))
 
     def wait_ready(self, name: str, timeout_s: float = 120.0) -> None:
         spec, log = self.specs[name], self.logs / f"{name}.log"
         deadline = time.monotonic() + timeout_s
-        while not _ready(spec, log):
+        while not _ready(spec, log, self.log_offsets.get(name, 0)):
             if self.processes[name].poll() is not None:
                 pytest.fail(f"{name} exited ({self.processes[name].returncode}):\n{log.read_text()[-3000:]}")
             if time.monotonic() > deadline:
@@ -125,9 +153,9 @@ class Platform:
         return (self.logs / f"{name}.log").read_text()[-chars:]
 
 
-def _ready(spec: Spec, log: Path) -> bool:
+def _ready(spec: Spec, log: Path, offset: int) -> bool:
     if spec.ready_text is not None:
-        return spec.ready_text in log.read_text()
+        return spec.ready_text in log.read_bytes()[offset:].decode(errors="replace")
     if spec.ready_url is None:
         return True
     try:

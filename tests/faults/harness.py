@@ -1,17 +1,14 @@
-"""What the fault drills share: the escalation pipeline as real processes, a steady load of safety
-signals (each for a new participant, counted only once Kafka acknowledged it), the checks of what
+"""What the fault drills share: a steady load of safety signals into the platform's escalation
+service (each for a new participant, counted only once Kafka acknowledged it), the checks of what
 became of them, and control of the local stack's servers (deploy/local scripts)."""
 
 from __future__ import annotations
 
 import subprocess
-import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -21,15 +18,13 @@ from sqlalchemy import text
 from peerbridge_escalation.cases.intake import handle
 from peerbridge_escalation.rosters import service as rosters
 from peerbridge_escalation.rosters.schemas import ContactCreate, ProgramContactsSet, RosterPublish
-from peerbridge_escalation.worker import TOPICS as INTAKE_TOPICS
 from peerbridge_shared.db import Database
 from peerbridge_shared.events import decode, new_envelope, utc_now
 from peerbridge_shared.events.safety import RiskScreenCompleted, ScreenInstrument
 from peerbridge_shared.events.scheduling import ParticipantEnrolled
 from peerbridge_shared.identity import Identity, Role
 from peerbridge_shared.messaging import create_producer, publish
-from peerbridge_shared.testing.kafka_reader import KafkaReader, commit_group_at_end
-from peerbridge_shared.testing.processes import running
+from peerbridge_shared.testing.kafka_reader import KafkaReader
 from peerbridge_shared.topics import CASES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,68 +57,11 @@ def staff(database: Database, tenant: str) -> None:
 
 
 @dataclass
-class Pipeline:
+class Target:
+    """Where the signal load goes: an organization in the platform's escalation database."""
+
     database: Database
     tenant: str
-    logs: Path
-    env: dict[str, str]
-    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
-
-
-WORKER = [sys.executable, "-m", "peerbridge_escalation.worker", "worker", "--loglevel", "info", "--without-web"]
-
-
-@contextmanager
-def escalation_pipeline(database_url: str, kafka, logs: Path) -> Iterator[Pipeline]:
-    """The escalation worker, its outbox relay and its timers as real processes, for a new organization."""
-    tenant, app_id = f"org-drill-{uuid.uuid4().hex[:8]}", f"escalation-drill-{uuid.uuid4().hex[:8]}"
-    # The group starts at the topics' end (not "latest": a worker killed before its first commit on a
-    # partition must leave the next one the signals it had not committed, as in production).
-    commit_group_at_end(kafka, app_id, [topic.name for topic in INTAKE_TOPICS])
-    env = {"ESCALATION_DATABASE_URL": database_url, "ESCALATION_FAUST_OFFSET_RESET": "earliest",
-           "ESCALATION_FAUST_APP_ID": app_id,
-           "ESCALATION_FAUST_DATA_DIR": str(logs / "faust"), "ESCALATION_KAFKA__BOOTSTRAP_SERVERS":
-           kafka.bootstrap_servers}
-    database = Database(database_url)
-    staff(database, tenant)
-    pipeline = Pipeline(database, tenant, logs, env)
-    with ExitStack() as stack_:
-        pipeline.processes["worker"] = stack_.enter_context(running(
-            WORKER, log=logs / "worker.log", env=env, ready=lambda text: "Ready" in text))
-        pipeline.processes["relay"] = stack_.enter_context(running(
-            [sys.executable, "-m", "peerbridge_shared.outbox", "--database-url", database_url,
-             "--service", f"escalation-relay-drill-{tenant}"], log=logs / "relay.log"))
-        pipeline.processes["timers"] = stack_.enter_context(running(
-            [sys.executable, "-m", "peerbridge_escalation.routing.timers"], log=logs / "timers.log", env=env))
-        time.sleep(3)  # the worker's consumer is assigned its partitions
-        try:
-            yield pipeline
-        finally:
-            stop(pipeline.processes.values())  # including a worker a drill started in place of a killed one
-    database.dispose()
-
-
-def stop(processes) -> None:  # noqa: ANN001 - Popen objects
-    for process in processes:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-
-
-def restart_worker_killed(pipeline: Pipeline) -> float:
-    """SIGKILL the Faust worker mid-stream and start a new one; returns seconds until the new one is ready."""
-    old = pipeline.processes["worker"]
-    old.kill()
-    old.wait()
-    started = time.monotonic()
-    log = pipeline.logs / "worker-2.log"
-    new = subprocess.Popen(WORKER, env={**__import__("os").environ, "OTEL_TRACES_EXPORTER": "none", **pipeline.env},
-                           stdout=log.open("a"), stderr=subprocess.STDOUT)
-    while "Ready" not in log.read_text():
-        assert new.poll() is None, log.read_text()[-3000:]
-        time.sleep(0.2)
-    pipeline.processes["worker"] = new
-    return time.monotonic() - started
 
 
 class SignalLoad:
@@ -131,8 +69,8 @@ class SignalLoad:
     A signal counts as produced only once Kafka acknowledged it; an unacknowledged one is sent again
     (same event id: the exactly-once effect must hold for it too)."""
 
-    def __init__(self, pipeline: Pipeline, kafka, rate_per_s: float = 20.0) -> None:
-        self.pipeline, self.rate = pipeline, rate_per_s
+    def __init__(self, target: Target, kafka, rate_per_s: float = 20.0) -> None:
+        self.target, self.rate = target, rate_per_s
         self.producer = create_producer(kafka, linger_ms=0, retries=2_147_483_647)
         self.acknowledged: list[str] = []  # participant ids
         self.failures = 0
@@ -155,7 +93,7 @@ class SignalLoad:
             signal = new_envelope(RiskScreenCompleted(
                 participant_id=participant, screen_id=str(uuid.uuid4()), program_id=PROGRAM,
                 instrument=ScreenInstrument.PHQ9_ITEM9, phq9_item9=2, completed_at=utc_now(), screened_by="drill",
-                positive=True, rule_version="phq9@1:item9>0"), tenant=self.pipeline.tenant, source="/drill",
+                positive=True, rule_version="phq9@1:item9>0"), tenant=self.target.tenant, source="/drill",
                 subject=participant)
             while True:
                 try:
@@ -171,10 +109,10 @@ class SignalLoad:
         """The care team escalation learns from enrollment (written straight to its database)."""
         while True:
             try:
-                with self.pipeline.database.transaction() as session:
+                with self.target.database.transaction() as session:
                     handle(session, new_envelope(ParticipantEnrolled(
                         participant_id=participant, enrollment_id="e", program_id=PROGRAM, site_id="s",
-                        enrolled_on=date(2026, 1, 1), clinician_id="own-1"), tenant=self.pipeline.tenant,
+                        enrolled_on=date(2026, 1, 1), clinician_id="own-1"), tenant=self.target.tenant,
                         source="/drill", subject=participant), utc_now())
                 return
             except Exception:  # noqa: BLE001 - PostgreSQL may be the thing being restarted
@@ -196,9 +134,9 @@ class Outcome:
                 f"after the load stopped")
 
 
-def settle(pipeline: Pipeline, kafka, participants: list[str], timeout_s: float = 180) -> Outcome:
+def settle(target: Target, kafka, participants: list[str], timeout_s: float = 180) -> Outcome:
     """Wait until every acknowledged signal has its case, its case-opened event and a page (or time out).
-    Case-opened events are counted per case of this pipeline's database, by distinct event id (a
+    Case-opened events are counted per case of the target database, by distinct event id (a
     redelivered record is the same event; another deployment reading the same topics is not us)."""
     started = time.monotonic()
     reader = KafkaReader(kafka, [CASES.name], from_beginning=True)
@@ -206,10 +144,12 @@ def settle(pipeline: Pipeline, kafka, participants: list[str], timeout_s: float 
     wanted = set(participants)
     while True:
         for record in reader.read_quiet(1.0):
+            if dict(record.headers or []).get("ce_tenant") != target.tenant.encode():
+                continue  # another organization's, or a malformed record a test put on the shared topic
             event = decode(record.key, record.value, record.headers)
-            if event.tenant == pipeline.tenant and event.type.endswith("case.opened.v1"):
+            if event.type.endswith("case.opened.v1"):
                 opened.setdefault(event.data.case_id, set()).add(event.id)
-        cases = case_rows(pipeline)
+        cases = case_rows(target)
         with_case = {p for p, ids in cases.items() if ids}
         announced = {p for p, ids in cases.items() if any(opened.get(case) for case, _ in ids)}
         lost = sorted(wanted - with_case | (wanted - announced))
@@ -222,12 +162,12 @@ def settle(pipeline: Pipeline, kafka, participants: list[str], timeout_s: float 
     return Outcome(len(participants), lost, duplicated, unpaged, time.monotonic() - started)
 
 
-def case_rows(pipeline: Pipeline) -> dict[str, list[tuple[str, int]]]:
-    """participant -> [(case id, notifications)] in this pipeline's database."""
-    with pipeline.database.transaction() as session:
+def case_rows(target: Target) -> dict[str, list[tuple[str, int]]]:
+    """participant -> [(case id, notifications)] in the target database."""
+    with target.database.transaction() as session:
         rows = session.execute(text(
             "SELECT c.participant_id, c.id, count(n.id) FROM cases c LEFT JOIN notifications n ON n.case_id = c.id "
-            "WHERE c.organization_id = :org GROUP BY c.participant_id, c.id"), {"org": pipeline.tenant}).all()
+            "WHERE c.organization_id = :org GROUP BY c.participant_id, c.id"), {"org": target.tenant}).all()
     found: dict[str, list[tuple[str, int]]] = {}
     for participant, case, pages in rows:
         found.setdefault(participant, []).append((case, pages))

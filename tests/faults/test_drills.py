@@ -1,9 +1,10 @@
-"""Fault drills: a steady load of safety signals while a part of the platform fails. Pass: every
-signal Kafka acknowledged gets exactly one case, one case-opened event and a page; each drill
-prints what it lost (must be zero) and how long recovery took.
+"""Fault drills on the whole platform with the simulator running (platform_drill.py): (a) SIGKILL
+the escalation worker, (b) restart the Kafka broker, (c) on the 3-node cluster kill a partition
+leader, (d) restart PostgreSQL, (e) stop Redis. Each prints what it lost (must be zero) and how
+long recovery took. test_redis_outage.py checks how the gateway degrades while Redis is down.
 
-These restart the local stack's own servers (Kafka, PostgreSQL): run them on a stack nobody else
-is using (``make test`` runs them last)."""
+These restart the local stack's own servers (Kafka, PostgreSQL, Redis): run them on a stack nobody
+else is using (``make test`` runs them last)."""
 
 from __future__ import annotations
 
@@ -16,44 +17,65 @@ from kafka.errors import KafkaError
 
 from peerbridge_shared.topics import SAFETY
 
-from .harness import ROOT, SignalLoad, escalation_pipeline, restart_worker_killed, settle, stack
+from ..e2e.platform import private_platform, smtp_inbox
+from .harness import ROOT, stack
+from .platform_drill import run_drill
 
-ESCALATION_INI = ROOT / "services" / "escalation" / "alembic.ini"
 STACK = ROOT / ".stack"
 
 
-@pytest.fixture
-def pipeline(migrated_database, kafka_settings, tmp_path):
-    with escalation_pipeline(migrated_database("escalation", ESCALATION_INI), kafka_settings, tmp_path) as running:
+@pytest.fixture(scope="module")
+def platform(migrated_database, kafka_settings, kafka_admin, tmp_path_factory):
+    with (smtp_inbox() as (_, smtp_port),
+          private_platform(migrated_database, kafka_settings, tmp_path_factory.mktemp("drills"),
+                           smtp_port=smtp_port) as running):
         yield running
 
 
-def drill(pipeline, kafka_settings, report, name: str, fault, load_s: float = 8.0) -> None:
-    with SignalLoad(pipeline, kafka_settings) as load:
-        time.sleep(load_s / 2)
-        recovery_s = fault()
-        time.sleep(load_s / 2)
-    outcome = settle(pipeline, kafka_settings, list(load.acknowledged))
-    report(outcome.report(name, recovery_s))
-    assert outcome.signals > 0
-    assert (outcome.lost, outcome.duplicated, outcome.unpaged) == ([], [], []), outcome.report(name, recovery_s)
+@pytest.fixture
+def drill(platform, kafka_settings, report):
+    def run(name: str, fault, seed: int) -> None:
+        result = run_drill(platform, kafka_settings, name, fault, seed)
+        report(result.report())
+        assert result.signals.signals > 0 and result.writes.kept > 0 and result.figures > 0
+        assert result.lost == 0, result.report() + f"\n{result.signals.lost[:5]} {result.writes.lost[:5]} " \
+                                                   f"{result.mismatches[:5]} {result.problems[:5]}"
+
+    return run
 
 
-@pytest.mark.timeout(600)
-def test_escalation_worker_sigkilled_mid_stream(pipeline, kafka_settings, report):
-    drill(pipeline, kafka_settings, report, "escalation worker SIGKILL", lambda: restart_worker_killed(pipeline))
+def restart_killed(platform, name: str) -> float:
+    """SIGKILL one of the platform's processes and start it again; seconds until it is ready."""
+    platform.processes[name].kill()
+    platform.processes[name].wait()
+    started = time.monotonic()
+    platform.restart(name)
+    return time.monotonic() - started
 
 
-@pytest.mark.timeout(600)
-def test_kafka_broker_restarted(pipeline, kafka_settings, report):
-    drill(pipeline, kafka_settings, report, "Kafka broker restart",
-          lambda: stack("kafka", "stop") + stack("kafka", "start", "single"))
+@pytest.mark.timeout(1200)
+def test_escalation_worker_sigkilled_mid_stream(drill, platform):
+    drill("escalation worker SIGKILL", lambda: restart_killed(platform, "escalation-worker"), seed=21)
 
 
-@pytest.mark.timeout(600)
-def test_postgresql_restarted(pipeline, kafka_settings, report):
-    drill(pipeline, kafka_settings, report, "PostgreSQL restart",
-          lambda: stack("postgres", "stop") + stack("postgres", "start"))
+@pytest.mark.timeout(1200)
+def test_kafka_broker_restarted(drill):
+    drill("Kafka broker restart", lambda: stack("kafka", "stop") + stack("kafka", "start", "single"), seed=22)
+
+
+@pytest.mark.timeout(1200)
+def test_postgresql_restarted(drill):
+    drill("PostgreSQL restart", lambda: stack("postgres", "stop") + stack("postgres", "start"), seed=23)
+
+
+@pytest.mark.timeout(1200)
+def test_redis_stopped(drill):
+    def outage() -> float:
+        stopped = stack("redis", "stop")
+        time.sleep(5)
+        return stopped + 5 + stack("redis", "start")
+
+    drill("Redis stop", outage, seed=24)
 
 
 def leader_of(kafka_admin, topic: str, partition: int) -> int:
@@ -67,8 +89,8 @@ def leader_of(kafka_admin, topic: str, partition: int) -> int:
 
 
 @pytest.mark.cluster
-@pytest.mark.timeout(600)
-def test_partition_leader_killed_on_the_cluster(pipeline, kafka_settings, kafka_admin, report):
+@pytest.mark.timeout(1200)
+def test_partition_leader_killed_on_the_cluster(drill, kafka_admin, report):
     def kill_the_leader() -> float:
         leader = leader_of(kafka_admin, SAFETY.name, 0)
         os.kill(int((STACK / "kafka" / f"node-{leader}" / "pid").read_text()), signal.SIGKILL)
@@ -80,4 +102,4 @@ def test_partition_leader_killed_on_the_cluster(pipeline, kafka_settings, kafka_
         stack("kafka", "start", "cluster")  # the node comes back and catches up
         return moved
 
-    drill(pipeline, kafka_settings, report, "partition leader SIGKILL (3-node cluster)", kill_the_leader)
+    drill("partition leader killed (3-node cluster)", kill_the_leader, seed=25)
