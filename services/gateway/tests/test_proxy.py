@@ -8,9 +8,10 @@ import time
 import pytest
 from fastapi import FastAPI, Request, Response
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine
 
 from peerbridge_gateway.app import create_app
-from peerbridge_shared.web import PROBLEM_JSON
+from peerbridge_shared.web import PROBLEM_JSON, create_service_app
 
 from . import metrics_stub
 from .world import build_world
@@ -116,6 +117,25 @@ def test_safe_requests_are_retried_a_bounded_number_of_times_and_posts_are_not(r
         always.calls = 0
         posted = client.post("/v1/programs", json={"name": "p", "time_zone": "UTC"}, headers=admin)
         assert posted.status_code == 502 and always.calls == 1
+
+
+def test_a_service_whose_database_is_down_says_so_through_the_gateway(run_server, gateway_settings, token, tenant):
+    """The service's 503 problem (a lost database connection) reaches the caller with its Retry-After:
+    a reason to retry, not a 502 the caller must guess about."""
+    service = create_service_app("down")
+    nowhere = create_engine("postgresql+psycopg://peerbridge@127.0.0.1:1/none", connect_args={"connect_timeout": 2})
+
+    @service.post("/programs")
+    def create_program() -> dict:
+        with nowhere.connect():  # nothing listens on port 1
+            return {}
+
+    settings = gateway_settings.model_copy(update={"scheduling_url": run_server(service)})
+    with TestClient(create_app(settings)) as client:
+        response = client.post("/v1/programs", json={"name": "p", "time_zone": "UTC"},
+                               headers=token(tenant, "program_admin"))
+    assert response.status_code == 503 and response.headers["content-type"] == PROBLEM_JSON
+    assert response.json()["dependency"] == "PostgreSQL" and response.headers["retry-after"] == "1"
 
 
 def test_a_slow_service_is_a_504_and_a_missing_one_a_503(run_server, gateway_settings, token, tenant):

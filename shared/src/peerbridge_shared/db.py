@@ -10,6 +10,7 @@ from functools import cached_property
 
 from sqlalchemy import DateTime, MetaData, String, create_engine, func, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 NAMING_CONVENTION = {
@@ -19,6 +20,13 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def database_unreachable(error: BaseException) -> bool:
+    """A lost or refused connection (PostgreSQL restarting, failing over), not a fault of the request
+    or the event being handled: wait and retry, never dead-letter or blame the caller for it."""
+    return isinstance(error, OperationalError | InterfaceError) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated)
 
 
 def new_metadata() -> MetaData:

@@ -3,6 +3,7 @@ and RFC 9457 problem+json errors that name the field and the rule."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Mapping
 from http import HTTPStatus
 from typing import Any
@@ -12,11 +13,18 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from .db import database_unreachable
 from .settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+DEPENDENCY_UNAVAILABLE = Counter("peerbridge_http_dependency_unavailable",
+                                 "Requests answered 503 because a dependency was down", ["dependency"])
+RETRY_AFTER_S = 1
 
 PROBLEM_JSON = "application/problem+json"
 ReadinessCheck = Callable[[], None]
@@ -118,6 +126,28 @@ async def _http_problem(request: Request, exc: StarletteHTTPException) -> JSONRe
     return response
 
 
+def _dependency_down(name: str | None) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
+    """503 problem+json with Retry-After when a dependency is down (``name``; None: the database,
+    if the error is a lost or refused connection): the caller did nothing wrong and may retry."""
+    async def handle(request: Request, exc: Exception) -> JSONResponse:
+        dependency = name or ("PostgreSQL" if database_unreachable(exc) else None)
+        if dependency is None:
+            return await _internal_error(request, exc)
+        DEPENDENCY_UNAVAILABLE.labels(dependency).inc()
+        log.warning("dependency unavailable", extra={"dependency": dependency, "error": type(exc).__name__,
+                                                     "path": request.url.path})
+        response = problem(503, f"{dependency} is unavailable; retry shortly", dependency=dependency)
+        response.headers["Retry-After"] = str(RETRY_AFTER_S)
+        return response
+
+    return handle
+
+
+async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
+    log.error("unhandled error", exc_info=exc, extra={"path": request.url.path})
+    return problem(500, "internal error; it has been logged")
+
+
 _tracer = trace.get_tracer(__name__)
 
 
@@ -139,14 +169,21 @@ def create_service_app(
     *,
     settings: ServiceSettings | None = None,
     readiness: Mapping[str, ReadinessCheck] | None = None,
+    dependency_errors: Mapping[type[Exception], str] | None = None,
     **fastapi_options: Any,
 ) -> FastAPI:
+    """``dependency_errors``: errors that mean a named dependency is down (Redis...), answered 503
+    like a lost database connection."""
     app = FastAPI(title=title, **fastapi_options)
     app.state.settings = settings
     app.middleware("http")(_trace_request)
     app.add_exception_handler(RequestValidationError, _validation_problem)
     app.add_exception_handler(StarletteHTTPException, _http_problem)
     app.add_exception_handler(Problem, _domain_problem)
+    app.add_exception_handler(DBAPIError, _dependency_down(None))
+    for error, dependency in (dependency_errors or {}).items():
+        app.add_exception_handler(error, _dependency_down(dependency))
+    app.add_exception_handler(Exception, _internal_error)
     checks = dict(readiness or {})
 
     @app.get("/healthz", tags=["operations"])

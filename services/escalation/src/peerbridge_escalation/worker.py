@@ -17,9 +17,8 @@ import time
 
 import faust
 from kafka import KafkaProducer
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
-from peerbridge_shared.db import Database
+from peerbridge_shared.db import Database, database_unreachable
 from peerbridge_shared.events import Envelope, InvalidEvent, decode, utc_now
 from peerbridge_shared.messaging import create_producer
 from peerbridge_shared.messaging.dead_letters import DeadLetters, header_list
@@ -31,12 +30,6 @@ from .settings import EscalationSettings, get_settings
 log = logging.getLogger(__name__)
 TOPICS = (SAFETY, CARE, HOSPITAL, ENROLLMENTS)
 DEAD_LETTER_OF = {topic.name: topic.dead_letter for topic in TOPICS}
-
-
-def database_unreachable(error: BaseException) -> bool:
-    """A lost or refused connection (PostgreSQL restarting, failing over), as opposed to a bad event."""
-    return isinstance(error, OperationalError | InterfaceError) or (
-        isinstance(error, DBAPIError) and error.connection_invalidated)
 
 
 class Intake:

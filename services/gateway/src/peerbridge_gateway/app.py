@@ -25,6 +25,7 @@ from .ratelimit import RateLimiter
 from .realtime import views as realtime
 from .realtime.hub import Hub
 from .realtime.streams import EventLog, Keys
+from .redis_clients import RETRIED as REDIS_DOWN
 from .redis_clients import async_redis_client, redis_client
 from .settings import GatewaySettings, get_settings
 from .upstream import Upstreams
@@ -74,6 +75,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     app = create_service_app("PeerBridge gateway", settings=settings, lifespan=lifespan,
                              readiness={"redis": redis.ping, "signing_keys": gateway.keys.check_ready},
+                             dependency_errors={error: "Redis" for error in REDIS_DOWN},
                              description="The public PeerBridge API. Every route needs a bearer token; see "
                                          "docs/gateway.md for roles, scopes, real-time events and limits.")
     app.state.gateway = gateway

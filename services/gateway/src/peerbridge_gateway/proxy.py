@@ -15,7 +15,7 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 
 from peerbridge_shared.events.access import PurposeOfUse
 from peerbridge_shared.identity import Identity
-from peerbridge_shared.web import Problem, problem_responses
+from peerbridge_shared.web import PROBLEM_JSON, Problem, problem_responses
 
 from .access import Scope, scope_of
 from .audit import PURPOSE_HEADER, purpose_of
@@ -33,7 +33,8 @@ log = logging.getLogger(__name__)
 PREFIX = "/v1"
 COMMON_ERRORS = (401, 403, 404, 422, 429, 502, 503, 504)
 PASSED_STATUSES = frozenset({200, 201, 204, 304, 400, 404, 409, 412, 413, 422})
-"""Service answers relayed as they are; anything else means the gateway or the service is at fault."""
+"""Service answers relayed as they are, and a service's own 503 problem (which dependency is down,
+Retry-After); anything else means the gateway or the service is at fault."""
 
 
 class Authorized(NamedTuple):
@@ -189,12 +190,15 @@ def _forwarded_headers(request: Request, route: Route) -> dict[str, str]:
 
 def relay(upstream: httpx.Response, route: Route, request: Request, query: dict[str, Any]) -> Response:
     status = upstream.status_code
-    if status not in PASSED_STATUSES:
+    dependency_down = status == 503 and upstream.headers.get("content-type", "").startswith(PROBLEM_JSON)
+    if status not in PASSED_STATUSES and not dependency_down:
         log.warning("service answered with an unexpected status",
                     extra={"service": route.service, "status": status, "route": route.path})
         detail = "the service refused the gateway's identity" if status in (401, 403) else "the service failed"
         raise Problem(502, f"{route.service}: {detail} ({status})", rule="upstream_failed")
     response = Response(upstream.content, status_code=status, media_type=upstream.headers.get("content-type"))
+    if "retry-after" in upstream.headers:
+        response.headers["Retry-After"] = upstream.headers["retry-after"]
     if route.query is not None and issubclass(route.query, Page) and status == 200:
         _link_next_page(response, upstream, request, query)
     return response
