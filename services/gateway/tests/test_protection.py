@@ -3,15 +3,23 @@ ETags and conditional updates, and the PHI access audit on the real Kafka topic.
 
 from __future__ import annotations
 
+import asyncio
+import subprocess
+import threading
 import time
 import uuid
 
 import pytest
+from fastapi import Response
 from fastapi.testclient import TestClient
 
 from peerbridge_gateway.app import create_app
+from peerbridge_gateway.idempotency import IdempotencyKeys
+from peerbridge_gateway.redis_clients import async_redis_client
 from peerbridge_shared.events import decode
+from peerbridge_shared.identity import Identity, Role
 from peerbridge_shared.testing.kafka_reader import KafkaReader
+from peerbridge_shared.testing.servers import free_port
 from peerbridge_shared.topics import PHI_ACCESS
 from peerbridge_shared.web import PROBLEM_JSON
 
@@ -51,6 +59,35 @@ def test_a_post_with_an_idempotency_key_runs_once(gateway, token, tenant):
     assert invalid.status_code == 422
     fixed = gateway.post("/v1/programs", json={"name": ""}, headers={**admin, "Idempotency-Key": "k-1"})
     assert fixed.status_code == 422  # a kept 4xx answer is replayed too
+
+
+def test_an_answer_waits_for_a_restarting_redis_to_keep_it_then_replays(gateway_settings, tmp_path):
+    """The service has answered; Redis is down (restarting) when the gateway keeps the answer. It
+    waits for Redis instead of failing a write that was done, and a retry replays the answer."""
+    port = free_port()
+    settings = gateway_settings.model_copy(update={"idempotency_store_wait_s": 15})
+    caller = Identity("org-x", "user-1", frozenset({Role.PROGRAM_ADMIN}))
+
+    async def scenario() -> Response | None:
+        keys = IdempotencyKeys(async_redis_client(f"redis://127.0.0.1:{port}", timeout_s=1), settings)
+        answer = Response(b'{"id": "case-1"}', status_code=200, media_type="application/json")
+        await keys.finish(caller, "key-1", "print", answer)  # Redis starts 1 s into the wait
+        return await keys.begin(caller, "key-1", "print")
+
+    later = threading.Timer(1.0, lambda: servers.append(subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL)))
+    servers: list[subprocess.Popen] = []
+    later.start()
+    try:
+        replay = asyncio.run(scenario())
+    finally:
+        later.join()
+        for server in servers:
+            server.terminate()
+            server.wait(10)
+    assert replay is not None and replay.body == b'{"id": "case-1"}'
+    assert replay.headers["idempotent-replayed"] == "true"
 
 
 def test_etags_answer_304_and_a_stale_if_match_is_412(gateway, token, tenant, escalation_db):

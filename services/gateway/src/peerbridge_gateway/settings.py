@@ -45,6 +45,8 @@ class GatewaySettings(ServiceSettings):
     rate_limit_window_s: int = Field(default=60, ge=1)
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     idempotency_ttl_s: int = Field(default=24 * 3600, ge=60)
+    idempotency_store_wait_s: float = Field(
+        default=10.0, ge=0, description="how long a request whose service answered waits for Redis to keep that answer")
     cors_origins: list[str] = Field(default=[], description='JSON list, e.g. ["https://console.example.org"]')
     trusted_proxies: int = Field(default=0, ge=0, le=5, description="X-Forwarded-For hops to trust for the client IP")
 
