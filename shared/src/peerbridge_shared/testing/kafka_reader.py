@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from kafka import KafkaConsumer
 from kafka.consumer.fetcher import ConsumerRecord
+from kafka.errors import KafkaTimeoutError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 
 from ..settings import KafkaSettings
@@ -37,8 +38,20 @@ class KafkaReader:
         return found
 
     def mark(self) -> None:
-        for partition, offset in self._consumer.end_offsets(self.partitions).items():
+        for partition, offset in self._end_offsets().items():
             self._consumer.seek(partition, offset)
+
+    def _end_offsets(self, attempts: int = 4) -> dict[TopicPartition, int]:
+        """The partitions' ends; after a broker was killed and restarted the first ask can time out
+        on stale metadata, so fresh metadata is fetched and the ask repeated."""
+        for attempt in range(attempts):
+            try:
+                return self._consumer.end_offsets(self.partitions)
+            except KafkaTimeoutError:
+                if attempt == attempts - 1:
+                    raise
+                self._consumer.topics()  # a full metadata refresh
+        raise AssertionError("unreachable")
 
     def read(self, count: int, timeout_s: float = 30.0) -> list[ConsumerRecord]:
         """At least ``count`` records (fewer if ``timeout_s`` passes first), in arrival order."""
@@ -51,7 +64,7 @@ class KafkaReader:
 
     def read_to_end(self, timeout_s: float = 30.0) -> list[ConsumerRecord]:
         """Everything written before this call: reads until every partition reaches its current end."""
-        ends = self._consumer.end_offsets(self.partitions)
+        ends = self._end_offsets()
         records: list[ConsumerRecord] = []
         deadline = time.monotonic() + timeout_s
         while any(self._consumer.position(p) < end for p, end in ends.items()):
