@@ -1,15 +1,14 @@
 """One program, end to end, through the gateway only (real processes, see platform.py):
 
 enroll, match a peer, schedule a recurring group, record attendance, a peer submits a PHQ-9 with
-item 9 = 2 -> the on-call clinician gets the case on their WebSocket and by e-mail -> nobody
-acknowledges -> after the deadline (1 minute, the program's escalation policy: on call, then the
-backup, then the medical director) the backup gets it -> the backup acknowledges -> resolves with a
-disposition -> /v1/measures, the outcome report and the funder's webhook reflect it, with small
-cells suppressed.
+item 9 = 2 -> the participant's own clinician gets the case on their WebSocket and by e-mail ->
+nobody acknowledges -> after the deadline (1 minute, the program's escalation policy: own
+clinician, then the backup, then the medical director) the backup gets it -> the backup
+acknowledges -> resolves with a disposition -> /v1/measures, the outcome report and the funder's
+webhook reflect it, with small cells suppressed.
 
-The first level is the roster's on-call clinician rather than the participant's own clinician:
-the escalation worker learns the own clinician from the enrollment topic, which it may read after
-the safety topic (cross-topic order is not guaranteed), and the test must not depend on that."""
+The signal names the own clinician (scheduling knows the enrollment), so the first page does not
+depend on the escalation worker having read the enrollment topic first (no order across topics)."""
 
 from __future__ import annotations
 
@@ -100,9 +99,9 @@ def month(moment: str) -> str:
 
 
 def policy(minutes: int) -> dict:
-    """Every risk level: on call -> the backup (the program's escalation supervisor) -> medical director."""
+    """Every risk level: own clinician -> the backup (the program's escalation supervisor) -> medical director."""
     ladder = [{"targets": [target], "acknowledge_minutes": minutes, "repeats": 0}
-              for target in ("on_call", "supervisor", "medical_director")]
+              for target in ("own_clinician", "supervisor", "medical_director")]
     return {"version": "e2e-1", "time_zone": "America/New_York",
             "risks": {level: {"levels": ladder} for level in ("imminent", "high", "moderate", "low")}}
 
@@ -200,7 +199,7 @@ def test_a_phq9_item9_answer_reaches_the_clinician_then_the_backup_and_the_funde
         assert not [e for e in backup_ws.events if e["name"] == "case.notified"
                     and e["event"]["data"]["recipient_id"] == clinicians["backup"]], "the backup is paged only later"
 
-        # nobody acknowledges: after the deadline the case climbs to the on-call backup
+        # nobody acknowledges: after the deadline the case climbs to the backup
         acknowledge_by = datetime.fromisoformat(case["data"]["acknowledge_by"])
         paged = backup_ws.wait_for(lambda e: e["name"] == "case.notified" and e["event"]["case_id"] == case_id
                                    and e["event"]["data"]["recipient_id"] == clinicians["backup"],

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from peerbridge_escalation.cases import service as cases
 from peerbridge_escalation.cases.intake import handle
-from peerbridge_escalation.cases.models import Case
+from peerbridge_escalation.cases.models import Case, ParticipantCare
 from peerbridge_escalation.rosters import service as rosters
 from peerbridge_escalation.rosters.schemas import ContactCreate, ProgramContactsSet, RosterPublish
 from peerbridge_escalation.routing.ladder import fire_due
@@ -85,6 +85,24 @@ def test_a_level_that_resolves_to_nobody_climbs_at_once_and_says_so(escalation_d
     assert pages(escalation_db, tenant) == [(1, "oncall-b")]
     [escalated] = [e.data for e in published(escalation_db, tenant) if e.type.endswith("escalated.v1")]
     assert (escalated.from_level, escalated.to_level, escalated.reason.value) == (0, 1, "no_recipient")
+
+
+def test_a_signal_read_before_the_enrollment_still_pages_the_own_clinician_it_names(escalation_db, tenant):
+    """The enrollment and safety topics are read in no particular order: the signal carries the own
+    clinician, so the first page does not fall to "nobody" and climb; the enrollment, read later,
+    stays the authority."""
+    staff_program(escalation_db, tenant)
+    stranger = f"p-{uuid.uuid4().hex[:6]}"  # enrolled, but its enrollment event is not read yet
+    signal = phq9(stranger, 2).model_copy(update={"clinician_id": "own-1"})
+    with escalation_db.transaction() as session:
+        handle(session, envelope(signal, tenant), NOW)
+    assert pages(escalation_db, tenant) == [(0, "own-1")]
+    moved = ParticipantEnrolled(participant_id=stranger, enrollment_id="e", program_id="prog-1", site_id="s",
+                                enrolled_on=date(2026, 1, 5), clinician_id="own-2")
+    with escalation_db.transaction() as session:
+        handle(session, envelope(moved, tenant), NOW)
+        care = session.get(ParticipantCare, (tenant, stranger))
+        assert care.clinician_id == "own-2"
 
 
 def test_acknowledging_stops_every_pending_page_and_timer_at_once(escalation_db, tenant):

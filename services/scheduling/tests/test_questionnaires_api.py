@@ -22,6 +22,7 @@ def test_a_phq9_with_item9_at_two_is_scored_stored_and_raises_a_safety_signal(wo
     assert (assessment.instrument, assessment.total_score, assessment.loinc) == ("phq9", 12, "44261-6")
     assert (screen.instrument.value, screen.phq9_item9, screen.positive) == ("phq9_item9", 2, True)
     assert screen.rule_version == "phq9@1:item9>0" and screen.assessment_id == result["id"]
+    assert screen.clinician_id == world.clinician["id"], "escalation can page the own clinician at once"
     assert api.get(f"/participants/{alice['id']}/questionnaire-responses")[0]["id"] == result["id"]
 
 

@@ -15,6 +15,7 @@ def test_a_concern_keeps_its_note_here_and_publishes_category_and_presence(world
                if e.type.endswith("concern.raised.v1")]
     assert (event.data.concern_id, event.data.category.value, event.data.peer_with_person) == (
         concern["id"], "immediate_danger", True)
+    assert event.data.clinician_id == world.clinician["id"], "the enrollment's own clinician rides along"
     assert "guitar" not in event.data.model_dump_json()
     assert api.get(f"/participants/{alice['id']}/safety-concerns")[0]["note"].endswith("guitar")
 

@@ -53,6 +53,9 @@ class RiskScreenCompleted(Event):
     positive: bool = Field(description="any C-SSRS yes, or PHQ-9 item 9 above 0; negative screens count too")
     assessment_id: str | None = None
     rule_version: str = Field(description="the trigger rule that made this a safety signal, e.g. phq9@1:item9>0")
+    clinician_id: str | None = Field(default=None, description=(
+        "the participant's own clinician in this program's enrollment: the case can page them even if the "
+        "enrollment event has not been read yet"))
 
 
 class SafetyConcernRaised(Event):
@@ -68,6 +71,9 @@ class SafetyConcernRaised(Event):
     peer_with_person: bool = Field(default=False, description="the peer is with the participant right now")
     raised_by: str
     raised_at: UtcDatetime
+    clinician_id: str | None = Field(default=None, description=(
+        "the participant's own clinician in this program's enrollment: the case can page them even if the "
+        "enrollment event has not been read yet"))
 
 
 class SafetyPlanUpdated(Event):

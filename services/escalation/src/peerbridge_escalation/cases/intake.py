@@ -47,6 +47,7 @@ def handle(session: Session, envelope: Envelope, now: datetime) -> str:
     participant_id = getattr(data, "participant_id", None)
     if participant_id is None:
         return "ignored"
+    _learn_clinician(session, envelope, now)
     case = session.scalars(select(Case).where(Case.organization_id == envelope.tenant,
                                               Case.participant_id == participant_id, Case.status != RESOLVED)
                            .with_for_update()).first()
@@ -70,6 +71,21 @@ def _remember_care(session: Session, organization_id: str, data: ParticipantEnro
         care = ParticipantCare(organization_id=organization_id, participant_id=data.participant_id)
         session.add(care)
     care.program_id, care.clinician_id, care.updated_at = data.program_id, data.clinician_id, now
+
+
+def _learn_clinician(session: Session, envelope: Envelope, now: datetime) -> None:
+    """A signal names the own clinician when scheduling knew one: kept if the enrollment event (read
+    from another topic, in no particular order) has not told us yet; never overrides what it said."""
+    clinician_id = getattr(envelope.data, "clinician_id", None)
+    if clinician_id is None:
+        return
+    care = session.get(ParticipantCare, (envelope.tenant, envelope.data.participant_id))
+    if care is None:
+        care = ParticipantCare(organization_id=envelope.tenant, participant_id=envelope.data.participant_id,
+                               program_id=envelope.data.program_id)
+        session.add(care)
+    if care.clinician_id is None:
+        care.clinician_id, care.updated_at = clinician_id, now
 
 
 def _program_of(session: Session, envelope: Envelope) -> str:

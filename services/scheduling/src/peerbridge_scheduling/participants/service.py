@@ -130,6 +130,12 @@ def active_enrollment(*, session: Session, participant_id: str, program_id: str)
         Enrollment.ended_on.is_(None)))
 
 
+def own_clinician(*, session: Session, participant_id: str, program_id: str) -> str | None:
+    """The clinician of the participant's active enrollment in the program (signals carry it)."""
+    enrollment = active_enrollment(session=session, participant_id=participant_id, program_id=program_id)
+    return enrollment.clinician_id if enrollment else None
+
+
 def enrolled_program(*, session: Session, caller: Identity, participant: Participant, program_id: str) -> Program:
     """The program named in a request body, in which the participant must be actively enrolled."""
     program = get_program(session=session, organization_id=caller.organization_id, program_id=program_id,

@@ -11,7 +11,7 @@ from peerbridge_shared.web import Problem, not_found
 
 from ..deps import Clock, publish
 from ..participants.models import Participant
-from ..participants.service import enrolled_program
+from ..participants.service import enrolled_program, own_clinician
 from .definitions import InstrumentDefinition, built_in
 from .models import CustomInstrument, QuestionnaireResponse
 from .schemas import ResponseCreate
@@ -97,7 +97,8 @@ def _publish(session: Session, caller: Identity, definition: InstrumentDefinitio
             participant_id=response.participant_id, screen_id=response.id, program_id=response.program_id,
             instrument=definition.safety.screen, completed_at=response.completed_at,
             screened_by=response.administered_by, assessment_id=response.id, rule_version=definition.rule_version,
-            **signal), clock)
+            clinician_id=own_clinician(session=session, participant_id=response.participant_id,
+                                       program_id=response.program_id), **signal), clock)
 
 
 def list_responses(*, session: Session, participant: Participant,

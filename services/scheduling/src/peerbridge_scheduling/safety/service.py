@@ -9,7 +9,7 @@ from peerbridge_shared.web import Problem, not_found
 
 from ..deps import Clock, publish
 from ..participants.models import Participant
-from ..participants.service import enrolled_program
+from ..participants.service import enrolled_program, own_clinician
 from .models import SafetyConcern, SafetyPlan
 from .schemas import ConcernCreate, SafetyPlanCreate, SafetyPlanRead, SafetyPlanSteps
 
@@ -29,7 +29,8 @@ def raise_concern(*, session: Session, caller: Identity, participant: Participan
     publish(session, caller, SafetyConcernRaised(
         participant_id=participant.id, concern_id=concern.id, program_id=program_id, category=data.category,
         immediate_danger=immediate, peer_with_person=data.peer_with_person, raised_by=caller.user_id,
-        raised_at=data.raised_at), clock)
+        raised_at=data.raised_at, clinician_id=own_clinician(session=session, participant_id=participant.id,
+                                                             program_id=program_id)), clock)
     return concern
 
 
