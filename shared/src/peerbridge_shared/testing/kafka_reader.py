@@ -44,14 +44,12 @@ class KafkaReader:
     def _end_offsets(self, attempts: int = 4) -> dict[TopicPartition, int]:
         """The partitions' ends; after a broker was killed and restarted the first ask can time out
         on stale metadata, so fresh metadata is fetched and the ask repeated."""
-        for attempt in range(attempts):
+        for _ in range(attempts - 1):
             try:
                 return self._consumer.end_offsets(self.partitions)
             except KafkaTimeoutError:
-                if attempt == attempts - 1:
-                    raise
                 self._consumer.topics()  # a full metadata refresh
-        raise AssertionError("unreachable")
+        return self._consumer.end_offsets(self.partitions)
 
     def read(self, count: int, timeout_s: float = 30.0) -> list[ConsumerRecord]:
         """At least ``count`` records (fewer if ``timeout_s`` passes first), in arrival order."""
