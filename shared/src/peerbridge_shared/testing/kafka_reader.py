@@ -41,15 +41,15 @@ class KafkaReader:
         for partition, offset in self._end_offsets().items():
             self._consumer.seek(partition, offset)
 
-    def _end_offsets(self, attempts: int = 4) -> dict[TopicPartition, int]:
-        """The partitions' ends; after a broker was killed and restarted the first ask can time out
-        on stale metadata, so fresh metadata is fetched and the ask repeated."""
+    def _end_offsets(self, attempts: int = 6, timeout_ms: int = 5_000) -> dict[TopicPartition, int]:
+        """The partitions' ends; after a broker was killed and restarted an ask can time out on
+        stale metadata, so fresh metadata is fetched and the ask repeated."""
         for _ in range(attempts - 1):
             try:
-                return self._consumer.end_offsets(self.partitions)
+                return self._consumer.end_offsets(self.partitions, timeout_ms=timeout_ms)
             except KafkaTimeoutError:
                 self._consumer.topics()  # a full metadata refresh
-        return self._consumer.end_offsets(self.partitions)
+        return self._consumer.end_offsets(self.partitions, timeout_ms=timeout_ms)
 
     def read(self, count: int, timeout_s: float = 30.0) -> list[ConsumerRecord]:
         """At least ``count`` records (fewer if ``timeout_s`` passes first), in arrival order."""
