@@ -1,6 +1,7 @@
 """Consumer helper against real Kafka: poison records go to the dead-letter topic with their
 origin and reason, and the partition keeps moving."""
 
+import threading
 import time
 import uuid
 from collections import Counter
@@ -10,6 +11,7 @@ from kafka.structs import TopicPartition
 
 from peerbridge_shared.events import InvalidEvent, encode, new_envelope
 from peerbridge_shared.messaging import ConsumerConfig, EventConsumer, create_producer, send
+from peerbridge_shared.messaging.consumer import STALLS
 from peerbridge_shared.testing.kafka_reader import KafkaReader
 from peerbridge_shared.topics import SAFETY, Topic
 
@@ -173,3 +175,30 @@ def test_when_the_dead_letter_topic_cannot_be_written_the_record_is_kept_not_ski
     parked.close()
     assert int(headers_of(dead)["dlq_origin_offset"]) == poison.offset
     kafka_admin.delete_topics([name, topic.dead_letter])
+
+
+def test_a_member_silent_past_the_stall_limit_reconnects_and_keeps_consuming(make_topic, producer, kafka_settings):
+    """Group heartbeats go every 3 s; with a 1 s limit the check sees a silent member holding
+    partitions, replaces its client, and the new one rejoins and handles what arrives next."""
+    topic = make_topic(SAFETY)
+    handled = []
+    consumer = consumer_for(topic, handled.append, kafka_settings, producer, stalled_after_s=1.0)
+    stop, thread = threading.Event(), None
+    before = STALLS.labels(consumer.config.group_id)._value.get()
+    try:
+        thread = threading.Thread(target=consumer.run, args=(stop,), daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 60
+        while STALLS.labels(consumer.config.group_id)._value.get() == before:
+            assert time.monotonic() < deadline, "the silent member never reconnected"
+            time.sleep(0.2)
+        later = envelope("p-after-reconnect")
+        send(producer, topic.name, *encode(later)).get(10)
+        while later.id not in [e.id for e in handled]:
+            assert time.monotonic() < deadline + 60, "nothing was handled after the reconnect"
+            time.sleep(0.2)
+    finally:
+        stop.set()
+        if thread is not None:
+            thread.join(30)
+        consumer.close()

@@ -44,6 +44,8 @@ DEAD_LETTERED = Counter(
     "peerbridge_dead_lettered", "Records sent to a dead-letter topic", ["group", "topic", "reason"]
 )
 
+STALLS = Counter("peerbridge_consumer_stalls", "Consumers that reconnected after no group heartbeat", ["group"])
+
 Handler = Callable[[Envelope], None]
 
 
@@ -62,6 +64,9 @@ class ConsumerConfig:
     """Errors that mean a dependency is down (not the record's fault): the record is retried until it
     succeeds, never dead-lettered, and the partition waits."""
     outage_backoff_max_s: float = 5.0
+    stalled_after_s: float = 60.0
+    """A member holding partitions that has sent no group heartbeat for this long is stalled (its
+    client stopped talking to Kafka, or the group dropped it without a rejoin): it reconnects."""
 
 
 class DeadLetterFailed(RuntimeError):
@@ -82,24 +87,57 @@ class EventConsumer:
         self._dead_letter_of = {topic.name: topic.dead_letter for topic in config.topics}
         self._producer = producer or create_producer(kafka)
         self._owns_producer = producer is None
-        self._consumer = KafkaConsumer(
-            group_id=config.group_id,
+        self._kafka = kafka
+        self._assignments = _AssignmentLog(config.group_id)
+        self._next_stall_check = 0.0
+        self._consumer = self._connect()
+
+    def _connect(self) -> KafkaConsumer:
+        consumer = KafkaConsumer(
+            group_id=self.config.group_id,
             enable_auto_commit=False,
-            auto_offset_reset=config.auto_offset_reset,
-            max_poll_records=config.max_poll_records,
-            client_id=config.group_id,
-            **kafka.client_config(),
+            auto_offset_reset=self.config.auto_offset_reset,
+            max_poll_records=self.config.max_poll_records,
+            client_id=self.config.group_id,
+            **self._kafka.client_config(),
         )
-        for topic in config.topics:
+        for topic in self.config.topics:
             # Metadata first: a group leader that joins before it knows the topic's partitions assigns
             # none, and kafka-python may not rejoin until its next metadata refresh (minutes).
-            self._consumer.partitions_for_topic(topic.name)
-        self._consumer.subscribe([topic.name for topic in config.topics], listener=_AssignmentLog(config.group_id))
+            consumer.partitions_for_topic(topic.name)
+        consumer.subscribe([topic.name for topic in self.config.topics], listener=self._assignments)
+        return consumer
 
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():
             heartbeat.beat()
             self.poll_once()
+            self._reconnect_if_stalled()
+
+    def heartbeat_silence_s(self) -> float:
+        """Seconds since this member last sent a group heartbeat while holding partitions (0 without any)."""
+        if not self._consumer.assignment() or self._assignments.assigned_at is None:
+            return 0.0
+        coordinator = self._consumer.metrics().get("consumer-coordinator-metrics", {})
+        since_heartbeat = coordinator.get("last-heartbeat-seconds-ago", 0.0)  # inf before the first one
+        return min(since_heartbeat, time.monotonic() - self._assignments.assigned_at)
+
+    def _reconnect_if_stalled(self) -> None:
+        if time.monotonic() < self._next_stall_check:
+            return
+        self._next_stall_check = time.monotonic() + 10
+        silence = self.heartbeat_silence_s()
+        if silence < self.config.stalled_after_s:
+            return
+        STALLS.labels(self.config.group_id).inc()
+        log.error("consumer stalled: no group heartbeat; reconnecting", extra={"group": self.config.group_id,
+                                                                               "silent_s": round(silence)})
+        try:
+            self._consumer.close(autocommit=False, timeout_ms=5_000)
+        except Exception:  # noqa: BLE001 - the stalled client may not close cleanly; a new one replaces it
+            log.warning("stalled consumer did not close cleanly", exc_info=True)
+        self._assignments.assigned_at = None
+        self._consumer = self._connect()
 
     def poll_once(self) -> int:
         """Poll one batch, handle it, commit what was handled; returns records handled."""
@@ -193,15 +231,18 @@ class EventConsumer:
 
 
 class _AssignmentLog(ConsumerRebalanceListener):
-    """Says which partitions this member holds after each rebalance (operators look for it first)."""
+    """Says which partitions this member holds after each rebalance (operators look for it first),
+    and remembers when it got them (the stall check counts from there)."""
 
     def __init__(self, group: str) -> None:
         self.group = group
+        self.assigned_at: float | None = None
 
     def on_partitions_revoked(self, revoked) -> None:  # noqa: ANN001 - kafka-python's signature
         pass
 
     def on_partitions_assigned(self, assigned) -> None:  # noqa: ANN001
+        self.assigned_at = time.monotonic()
         log.info("partitions assigned", extra={"group": self.group,
                                                "partitions": sorted(f"{tp.topic}[{tp.partition}]" for tp in assigned)})
 
