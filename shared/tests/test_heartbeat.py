@@ -147,6 +147,7 @@ def bare_consumer(handler, **config) -> EventConsumer:
     consumer = object.__new__(EventConsumer)
     consumer.config = ConsumerConfig(group_id="test", topics=[SAFETY], retry_backoff_s=0.001, **config)
     consumer.handler = handler
+    consumer._next_stall_check = float("inf")  # no Kafka client to watch
     return consumer
 
 
