@@ -82,6 +82,16 @@ class Api:
     def as_org(self, organization_id: str) -> Api:
         return Api(self.client, Identity(organization_id, "user-other", self.identity.roles))
 
+    def as_user(self, user_id: str, *roles: Role, programs: list[str] | None = None) -> Api:
+        """The same organization, another caller (``programs``: the programs their token names)."""
+        return Api(self.client, Identity(self.identity.organization_id, user_id, frozenset(roles),
+                                         frozenset(programs) if programs is not None else None))
+
+    def on_behalf(self, user_id: str) -> Api:
+        """This program admin, recording for ``user_id`` (X-On-Behalf-Of at the gateway)."""
+        return Api(self.client, Identity(self.identity.organization_id, self.identity.user_id, self.identity.roles,
+                                         self.identity.programs, on_behalf_of=user_id))
+
 
 @pytest.fixture
 def api(app) -> Iterator[Api]:

@@ -12,7 +12,8 @@ def group(world, api, size=3):
 
 def test_attendance_completes_the_session_and_publishes_one_record_per_attendee(world, api, published):
     peer, (ana, ben, cy), session = group(world, api)
-    result = api.post(f"/sessions/{session['id']}/attendance", {"facilitator_peer_id": peer["id"], "records": [
+    result = api.on_behalf(peer["id"]).post(f"/sessions/{session['id']}/attendance", {
+        "facilitator_peer_id": peer["id"], "records": [
         {"participant_id": ana["id"], "status": "attended", "minutes_present": 90},
         {"participant_id": ben["id"], "status": "left_early", "minutes_present": 40},
         {"participant_id": cy["id"], "status": "no_show", "minutes_present": 0}]})
@@ -28,7 +29,8 @@ def test_attendance_completes_the_session_and_publishes_one_record_per_attendee(
     [completed] = [e for e in events if e.type.endswith("session.completed.v1")]
     assert completed.data.attendee_count == 2 and completed.data.facilitator_peer_id == peer["id"]
 
-    again = api.post(f"/sessions/{session['id']}/attendance", {"facilitator_peer_id": peer["id"], "records": [
+    again = api.on_behalf(peer["id"]).post(f"/sessions/{session['id']}/attendance", {
+        "facilitator_peer_id": peer["id"], "records": [
         {"participant_id": ana["id"], "status": "attended", "minutes_present": 90}]}, expect=409)
     assert again["errors"][0]["rule"] == "scheduled_only"
 
@@ -49,11 +51,12 @@ def test_bad_attendance_names_the_field_and_records_nothing(world, api, publishe
         ([{"participant_id": ana["id"], "status": "dozed", "minutes_present": 5}, ok], "body.records.0.status", "enum"),
     ]
     for records, field, rule in cases:
-        problem = api.post(f"/sessions/{session['id']}/attendance",
-                           {"facilitator_peer_id": peer["id"], "records": records}, expect=422)
+        problem = api.on_behalf(peer["id"]).post(f"/sessions/{session['id']}/attendance",
+                                                 {"facilitator_peer_id": peer["id"], "records": records}, expect=422)
         assert (problem["errors"][0]["field"], problem["errors"][0]["rule"]) == (field, rule), records
-    wrong_peer = api.post(f"/sessions/{session['id']}/attendance",
-                          {"facilitator_peer_id": world.peer()["id"], "records": [ok]}, expect=422)
+    other = world.peer()["id"]
+    wrong_peer = api.on_behalf(other).post(f"/sessions/{session['id']}/attendance",
+                                           {"facilitator_peer_id": other, "records": [ok]}, expect=422)
     assert wrong_peer["errors"][0]["field"] == "body.facilitator_peer_id"
     assert api.get(f"/sessions/{session['id']}/attendance")["records"] == []
     assert "recorded.v1" not in types_of(published(api.identity.organization_id))
@@ -62,6 +65,7 @@ def test_bad_attendance_names_the_field_and_records_nothing(world, api, publishe
 def test_attendance_cannot_be_recorded_before_the_session_starts(world, api):
     peer, alice = world.peer(), world.participant()
     future = api.post("/sessions", world.session_body([peer], [alice], T + timedelta(days=1), kind="one_to_one"))
-    problem = api.post(f"/sessions/{future['id']}/attendance", {"facilitator_peer_id": peer["id"], "records": [
+    problem = api.on_behalf(peer["id"]).post(f"/sessions/{future['id']}/attendance", {
+        "facilitator_peer_id": peer["id"], "records": [
         {"participant_id": alice["id"], "status": "attended", "minutes_present": 60}]}, expect=422)
     assert problem["errors"][0]["rule"] == "started"

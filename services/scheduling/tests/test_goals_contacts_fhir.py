@@ -2,6 +2,8 @@ from datetime import UTC, datetime, timedelta
 
 from fhir.resources.R4B.bundle import Bundle
 
+from peerbridge_shared.identity import Role
+
 T = datetime(2026, 3, 2, 13, 0, tzinfo=UTC)
 
 
@@ -31,16 +33,19 @@ def contact_body(world, peer, **overrides):
 
 def test_a_contact_is_documented_signed_and_cosigned_and_each_step_carries_billing_facts(world, api, published):
     alice, peer = world.participant(), world.peer()
+    api.put(f"/enrollments/{alice['enrollment']['id']}/peer", {"peer_id": peer["id"]})
+    as_peer = api.as_user(peer["id"], Role.PEER)
+    as_supervisor = api.as_user(world.supervisor["id"], Role.SUPERVISOR, programs=[world.program["id"]])
     goal = api.post(f"/participants/{alice['id']}/goals", {"program_id": world.program["id"],
                                                           "description": "Find work", "domain": "employment"})
-    contact = api.post(f"/participants/{alice['id']}/contacts", contact_body(world, peer, goal_ids=[goal["id"]]))
-    api.post(f"/contacts/{contact['id']}/cosign", {"supervisor_id": world.supervisor["id"]}, expect=409)
-    signed = api.post(f"/contacts/{contact['id']}/sign", {}, expect=200)
-    assert signed["signed_by"] == api.identity.user_id
-    api.post(f"/contacts/{contact['id']}/sign", {}, expect=409)
-    api.post("/supervision-logs", {"supervisor_id": world.supervisor["id"], "peer_id": peer["id"],
-                                   "held_on": "2026-02-27", "minutes": 60})
-    cosigned = api.post(f"/contacts/{contact['id']}/cosign", {"supervisor_id": world.supervisor["id"]}, expect=200)
+    contact = as_peer.post(f"/participants/{alice['id']}/contacts", contact_body(world, peer, goal_ids=[goal["id"]]))
+    as_supervisor.post(f"/contacts/{contact['id']}/cosign", {}, expect=409)
+    signed = as_peer.post(f"/contacts/{contact['id']}/sign", {}, expect=200)
+    assert signed["signed_by"] == peer["id"]
+    as_peer.post(f"/contacts/{contact['id']}/sign", {}, expect=409)
+    as_supervisor.post("/supervision-logs", {"peer_id": peer["id"], "held_on": "2026-02-27", "minutes": 60})
+    cosigned = as_supervisor.post(f"/contacts/{contact['id']}/cosign", {"supervisor_id": world.supervisor["id"]},
+                                  expect=200)
     assert cosigned["cosigned_by"] == world.supervisor["id"]
     assert api.get(f"/contacts/{contact['id']}") == cosigned
     api.as_org("org-elsewhere").get(f"/contacts/{contact['id']}", expect=404)
@@ -68,7 +73,8 @@ def test_bad_contacts_name_the_field(world, api):
         (contact_body(world, {"id": "ghost"}), "body.peer_id"),
     ]
     for body, field in cases:
-        assert api.post(f"/participants/{alice['id']}/contacts", body, expect=422)["errors"][0]["field"] == field
+        author = api.on_behalf(body["peer_id"])
+        assert author.post(f"/participants/{alice['id']}/contacts", body, expect=422)["errors"][0]["field"] == field
 
 
 def test_fhir_export_is_a_valid_r4_bundle_of_appointments_and_encounters(world, api):
@@ -76,12 +82,14 @@ def test_fhir_export_is_a_valid_r4_bundle_of_appointments_and_encounters(world, 
     group = api.post("/sessions", world.session_body([peer], [alice, ben], T, minutes=60))
     one = api.post("/sessions", world.session_body([peer], [alice], T - timedelta(hours=3), kind="one_to_one"))
     later = api.post("/sessions", world.session_body([peer], [alice], T + timedelta(days=3), kind="one_to_one"))
-    api.post(f"/sessions/{group['id']}/attendance", {"facilitator_peer_id": peer["id"], "records": [
+    api.on_behalf(peer["id"]).post(f"/sessions/{group['id']}/attendance", {
+        "facilitator_peer_id": peer["id"], "records": [
         {"participant_id": alice["id"], "status": "late", "minutes_present": 50},
         {"participant_id": ben["id"], "status": "no_show", "minutes_present": 0}]})
-    api.post(f"/sessions/{one['id']}/attendance", {"facilitator_peer_id": peer["id"], "records": [
+    api.on_behalf(peer["id"]).post(f"/sessions/{one['id']}/attendance", {
+        "facilitator_peer_id": peer["id"], "records": [
         {"participant_id": alice["id"], "status": "no_show", "minutes_present": 0}]})
-    contact = api.post(f"/participants/{alice['id']}/contacts", contact_body(world, peer))
+    contact = api.on_behalf(peer["id"]).post(f"/participants/{alice['id']}/contacts", contact_body(world, peer))
 
     response = api.client.get(f"/participants/{alice['id']}/fhir", headers=api.headers)
     assert response.headers["content-type"] == "application/fhir+json"

@@ -12,10 +12,11 @@ def test_no_event_from_a_full_workflow_contains_phi(world, api, published):
     for person in people:
         api.put(f"/enrollments/{person['enrollment']['id']}/peer", {"peer_id": peer["id"]})
     session = api.post("/sessions", world.session_body([peer], people, T, minutes=60))
-    api.post(f"/sessions/{session['id']}/attendance", {"facilitator_peer_id": peer["id"], "records": [
+    api.on_behalf(peer["id"]).post(f"/sessions/{session['id']}/attendance", {
+        "facilitator_peer_id": peer["id"], "records": [
         {"participant_id": p["id"], "status": "attended", "minutes_present": 60} for p in people]})
     api.post("/sessions", world.session_body([peer], people[:1], T + timedelta(days=2), kind="one_to_one"))
-    api.post("/supervision-logs", {"supervisor_id": world.supervisor["id"], "peer_id": peer["id"],
+    api.on_behalf(world.supervisor["id"]).post("/supervision-logs", {"peer_id": peer["id"],
                                    "held_on": "2026-03-01", "minutes": 60})
     api.post(f"/enrollments/{people[1]['enrollment']['id']}/end", {"ended_on": "2026-03-02", "reason": "moved"},
              expect=200)
@@ -32,7 +33,7 @@ def test_no_event_from_a_full_workflow_contains_phi(world, api, published):
         "program_id": world.program["id"], "people_to_ask_for_help": [{"name": secret, "phone": alice["phone"]}]})
     goal = api.post(f"/participants/{alice['id']}/goals", {"program_id": world.program["id"], "domain": "housing",
                                                           "description": f"{secret} wants a home"})
-    api.post(f"/participants/{alice['id']}/contacts", {
+    api.on_behalf(peer["id"]).post(f"/participants/{alice['id']}/contacts", {
         "program_id": world.program["id"], "peer_id": peer["id"], "modality": "video", "place_of_service": "02",
         "started_at": T.isoformat(), "ended_at": (T + timedelta(minutes=30)).isoformat(),
         "face_to_face_minutes": 30, "goal_ids": [goal["id"]], "note": f"Met {secret}, email {alice['email']}"})

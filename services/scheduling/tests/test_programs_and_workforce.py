@@ -40,7 +40,7 @@ def test_a_peer_without_recent_supervision_or_with_an_expired_credential_cannot_
     assert status["reasons"] == ["no supervision in the 7 days up to 2026-03-02"]
     assert status["needs_mentor"] is True, "certified less than 180 days ago, no mentor"
 
-    log = api.post("/supervision-logs", {"supervisor_id": world.supervisor["id"], "peer_id": peer["id"],
+    log = api.on_behalf(world.supervisor["id"]).post("/supervision-logs", {"peer_id": peer["id"],
                                          "held_on": "2026-02-27", "minutes": 60, "cases_reviewed": 5})
     assert api.get(f"/peers/{peer['id']}/status", params={"on": "2026-03-02"})["can_deliver_billable_sessions"]
     late = api.get(f"/peers/{peer['id']}/status", params={"on": "2026-04-01"})
@@ -54,7 +54,7 @@ def test_a_peer_without_recent_supervision_or_with_an_expired_credential_cannot_
 
 def test_supervision_cannot_be_logged_in_the_future(world, api):
     peer = world.peer()
-    problem = api.post("/supervision-logs", {"supervisor_id": world.supervisor["id"], "peer_id": peer["id"],
+    problem = api.on_behalf(world.supervisor["id"]).post("/supervision-logs", {"peer_id": peer["id"],
                                              "held_on": "2026-03-03", "minutes": 60}, expect=422)
     assert problem["errors"][0] == {"field": "body.held_on", "rule": "not_future",
                                     "message": "supervision cannot be logged for a future date"}

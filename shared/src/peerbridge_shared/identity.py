@@ -3,8 +3,9 @@
 The gateway verifies the user's OIDC token, then calls a service with a short-lived internal
 token it signs (HS256 with the shared internal secret): organization (tenant), user id, roles.
 Services refuse any call without a valid one, and scope every query to its organization.
-A token may also name the programs the caller works in (``programs``): a service whose records
-belong to a program then shows only those (no claim: every program of the organization).
+The token also names the programs the caller works in (``programs``) and, for a program admin
+recording for a member of staff, whom they act for (``on_behalf_of``). What a caller may see and
+do with participant-level data follows from these in ``scope.py``.
 """
 
 from __future__ import annotations
@@ -37,10 +38,18 @@ class Identity:
     user_id: str
     roles: frozenset[Role]
     programs: frozenset[str] | None = None
-    """The programs the caller is limited to; None: the whole organization."""
+    """The programs the caller works in; None: not limited by program (a program admin's whole
+    organization; peers and supervisors are limited by their caseload instead)."""
+    on_behalf_of: str | None = None
+    """A program admin recording for this member of staff (audited with both ids)."""
 
     def has_any(self, *roles: Role) -> bool:
         return bool(self.roles & set(roles))
+
+    @property
+    def actor(self) -> str:
+        """Who a record names as having acted: the caller, or whom a program admin acts for."""
+        return self.on_behalf_of or self.user_id
 
 
 def issue_internal_token(identity: Identity, secret: str, ttl_s: int = 60) -> str:
@@ -52,6 +61,7 @@ def issue_internal_token(identity: Identity, secret: str, ttl_s: int = 60) -> st
         "org": identity.organization_id,
         "roles": sorted(identity.roles),
         **({"programs": sorted(identity.programs)} if identity.programs is not None else {}),
+        **({"on_behalf_of": identity.on_behalf_of} if identity.on_behalf_of else {}),
         "iat": now,
         "exp": now + ttl_s,
     }
@@ -67,7 +77,11 @@ def verify_internal_token(token: str, secret: str) -> Identity:
     except ValueError as exc:
         raise jwt.InvalidTokenError(str(exc)) from None
     programs = frozenset(claims["programs"]) if "programs" in claims else None
-    return Identity(organization_id=claims["org"], user_id=claims["sub"], roles=roles, programs=programs)
+    on_behalf_of = claims.get("on_behalf_of")
+    if on_behalf_of is not None and Role.PROGRAM_ADMIN not in roles:
+        raise jwt.InvalidTokenError("only a program admin acts on behalf of someone else")
+    return Identity(organization_id=claims["org"], user_id=claims["sub"], roles=roles, programs=programs,
+                    on_behalf_of=on_behalf_of)
 
 
 def current_identity(request: Request, authorization: Annotated[str | None, Header()] = None) -> Identity:
@@ -98,9 +112,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--org", default="org-demo", help="organization (tenant) id")
     parser.add_argument("--user", default="demo-user")
     parser.add_argument("--role", action="append", choices=[r.value for r in Role], default=None)
+    parser.add_argument("--program", action="append", default=None, help="a program the caller works in")
     parser.add_argument("--ttl", type=int, default=3600, help="seconds")
     args = parser.parse_args(argv)
     secret = os.environ.get("PEERBRIDGE_INTERNAL_TOKEN_SECRET", DEV_SECRET)
     roles = frozenset(Role(r) for r in (args.role or [Role.PROGRAM_ADMIN.value]))
-    print(issue_internal_token(Identity(args.org, args.user, roles), secret, ttl_s=args.ttl))
+    programs = frozenset(args.program) if args.program else None
+    print(issue_internal_token(Identity(args.org, args.user, roles, programs), secret, ttl_s=args.ttl))
     return 0

@@ -95,6 +95,8 @@ class SupervisionLogged(Event):
     held_on: date
     minutes: int = Field(ge=0)
     cases_reviewed: int = Field(default=0, ge=0)
+    by_assigned_supervisor: bool = Field(
+        default=True, description="held by the peer's supervisor of record; only such logs count for billing")
 
 
 class PeerProfileChanged(Event):

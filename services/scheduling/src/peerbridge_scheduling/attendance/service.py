@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 from peerbridge_shared.events.care import AttendanceRecorded, AttendanceStatus
 from peerbridge_shared.events.scheduling import SessionCompleted
 from peerbridge_shared.identity import Identity
+from peerbridge_shared.scope import acting_person
 from peerbridge_shared.web import Problem
 
 from ..deps import Clock, publish
@@ -54,6 +55,7 @@ def record_attendance(*, session: Session, caller: Identity, record: PeerSession
     Participants already marked no-show automatically may be left out, or corrected."""
     existing = {row.participant_id: row for row in
                 session.scalars(select(Attendance).where(Attendance.session_id == record.id))}
+    acting_person(caller, data.facilitator_peer_id, "body.facilitator_peer_id")
     _validate(record, data, clock, set(existing))
     rows = []
     for attendee in data.records:

@@ -15,7 +15,7 @@ router = APIRouter(tags=["attendance"])
 @router.post("/sessions/{session_id}/attendance", status_code=201)
 def record_attendance(session_id: str, body: AttendanceSubmit, caller: Caller, db: Db, now: Now) -> AttendanceRead:
     with db.transaction() as session:
-        record = get_session(session=session, organization_id=caller.organization_id, session_id=session_id)
+        record = get_session(session=session, caller=caller, session_id=session_id)
         rows = service.record_attendance(session=session, caller=caller, record=record, data=body, clock=now)
         return AttendanceRead(session_id=record.id, records=[AttendeeRecord.model_validate(r) for r in rows])
 
@@ -23,7 +23,7 @@ def record_attendance(session_id: str, body: AttendanceSubmit, caller: Caller, d
 @router.get("/sessions/{session_id}/attendance")
 def read_attendance(session_id: str, caller: Caller, db: Db) -> AttendanceRead:
     with db.transaction() as session:
-        record = get_session(session=session, organization_id=caller.organization_id, session_id=session_id)
+        record = get_session(session=session, caller=caller, session_id=session_id)
         rows = session.scalars(select(Attendance).where(Attendance.session_id == record.id)
                                .order_by(Attendance.participant_id))
         return AttendanceRead(session_id=record.id, records=[AttendeeRecord.model_validate(r) for r in rows])

@@ -29,3 +29,5 @@ class PeerContact(TenantRecord, Base):
     signed_by: Mapped[str | None] = mapped_column(String(64))
     cosigned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     cosigned_by: Mapped[str | None] = mapped_column(ForeignKey("supervisors.id"))
+    entered_by: Mapped[str | None] = mapped_column(String(64))
+    """The program admin who documented it for the peer, if the peer did not."""

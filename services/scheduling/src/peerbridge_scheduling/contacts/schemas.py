@@ -6,12 +6,14 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 
 from peerbridge_shared.events.scheduling import Modality, SessionKind
 
+from ..access import Disclosable
 from ..sessions.schemas import ends_after
 
 
 class ContactCreate(BaseModel):
     program_id: str
-    peer_id: str
+    peer_id: str | None = Field(default=None, description="the peer who met the participant: you (the default), or "
+                                                          "whom a program admin documents for (X-On-Behalf-Of)")
     session_id: str | None = None
     session_kind: SessionKind = SessionKind.ONE_TO_ONE
     modality: Modality
@@ -26,10 +28,10 @@ class ContactCreate(BaseModel):
 
 
 class Cosign(BaseModel):
-    supervisor_id: str
+    supervisor_id: str | None = Field(default=None, description="you, the peer's supervisor (the default)")
 
 
-class ContactRead(BaseModel):
+class ContactRead(Disclosable):
     model_config = ConfigDict(from_attributes=True)
 
     id: str
@@ -49,3 +51,4 @@ class ContactRead(BaseModel):
     signed_by: str | None
     cosigned_at: datetime | None
     cosigned_by: str | None
+    entered_by: str | None = Field(default=None, description="the program admin who documented it for the peer")

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
@@ -8,8 +8,10 @@ from sqlalchemy.orm import Session
 
 from peerbridge_shared.events.care import PeerContactDocumented
 from peerbridge_shared.identity import Identity
+from peerbridge_shared.scope import acting_person, in_person
 from peerbridge_shared.web import Problem, not_found
 
+from ..access import Reach, reach_record
 from ..deps import Clock, publish
 from ..goals.models import Goal
 from ..participants.models import Enrollment, Participant
@@ -34,7 +36,7 @@ def _check_links(session: Session, participant: Participant, data: ContactCreate
             raise not_found("body.session_id", "session of this participant", data.session_id, status=422)
     for index, goal_id in enumerate(data.goal_ids):
         goal = session.get(Goal, goal_id)
-        if goal is None or goal.participant_id != participant.id:
+        if goal is None or goal.participant_id != participant.id or goal.program_id != data.program_id:
             raise not_found(f"body.goal_ids.{index}", "goal of this participant", goal_id, status=422)
     minutes = (data.ended_at - data.started_at).total_seconds() / 60
     if data.face_to_face_minutes > minutes:
@@ -42,18 +44,21 @@ def _check_links(session: Session, participant: Participant, data: ContactCreate
                       rule="contact_length")
 
 
-def document(*, session: Session, caller: Identity, participant: Participant, data: ContactCreate,
+def document(*, session: Session, caller: Identity, reach: Reach, data: ContactCreate,
              clock: Clock) -> PeerContact:
+    participant = reach.participant
     program = get_program(session=session, organization_id=caller.organization_id, program_id=data.program_id,
                           field="body.program_id", status=422)
-    peer = get_peer(session=session, organization_id=caller.organization_id, peer_id=data.peer_id,
-                    field="body.peer_id", status=422)
+    reach.require_write(program.id)
+    peer = get_peer(session=session, organization_id=caller.organization_id,
+                    peer_id=acting_person(caller, data.peer_id, "body.peer_id"), field="body.peer_id", status=422)
     if data.started_at > clock():
         raise Problem(422, "a contact cannot be documented before it happens", field="body.started_at",
                       rule="not_future")
     _check_links(session, participant, data)
     contact = PeerContact(organization_id=caller.organization_id, participant_id=participant.id,
-                          **data.model_dump(exclude={"program_id", "peer_id"}), program_id=program.id, peer_id=peer.id)
+                          **data.model_dump(exclude={"program_id", "peer_id"}), program_id=program.id, peer_id=peer.id,
+                          entered_by=caller.user_id if caller.on_behalf_of else None)
     session.add(contact)
     session.flush()
     _publish_snapshot(session, caller, contact, clock)
@@ -61,6 +66,7 @@ def document(*, session: Session, caller: Identity, participant: Participant, da
 
 
 def sign(*, session: Session, caller: Identity, contact: PeerContact, clock: Clock) -> PeerContact:
+    in_person(caller, contact.peer_id, "path.contact_id", "sign this note (its peer)")
     if contact.signed_at is not None:
         raise Problem(409, f"the note was signed at {contact.signed_at.isoformat()}", rule="sign_once")
     contact.signed_at, contact.signed_by = clock(), caller.user_id
@@ -69,8 +75,12 @@ def sign(*, session: Session, caller: Identity, contact: PeerContact, clock: Clo
 
 
 def cosign(*, session: Session, caller: Identity, contact: PeerContact, data: Cosign, clock: Clock) -> PeerContact:
+    """Only the peer's current supervisor co-signs, in person."""
+    peer = get_peer(session=session, organization_id=contact.organization_id, peer_id=contact.peer_id)
+    acting_person(caller, data.supervisor_id, "body.supervisor_id")
+    in_person(caller, peer.supervisor_id, "body.supervisor_id", "co-sign this note (the peer's supervisor)")
     supervisor = get_supervisor(session=session, organization_id=caller.organization_id,
-                                supervisor_id=data.supervisor_id)
+                                supervisor_id=peer.supervisor_id)
     if contact.signed_at is None:
         raise Problem(409, "the peer signs the note before the supervisor co-signs it", rule="signed_first")
     if contact.cosigned_at is not None:
@@ -98,13 +108,17 @@ def _publish_snapshot(session: Session, caller: Identity, contact: PeerContact, 
         enrollment_active=enrollment is not None), clock)
 
 
-def get_contact(*, session: Session, organization_id: str, contact_id: str) -> PeerContact:
+def get_contact(*, session: Session, caller: Identity, contact_id: str, now: datetime,
+                write: bool = False) -> tuple[PeerContact, Reach]:
     contact = session.get(PeerContact, contact_id)
-    if contact is None or contact.organization_id != organization_id:
+    if contact is None or contact.organization_id != caller.organization_id:
         raise not_found("path.contact_id", "contact", contact_id)
-    return contact
+    found = reach_record(session=session, caller=caller, record=contact, now=now, field="path.contact_id",
+                         kind="contact", write=write)
+    return contact, found
 
 
-def list_contacts(*, session: Session, participant: Participant) -> list[PeerContact]:
-    return list(session.scalars(select(PeerContact).where(PeerContact.participant_id == participant.id)
+def list_contacts(*, session: Session, reach: Reach) -> list[PeerContact]:
+    return list(session.scalars(select(PeerContact).where(PeerContact.participant_id == reach.participant.id,
+                                                          reach.readable(PeerContact.program_id))
                                 .order_by(PeerContact.started_at)))

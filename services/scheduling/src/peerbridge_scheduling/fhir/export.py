@@ -2,8 +2,10 @@
 
 Sessions become Appointments; each attendance (not a no-show) becomes an Encounter, part of the
 session's group Encounter when the session is a group; each documented contact becomes an
-Encounter with its face-to-face minutes. The bundle is validated with the fhir.resources R4B
-models (identical to R4 for these resources) before it leaves.
+Encounter with its face-to-face minutes. Only the programs the caller may read are exported; a
+record disclosed under a 42 CFR Part 2 consent carries the Part 2 security labels (the 42CFRPart2
+privacy law and the no-redisclosure obligation) and the redisclosure notice. The bundle is validated
+with the fhir.resources R4B models (identical to R4 for these resources) before it leaves.
 """
 
 from __future__ import annotations
@@ -14,12 +16,17 @@ from fhir.resources.R4B.bundle import Bundle
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..access import Reach
 from ..attendance.models import Attendance
 from ..contacts.models import PeerContact
-from ..participants.models import Participant
 from ..sessions.models import PeerSession, SessionParticipant
 
 ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+CONFIDENTIALITY = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"
+PART2_LABELS = [{"system": CONFIDENTIALITY, "code": "R", "display": "restricted"},
+                {"system": ACT_CODE, "code": "42CFRPart2", "display": "42 CFR Part2"},
+                {"system": ACT_CODE, "code": "NORDSCLCD", "display": "no redisclosure without consent directive"}]
+NOTICE_TAG = "https://peerbridge.org/fhir/CodeSystem/disclosure-notice"
 ABSENT = {"no_show", "cancelled_by_participant", "cancelled_by_program"}
 APPOINTMENT_STATUS = {"scheduled": "booked", "cancelled": "cancelled", "completed": "fulfilled"}
 
@@ -81,23 +88,34 @@ def _contact_encounter(contact: PeerContact, patient: str) -> dict:
     }
 
 
-def participant_bundle(*, session: Session, participant: Participant) -> dict:
+def _labelled(resource: dict, notice: str | None) -> dict:
+    if notice is not None:
+        resource["meta"] = {"security": PART2_LABELS,
+                            "tag": [{"system": NOTICE_TAG, "code": "42CFR2.32", "display": notice}]}
+    return resource
+
+
+def participant_bundle(*, session: Session, reach: Reach) -> dict:
+    participant = reach.participant
     patient = f"Patient/{participant.id}"
     sessions = session.scalars(select(PeerSession).join(SessionParticipant).where(
-        SessionParticipant.participant_id == participant.id).order_by(PeerSession.starts_at))
+        SessionParticipant.participant_id == participant.id, reach.readable(PeerSession.program_id))
+        .order_by(PeerSession.starts_at))
     attendance = {row.session_id: row for row in session.scalars(
         select(Attendance).where(Attendance.participant_id == participant.id))}
     resources: list[dict] = []
     for record in sessions:
+        notice = reach.notice(record.program_id)
         attended = attendance.get(record.id)
-        resources.append(_appointment(record, patient, attended))
+        resources.append(_labelled(_appointment(record, patient, attended), notice))
         if attended is not None and attended.status not in ABSENT:
             if record.kind != "one_to_one":
-                resources.append(_group_encounter(record))
-            resources.append(_attendance_encounter(record, attended, patient))
-    for contact in session.scalars(select(PeerContact).where(PeerContact.participant_id == participant.id)
+                resources.append(_labelled(_group_encounter(record), notice))
+            resources.append(_labelled(_attendance_encounter(record, attended, patient), notice))
+    for contact in session.scalars(select(PeerContact).where(PeerContact.participant_id == participant.id,
+                                                             reach.readable(PeerContact.program_id))
                                    .order_by(PeerContact.started_at)):
-        resources.append(_contact_encounter(contact, patient))
+        resources.append(_labelled(_contact_encounter(contact, patient), reach.notice(contact.program_id)))
     bundle = {"resourceType": "Bundle", "type": "collection",
               "entry": [{"fullUrl": f"urn:peerbridge:{r['resourceType']}/{r['id']}", "resource": r}
                         for r in resources]}

@@ -6,6 +6,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from peerbridge_shared.events.care import GoalStatus
 
+from ..access import Disclosable
+
 
 class GoalCreate(BaseModel):
     program_id: str
@@ -28,7 +30,7 @@ class StatusEntry(BaseModel):
     changed_at: datetime
 
 
-class GoalRead(BaseModel):
+class GoalRead(Disclosable):
     model_config = ConfigDict(from_attributes=True)
     id: str
     participant_id: str

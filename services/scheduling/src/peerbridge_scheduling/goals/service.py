@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -7,8 +9,8 @@ from peerbridge_shared.events.care import GoalStatus, GoalStatusChanged
 from peerbridge_shared.identity import Identity
 from peerbridge_shared.web import Problem, not_found
 
+from ..access import Reach, reach_record
 from ..deps import Clock, publish
-from ..participants.models import Participant
 from ..participants.service import enrolled_program
 from .models import Goal, GoalStatusEntry
 from .schemas import GoalCreate, StatusChange
@@ -18,7 +20,7 @@ def _record(session: Session, caller: Identity, goal: Goal, previous: GoalStatus
             clock: Clock) -> None:
     now = clock()
     entry = GoalStatusEntry(organization_id=goal.organization_id, goal_id=goal.id, status=goal.status, note=note,
-                            changed_by=caller.user_id, changed_at=now)
+                            changed_by=caller.actor, changed_at=now)
     session.add(entry)
     goal.history.append(entry)
     publish(session, caller, GoalStatusChanged(participant_id=goal.participant_id, goal_id=goal.id,
@@ -27,10 +29,9 @@ def _record(session: Session, caller: Identity, goal: Goal, previous: GoalStatus
                                                changed_at=now), clock)
 
 
-def create_goal(*, session: Session, caller: Identity, participant: Participant, data: GoalCreate,
-                clock: Clock) -> Goal:
-    program = enrolled_program(session=session, caller=caller, participant=participant, program_id=data.program_id)
-    goal = Goal(organization_id=caller.organization_id, participant_id=participant.id, program_id=program.id,
+def create_goal(*, session: Session, caller: Identity, reach: Reach, data: GoalCreate, clock: Clock) -> Goal:
+    program = enrolled_program(session=session, caller=caller, reach=reach, program_id=data.program_id)
+    goal = Goal(organization_id=caller.organization_id, participant_id=reach.participant.id, program_id=program.id,
                 description=data.description, domain=data.domain, target_on=data.target_on, status=data.status.value)
     session.add(goal)
     session.flush()
@@ -48,12 +49,15 @@ def change_status(*, session: Session, caller: Identity, goal: Goal, data: Statu
     return goal
 
 
-def get_goal(*, session: Session, organization_id: str, goal_id: str) -> Goal:
+def get_goal(*, session: Session, caller: Identity, goal_id: str, now: datetime) -> Goal:
+    """A goal the caller may change: one of a program they work in with the participant."""
     goal = session.get(Goal, goal_id)
-    if goal is None or goal.organization_id != organization_id:
+    if goal is None or goal.organization_id != caller.organization_id:
         raise not_found("path.goal_id", "goal", goal_id)
+    reach_record(session=session, caller=caller, record=goal, now=now, field="path.goal_id", kind="goal", write=True)
     return goal
 
 
-def list_goals(*, session: Session, participant: Participant) -> list[Goal]:
-    return list(session.scalars(select(Goal).where(Goal.participant_id == participant.id).order_by(Goal.created_at)))
+def list_goals(*, session: Session, reach: Reach) -> list[Goal]:
+    return list(session.scalars(select(Goal).where(Goal.participant_id == reach.participant.id,
+                                                   reach.readable(Goal.program_id)).order_by(Goal.created_at)))

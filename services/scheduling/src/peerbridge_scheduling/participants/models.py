@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, text
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..database import Base, TenantRecord
@@ -35,6 +35,11 @@ class Consent(TenantRecord, Base):
     granted: Mapped[bool] = mapped_column(Boolean)
     effective_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     recorded_by: Mapped[str] = mapped_column(String(64))
+    entered_by: Mapped[str | None] = mapped_column(String(64))
+    """The program admin who entered it for ``recorded_by``, if not recorded in person."""
+    recipient_program_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    """A Part 2 disclosure consent: the programs the records may be disclosed to."""
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Enrollment(TenantRecord, Base):

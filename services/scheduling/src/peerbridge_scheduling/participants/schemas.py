@@ -28,6 +28,10 @@ class ConsentCreate(BaseModel):
     kind: ConsentKind
     granted: bool
     effective_at: AwareDatetime
+    recipient_program_ids: list[str] = Field(
+        default=[], max_length=50,
+        description="part2_disclosure only: the programs the Part 2 program's records may be disclosed to")
+    expires_at: AwareDatetime | None = Field(default=None, description="part2_disclosure: when the consent ends")
 
 
 class ConsentRead(ConsentCreate):
@@ -35,7 +39,9 @@ class ConsentRead(ConsentCreate):
     id: str
     participant_id: str
     recorded_by: str
+    entered_by: str | None = Field(default=None, description="the program admin who entered it for recorded_by")
     effective_at: datetime
+    expires_at: datetime | None
 
 
 class EnrollmentCreate(BaseModel):

@@ -5,9 +5,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from peerbridge_shared.events.scheduling import ConsentChanged, ConsentKind, EnrollmentEnded, ParticipantEnrolled
-from peerbridge_shared.identity import Identity
+from peerbridge_shared.identity import Identity, Role
 from peerbridge_shared.web import Problem, not_found
 
+from ..access import Reach, enrollment_clause
 from ..deps import Clock, publish
 from ..programs.models import Program
 from ..programs.service import get_program, get_site
@@ -31,18 +32,51 @@ def get_participant(*, session: Session, organization_id: str, participant_id: s
     return participant
 
 
-def record_consent(*, session: Session, caller: Identity, participant: Participant, data: ConsentCreate,
+def record_consent(*, session: Session, caller: Identity, reach: Reach, data: ConsentCreate,
                    clock: Clock) -> Consent:
     program = get_program(session=session, organization_id=caller.organization_id, program_id=data.program_id,
                           field="body.program_id", status=422)
+    reach.require_write(program.id)
+    if data.kind is ConsentKind.PART2_DISCLOSURE:
+        _check_part2_consent(session, caller, reach, program, data)
+    elif data.recipient_program_ids or data.expires_at:
+        raise Problem(422, "recipients and expiry belong to a part2_disclosure consent only",
+                      field="body.recipient_program_ids", rule="part2_only")
+    participant = reach.participant
     consent = Consent(organization_id=caller.organization_id, participant_id=participant.id, program_id=program.id,
                       kind=data.kind.value, granted=data.granted, effective_at=data.effective_at,
-                      recorded_by=caller.user_id)
+                      recorded_by=caller.actor, entered_by=caller.user_id if caller.on_behalf_of else None,
+                      recipient_program_ids=sorted(set(data.recipient_program_ids)), expires_at=data.expires_at)
     session.add(consent)
     session.flush()
     publish(session, caller, ConsentChanged(participant_id=participant.id, program_id=program.id, consent=data.kind,
                                             granted=data.granted, effective_at=data.effective_at), clock)
     return consent
+
+
+def _check_part2_consent(session: Session, caller: Identity, reach: Reach, program: Program,
+                         data: ConsentCreate) -> None:
+    """Only the Part 2 program's own staff grant or revoke it: a program admin reaching the program,
+    or the participant's own clinician there."""
+    if not program.substance_use_program:
+        raise Problem(422, f"program {program.id} is not a 42 CFR Part 2 program", field="body.program_id",
+                      rule="part2_program")
+    enrollment = active_enrollment(session=session, participant_id=reach.participant.id, program_id=program.id)
+    own_clinician_here = enrollment is not None and enrollment.clinician_id == caller.user_id
+    if not own_clinician_here and not caller.has_any(Role.PROGRAM_ADMIN):
+        raise Problem(403, "a Part 2 disclosure consent is recorded by the program's admin or the participant's own "
+                           "clinician there", field="body.kind", rule="part2_program_staff")
+    if data.granted and not data.recipient_program_ids:
+        raise Problem(422, "name the programs the records may be disclosed to", field="body.recipient_program_ids",
+                      rule="part2_recipients")
+    for index, recipient in enumerate(data.recipient_program_ids):
+        get_program(session=session, organization_id=caller.organization_id, program_id=recipient,
+                    field=f"body.recipient_program_ids.{index}", status=422)
+        if recipient == program.id:
+            raise Problem(422, "a program does not disclose to itself", field=f"body.recipient_program_ids.{index}",
+                          rule="part2_recipients")
+    if data.expires_at is not None and data.expires_at <= data.effective_at:
+        raise Problem(422, "a consent expires after it takes effect", field="body.expires_at", rule="after_start")
 
 
 def current_consent(*, session: Session, participant_id: str, program_id: str, kind: ConsentKind) -> bool:
@@ -88,17 +122,19 @@ def enroll(*, session: Session, caller: Identity, data: EnrollmentCreate, clock:
     return enrollment
 
 
-def get_enrollment(*, session: Session, organization_id: str, enrollment_id: str) -> Enrollment:
-    enrollment = session.get(Enrollment, enrollment_id)
-    if enrollment is None or enrollment.organization_id != organization_id:
+def get_enrollment(*, session: Session, caller: Identity, enrollment_id: str) -> Enrollment:
+    enrollment = session.scalars(select(Enrollment).where(
+        Enrollment.id == enrollment_id, Enrollment.organization_id == caller.organization_id,
+        enrollment_clause(caller))).first()
+    if enrollment is None:
         raise not_found("path.enrollment_id", "enrollment", enrollment_id)
     return enrollment
 
 
-def list_enrollments(*, session: Session, organization_id: str, participant_id: str | None, peer_id: str | None,
+def list_enrollments(*, session: Session, caller: Identity, participant_id: str | None, peer_id: str | None,
                      program_ids: list[str] | None, active: bool | None, limit: int, offset: int) -> list[Enrollment]:
-    """Enrollments of the organization, filtered (a peer's caseload: ``peer_id`` and ``active``)."""
-    query = select(Enrollment).where(Enrollment.organization_id == organization_id)
+    """The enrollments the caller works through, filtered (a peer's caseload: ``peer_id`` and ``active``)."""
+    query = select(Enrollment).where(Enrollment.organization_id == caller.organization_id, enrollment_clause(caller))
     if participant_id is not None:
         query = query.where(Enrollment.participant_id == participant_id)
     if peer_id is not None:
@@ -136,10 +172,12 @@ def own_clinician(*, session: Session, participant_id: str, program_id: str) -> 
     return enrollment.clinician_id if enrollment else None
 
 
-def enrolled_program(*, session: Session, caller: Identity, participant: Participant, program_id: str) -> Program:
-    """The program named in a request body, in which the participant must be actively enrolled."""
+def enrolled_program(*, session: Session, caller: Identity, reach: Reach, program_id: str) -> Program:
+    """The program named in a request body: one the caller works in with the participant, who must
+    be actively enrolled there."""
     program = get_program(session=session, organization_id=caller.organization_id, program_id=program_id,
                           field="body.program_id", status=422)
-    if active_enrollment(session=session, participant_id=participant.id, program_id=program.id) is None:
+    reach.require_write(program.id)
+    if active_enrollment(session=session, participant_id=reach.participant.id, program_id=program.id) is None:
         raise Problem(422, "the participant is not enrolled in this program", field="body.program_id", rule="enrolled")
     return program

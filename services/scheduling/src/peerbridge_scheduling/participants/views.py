@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from ..access import reach
 from ..deps import Caller, Db, Now
 from ..matching import service as matching
 from ..matching.schemas import Candidate
@@ -30,19 +31,18 @@ def create_participant(body: ParticipantCreate, caller: Caller, db: Db) -> Parti
 
 
 @router.get("/participants/{participant_id}")
-def read_participant(participant_id: str, caller: Caller, db: Db) -> ParticipantRead:
+def read_participant(participant_id: str, caller: Caller, db: Db, now: Now) -> ParticipantRead:
     with db.transaction() as session:
-        return ParticipantRead.model_validate(service.get_participant(
-            session=session, organization_id=caller.organization_id, participant_id=participant_id))
+        found = reach(session=session, caller=caller, participant_id=participant_id, now=now())
+        return ParticipantRead.model_validate(found.participant)
 
 
 @router.post("/participants/{participant_id}/consents", status_code=201)
 def record_consent(participant_id: str, body: ConsentCreate, caller: Caller, db: Db, now: Now) -> ConsentRead:
     with db.transaction() as session:
-        participant = service.get_participant(session=session, organization_id=caller.organization_id,
-                                              participant_id=participant_id)
-        return ConsentRead.model_validate(service.record_consent(session=session, caller=caller,
-                                                                 participant=participant, data=body, clock=now))
+        found = reach(session=session, caller=caller, participant_id=participant_id, now=now())
+        return ConsentRead.model_validate(service.record_consent(session=session, caller=caller, reach=found,
+                                                                 data=body, clock=now))
 
 
 @router.post("/enrollments", status_code=201)
@@ -62,7 +62,7 @@ def list_enrollments(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[EnrollmentRead]:
     with db.transaction() as session:
-        found = service.list_enrollments(session=session, organization_id=caller.organization_id,
+        found = service.list_enrollments(session=session, caller=caller,
                                          participant_id=participant_id, peer_id=peer_id, program_ids=program_id,
                                          active=active, limit=limit, offset=offset)
         return [EnrollmentRead.model_validate(e) for e in found]
@@ -72,14 +72,13 @@ def list_enrollments(
 def read_enrollment(enrollment_id: str, caller: Caller, db: Db) -> EnrollmentRead:
     with db.transaction() as session:
         return EnrollmentRead.model_validate(service.get_enrollment(
-            session=session, organization_id=caller.organization_id, enrollment_id=enrollment_id))
+            session=session, caller=caller, enrollment_id=enrollment_id))
 
 
 @router.post("/enrollments/{enrollment_id}/end")
 def end_enrollment(enrollment_id: str, body: EnrollmentEnd, caller: Caller, db: Db, now: Now) -> EnrollmentRead:
     with db.transaction() as session:
-        enrollment = service.get_enrollment(session=session, organization_id=caller.organization_id,
-                                            enrollment_id=enrollment_id)
+        enrollment = service.get_enrollment(session=session, caller=caller, enrollment_id=enrollment_id)
         return EnrollmentRead.model_validate(service.end_enrollment(session=session, caller=caller,
                                                                     enrollment=enrollment, data=body, clock=now))
 
@@ -90,14 +89,12 @@ def suggest_peers(enrollment_id: str, caller: Caller, db: Db, now: Now,
                   = None) -> list[Candidate]:
     """Every peer of the program, ranked, each with the reasons for its place."""
     with db.transaction() as session:
-        enrollment = service.get_enrollment(session=session, organization_id=caller.organization_id,
-                                            enrollment_id=enrollment_id)
+        enrollment = service.get_enrollment(session=session, caller=caller, enrollment_id=enrollment_id)
         return matching.suggest(session=session, enrollment=enrollment, tags=set(tags or []), today=now().date())
 
 
 @router.put("/enrollments/{enrollment_id}/peer")
 def assign_peer(enrollment_id: str, body: PeerAssignment, caller: Caller, db: Db, now: Now) -> Candidate:
     with db.transaction() as session:
-        enrollment = service.get_enrollment(session=session, organization_id=caller.organization_id,
-                                            enrollment_id=enrollment_id)
+        enrollment = service.get_enrollment(session=session, caller=caller, enrollment_id=enrollment_id)
         return matching.assign(session=session, caller=caller, enrollment=enrollment, peer_id=body.peer_id, clock=now)

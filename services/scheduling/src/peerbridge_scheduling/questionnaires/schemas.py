@@ -4,6 +4,8 @@ from datetime import datetime
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from ..access import Disclosable
+
 
 class ResponseCreate(BaseModel):
     program_id: str
@@ -13,7 +15,7 @@ class ResponseCreate(BaseModel):
     completed_at: AwareDatetime
 
 
-class ResponseRead(BaseModel):
+class ResponseRead(Disclosable):
     model_config = ConfigDict(from_attributes=True)
 
     id: str

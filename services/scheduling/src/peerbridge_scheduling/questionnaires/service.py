@@ -9,8 +9,8 @@ from peerbridge_shared.events.safety import RiskScreenCompleted
 from peerbridge_shared.identity import Identity
 from peerbridge_shared.web import Problem, not_found
 
+from ..access import Reach
 from ..deps import Clock, publish
-from ..participants.models import Participant
 from ..participants.service import enrolled_program, own_clinician
 from .definitions import InstrumentDefinition, built_in
 from .models import CustomInstrument, QuestionnaireResponse
@@ -57,9 +57,10 @@ def add_instrument(*, session: Session, organization_id: str, definition: Instru
                       field="body.version", rule="unique") from None
 
 
-def record_response(*, session: Session, caller: Identity, participant: Participant, data: ResponseCreate,
+def record_response(*, session: Session, caller: Identity, reach: Reach, data: ResponseCreate,
                     clock: Clock) -> QuestionnaireResponse:
-    program = enrolled_program(session=session, caller=caller, participant=participant, program_id=data.program_id)
+    participant = reach.participant
+    program = enrolled_program(session=session, caller=caller, reach=reach, program_id=data.program_id)
     if data.completed_at > clock():
         raise Problem(422, "a questionnaire cannot be completed in the future", field="body.completed_at",
                       rule="not_future")
@@ -76,7 +77,7 @@ def record_response(*, session: Session, caller: Identity, participant: Particip
         instrument=definition.code, instrument_version=definition.version, answers=data.answers,
         total_score=scored.total, band=scored.band, subscales=scored.subscales,
         safety_signal=bool(signal and signal["positive"]), completed_at=data.completed_at,
-        administered_by=caller.user_id)
+        administered_by=caller.actor)
     session.add(response)
     session.flush()
     _publish(session, caller, definition, response, scored.item_scores, signal, clock)
@@ -101,9 +102,9 @@ def _publish(session: Session, caller: Identity, definition: InstrumentDefinitio
                                        program_id=response.program_id), **signal), clock)
 
 
-def list_responses(*, session: Session, participant: Participant,
-                   instrument: str | None) -> list[QuestionnaireResponse]:
-    query = select(QuestionnaireResponse).where(QuestionnaireResponse.participant_id == participant.id)
+def list_responses(*, session: Session, reach: Reach, instrument: str | None) -> list[QuestionnaireResponse]:
+    query = select(QuestionnaireResponse).where(QuestionnaireResponse.participant_id == reach.participant.id,
+                                                reach.readable(QuestionnaireResponse.program_id))
     if instrument:
         query = query.where(QuestionnaireResponse.instrument == instrument)
     return list(session.scalars(query.order_by(QuestionnaireResponse.completed_at)))

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from ..access import reach, read_as
 from ..deps import Caller, Db, Now
-from ..participants.service import get_participant
 from . import service
 from .definitions import InstrumentDefinition
 from .schemas import ResponseCreate, ResponseRead
@@ -38,16 +38,15 @@ def add_instrument(body: InstrumentDefinition, caller: Caller, db: Db) -> Instru
 def record_response(participant_id: str, body: ResponseCreate, caller: Caller, db: Db, now: Now) -> ResponseRead:
     """Validate, score, store and publish; PHQ-9 item 9 above 0 and every C-SSRS screen become safety signals."""
     with db.transaction() as session:
-        participant = get_participant(session=session, organization_id=caller.organization_id,
-                                      participant_id=participant_id)
-        return ResponseRead.model_validate(service.record_response(session=session, caller=caller,
-                                                                   participant=participant, data=body, clock=now))
+        found = reach(session=session, caller=caller, participant_id=participant_id, now=now())
+        return ResponseRead.model_validate(service.record_response(session=session, caller=caller, reach=found,
+                                                                   data=body, clock=now))
 
 
 @router.get("/participants/{participant_id}/questionnaire-responses")
-def list_responses(participant_id: str, caller: Caller, db: Db, instrument: str | None = None) -> list[ResponseRead]:
+def list_responses(participant_id: str, caller: Caller, db: Db, now: Now,
+                   instrument: str | None = None) -> list[ResponseRead]:
     with db.transaction() as session:
-        participant = get_participant(session=session, organization_id=caller.organization_id,
-                                      participant_id=participant_id)
-        return [ResponseRead.model_validate(r)
-                for r in service.list_responses(session=session, participant=participant, instrument=instrument)]
+        found = reach(session=session, caller=caller, participant_id=participant_id, now=now())
+        return [read_as(ResponseRead, r, found)
+                for r in service.list_responses(session=session, reach=found, instrument=instrument)]

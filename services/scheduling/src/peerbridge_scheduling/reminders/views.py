@@ -28,6 +28,6 @@ class CheckInRead(BaseModel):
 def check_in(session_id: str, body: CheckInCreate, caller: Caller, db: Db, now: Now) -> CheckInRead:
     """A participant arrived. Without a check-in by the end of the grace period they are marked no-show."""
     with db.transaction() as session:
-        record = get_session(session=session, organization_id=caller.organization_id, session_id=session_id)
+        record = get_session(session=session, caller=caller, session_id=session_id)
         return CheckInRead.model_validate(service.check_in(session=session, caller=caller, record=record,
                                                            participant_id=body.participant_id, clock=now))

@@ -33,4 +33,4 @@ class SafetyPlan(TenantRecord, Base):
     updated_by: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
-    __table_args__ = (UniqueConstraint("participant_id", "version", name="uq_safety_plans_version"),)
+    __table_args__ = (UniqueConstraint("participant_id", "program_id", "version", name="uq_safety_plans_version"),)

@@ -6,6 +6,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from peerbridge_shared.events.safety import ConcernCategory
 
+from ..access import Disclosable
+
 CRISIS_LINE = "988 Suicide & Crisis Lifeline: call or text 988"
 
 
@@ -18,7 +20,7 @@ class ConcernCreate(BaseModel):
     raised_at: AwareDatetime
 
 
-class ConcernRead(ConcernCreate):
+class ConcernRead(ConcernCreate, Disclosable):
     model_config = ConfigDict(from_attributes=True)
     id: str
     participant_id: str
@@ -54,7 +56,7 @@ class SafetyPlanCreate(SafetyPlanSteps):
     program_id: str
 
 
-class SafetyPlanRead(BaseModel):
+class SafetyPlanRead(Disclosable):
     id: str
     participant_id: str
     program_id: str

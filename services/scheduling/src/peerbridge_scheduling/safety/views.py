@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from ..access import reach, read_as
 from ..deps import Caller, Db, Now
-from ..participants.service import get_participant
 from . import service
 from .schemas import ConcernCreate, ConcernRead, SafetyPlanCreate, SafetyPlanRead
 
@@ -14,33 +14,32 @@ router = APIRouter(prefix="/participants/{participant_id}", tags=["safety"])
 def raise_concern(participant_id: str, body: ConcernCreate, caller: Caller, db: Db, now: Now) -> ConcernRead:
     """A peer raises a concern: the note stays here; the event carries the category and a link id."""
     with db.transaction() as session:
-        participant = get_participant(session=session, organization_id=caller.organization_id,
-                                      participant_id=participant_id)
-        return ConcernRead.model_validate(service.raise_concern(session=session, caller=caller,
-                                                                participant=participant, data=body, clock=now))
+        found = reach(session=session, caller=caller, participant_id=participant_id, now=now())
+        return ConcernRead.model_validate(service.raise_concern(session=session, caller=caller, reach=found,
+                                                                data=body, clock=now))
 
 
 @router.get("/safety-concerns")
-def list_concerns(participant_id: str, caller: Caller, db: Db) -> list[ConcernRead]:
+def list_concerns(participant_id: str, caller: Caller, db: Db, now: Now) -> list[ConcernRead]:
     with db.transaction() as session:
-        participant = get_participant(session=session, organization_id=caller.organization_id,
-                                      participant_id=participant_id)
-        return [ConcernRead.model_validate(c) for c in service.list_concerns(session=session, participant=participant)]
+        found = reach(session=session, caller=caller, participant_id=participant_id, now=now())
+        return [read_as(ConcernRead, c, found) for c in service.list_concerns(session=session, reach=found)]
 
 
 @router.post("/safety-plans", status_code=201)
 def update_plan(participant_id: str, body: SafetyPlanCreate, caller: Caller, db: Db, now: Now) -> SafetyPlanRead:
     with db.transaction() as session:
-        participant = get_participant(session=session, organization_id=caller.organization_id,
-                                      participant_id=participant_id)
-        return service.read_plan(service.update_plan(session=session, caller=caller, participant=participant,
-                                                     data=body, clock=now))
+        found = reach(session=session, caller=caller, participant_id=participant_id, now=now())
+        return service.read_plan(service.update_plan(session=session, caller=caller, reach=found, data=body,
+                                                     clock=now), found)
 
 
 @router.get("/safety-plan")
-def read_plan(participant_id: str, caller: Caller, db: Db, version: int | None = None) -> SafetyPlanRead:
-    """The latest plan (or a given version): what the escalation service shows the clinician on a case."""
+def read_plan(participant_id: str, caller: Caller, db: Db, now: Now, program_id: str | None = None,
+              version: int | None = None) -> SafetyPlanRead:
+    """A program's latest plan (or a given version): what the escalation service shows the clinician on
+    a case of that program. Without ``program_id``: the latest plan of a program the caller may read."""
     with db.transaction() as session:
-        participant = get_participant(session=session, organization_id=caller.organization_id,
-                                      participant_id=participant_id)
-        return service.read_plan(service.get_plan(session=session, participant=participant, version=version))
+        found = reach(session=session, caller=caller, participant_id=participant_id, now=now())
+        plan = service.get_plan(session=session, reach=found, program_id=program_id, version=version)
+        return service.read_plan(plan, found)

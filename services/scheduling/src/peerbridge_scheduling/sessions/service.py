@@ -16,6 +16,7 @@ from peerbridge_shared.events.scheduling import (
 from peerbridge_shared.identity import Identity
 from peerbridge_shared.web import Problem, not_found
 
+from ..access import session_clause
 from ..deps import Clock, publish
 from ..participants.service import active_enrollment, get_participant
 from ..programs.models import Program
@@ -28,17 +29,19 @@ from .schemas import Cancel, Reschedule, SeriesCreate, SessionCreate, SessionDet
 SCHEDULED, CANCELLED, COMPLETED = "scheduled", "cancelled", "completed"
 
 
-def get_session(*, session: Session, organization_id: str, session_id: str) -> PeerSession:
-    found = session.get(PeerSession, session_id)
-    if found is None or found.organization_id != organization_id:
+def get_session(*, session: Session, caller: Identity, session_id: str) -> PeerSession:
+    found = session.scalars(select(PeerSession).where(
+        PeerSession.id == session_id, PeerSession.organization_id == caller.organization_id,
+        session_clause(caller))).first()
+    if found is None:
         raise not_found("path.session_id", "session", session_id)
     return found
 
 
-def list_sessions(*, session: Session, organization_id: str, program_id: str | None, starts_from: datetime | None,
+def list_sessions(*, session: Session, caller: Identity, program_id: str | None, starts_from: datetime | None,
                   starts_before: datetime | None, participant_id: str | None, peer_id: str | None,
                   limit: int, offset: int) -> list[PeerSession]:
-    query = select(PeerSession).where(PeerSession.organization_id == organization_id)
+    query = select(PeerSession).where(PeerSession.organization_id == caller.organization_id, session_clause(caller))
     if program_id:
         query = query.where(PeerSession.program_id == program_id)
     if starts_from:

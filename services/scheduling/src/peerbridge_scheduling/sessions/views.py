@@ -39,7 +39,7 @@ def list_sessions(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[SessionRead]:
     with db.transaction() as session:
-        found = service.list_sessions(session=session, organization_id=caller.organization_id, program_id=program_id,
+        found = service.list_sessions(session=session, caller=caller, program_id=program_id,
                                       starts_from=starts_from, starts_before=starts_before,
                                       participant_id=participant_id, peer_id=peer_id, limit=limit, offset=offset)
         return [SessionRead.model_validate(s) for s in found]
@@ -48,14 +48,14 @@ def list_sessions(
 @router.get("/sessions/{session_id}")
 def read_session(session_id: str, caller: Caller, db: Db) -> SessionRead:
     with db.transaction() as session:
-        return SessionRead.model_validate(service.get_session(session=session, organization_id=caller.organization_id,
+        return SessionRead.model_validate(service.get_session(session=session, caller=caller,
                                                               session_id=session_id))
 
 
 @router.post("/sessions/{session_id}/reschedule", responses={409: {"description": "double-booked or not scheduled"}})
 def reschedule(session_id: str, body: Reschedule, caller: Caller, db: Db, now: Now) -> SessionRead:
     with db.transaction() as session:
-        record = service.get_session(session=session, organization_id=caller.organization_id, session_id=session_id)
+        record = service.get_session(session=session, caller=caller, session_id=session_id)
         return SessionRead.model_validate(service.reschedule(session=session, caller=caller, record=record, data=body,
                                                              clock=now))
 
@@ -63,6 +63,6 @@ def reschedule(session_id: str, body: Reschedule, caller: Caller, db: Db, now: N
 @router.post("/sessions/{session_id}/cancel", responses={409: {"description": "not scheduled"}})
 def cancel(session_id: str, body: Cancel, caller: Caller, db: Db, now: Now) -> SessionRead:
     with db.transaction() as session:
-        record = service.get_session(session=session, organization_id=caller.organization_id, session_id=session_id)
+        record = service.get_session(session=session, caller=caller, session_id=session_id)
         return SessionRead.model_validate(service.cancel(session=session, caller=caller, record=record, data=body,
                                                          clock=now))

@@ -62,3 +62,6 @@ class SupervisionLog(TenantRecord, Base):
     held_on: Mapped[date] = mapped_column(Date)
     minutes: Mapped[int] = mapped_column(Integer)
     cases_reviewed: Mapped[int] = mapped_column(Integer, default=0)
+    by_assigned_supervisor: Mapped[bool] = mapped_column(Boolean, default=True)
+    """Held by the peer's supervisor of record: only those count toward billing status."""
+    entered_by: Mapped[str | None] = mapped_column(String(64))

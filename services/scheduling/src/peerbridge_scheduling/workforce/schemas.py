@@ -63,7 +63,8 @@ class TrainingRead(TrainingCreate):
 
 
 class SupervisionLogCreate(BaseModel):
-    supervisor_id: str
+    supervisor_id: str | None = Field(default=None, description="you (the default), or whom a program admin records "
+                                                                "for (X-On-Behalf-Of)")
     peer_id: str
     held_on: date
     minutes: int = Field(ge=1, le=480)
@@ -73,7 +74,10 @@ class SupervisionLogCreate(BaseModel):
 class SupervisionLogRead(SupervisionLogCreate):
     model_config = ConfigDict(from_attributes=True)
     id: str
+    supervisor_id: str
     program_id: str
+    by_assigned_supervisor: bool = Field(description="held by the peer's supervisor of record: counts for billing")
+    entered_by: str | None = Field(default=None, description="the program admin who entered it for the supervisor")
 
 
 class PeerStatus(BaseModel):

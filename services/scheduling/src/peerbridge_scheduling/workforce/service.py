@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from peerbridge_shared.events.care import PeerProfileChanged, SupervisionLogged
 from peerbridge_shared.identity import Identity
+from peerbridge_shared.scope import acting_person, program_scope
 from peerbridge_shared.web import Problem, not_found
 
 from ..deps import Clock, publish
@@ -101,18 +102,26 @@ def add_training(*, session: Session, peer: Peer, data: TrainingCreate) -> Train
 
 
 def log_supervision(*, session: Session, caller: Identity, data: SupervisionLogCreate, clock: Clock) -> SupervisionLog:
+    """Logged by the supervisor who held it; only the peer's supervisor of record counts for billing."""
     organization_id = caller.organization_id
-    supervisor = get_supervisor(session=session, organization_id=organization_id, supervisor_id=data.supervisor_id)
+    supervisor = get_supervisor(session=session, organization_id=organization_id,
+                                supervisor_id=acting_person(caller, data.supervisor_id, "body.supervisor_id"))
     peer = get_peer(session=session, organization_id=organization_id, peer_id=data.peer_id, field="body.peer_id",
                     status=422)
+    if not program_scope(caller).reaches(peer.program_id):
+        raise not_found("body.peer_id", "peer", data.peer_id, status=422)
     if data.held_on > clock().date():
         raise Problem(422, "supervision cannot be logged for a future date", field="body.held_on", rule="not_future")
-    log = SupervisionLog(organization_id=organization_id, program_id=peer.program_id, **data.model_dump())
+    log = SupervisionLog(organization_id=organization_id, program_id=peer.program_id,
+                         **data.model_dump(exclude={"supervisor_id"}), supervisor_id=supervisor.id,
+                         by_assigned_supervisor=peer.supervisor_id == supervisor.id,
+                         entered_by=caller.user_id if caller.on_behalf_of else None)
     session.add(log)
     session.flush()
     publish(session, caller, SupervisionLogged(
         supervision_id=log.id, peer_id=peer.id, supervisor_id=supervisor.id, program_id=peer.program_id,
-        held_on=log.held_on, minutes=log.minutes, cases_reviewed=log.cases_reviewed), clock)
+        held_on=log.held_on, minutes=log.minutes, cases_reviewed=log.cases_reviewed,
+        by_assigned_supervisor=log.by_assigned_supervisor), clock)
     return log
 
 
@@ -120,7 +129,8 @@ def peer_status(*, session: Session, peer: Peer, on: date) -> PeerStatus:
     """Whether ``peer`` may deliver billable sessions on ``on``, and why not."""
     program = get_program(session=session, organization_id=peer.organization_id, program_id=peer.program_id)
     last = session.scalar(select(func.max(SupervisionLog.held_on))
-                          .where(SupervisionLog.peer_id == peer.id, SupervisionLog.held_on <= on))
+                          .where(SupervisionLog.peer_id == peer.id, SupervisionLog.held_on <= on,
+                                 SupervisionLog.by_assigned_supervisor.is_(True)))
     credential_valid = peer.credential_expires_on >= on
     supervision_current = last is not None and last > on - timedelta(days=program.supervision_interval_days)
     reasons = []
