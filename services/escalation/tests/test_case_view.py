@@ -48,26 +48,39 @@ def scheduling_server(migrated_database):
     thread.join(10)
 
 
-def scheduling_participant_with_plan(base_url: str, tenant: str) -> str:
-    token = issue_internal_token(Identity(tenant, "admin", frozenset({Role.PROGRAM_ADMIN})), DEV_SECRET)
-    client = httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {token}"})
+class SchedulingAdmin:
+    """A program admin of ``tenant`` calling the real scheduling service."""
 
-    def post(path, body):
-        response = client.post(path, json=body)
+    def __init__(self, base_url: str, tenant: str) -> None:
+        token = issue_internal_token(Identity(tenant, "admin", frozenset({Role.PROGRAM_ADMIN})), DEV_SECRET)
+        self.client = httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {token}"})
+
+    def post(self, path, body):
+        response = self.client.post(path, json=body)
         assert response.status_code == 201, response.text
         return response.json()
 
-    program = post("/programs", {"name": "p", "time_zone": "America/New_York"})
-    site = post(f"/programs/{program['id']}/sites", {"name": "s"})
-    person = post("/participants", {"given_name": "Jo", "family_name": "Q", "birth_date": "1980-02-02"})
-    post(f"/participants/{person['id']}/consents", {"program_id": program["id"], "kind": "program", "granted": True,
-                                                    "effective_at": "2026-01-01T00:00:00Z"})
-    post("/enrollments", {"participant_id": person["id"], "program_id": program["id"], "site_id": site["id"],
-                          "enrolled_on": "2026-01-01"})
-    post(f"/participants/{person['id']}/safety-plans", {"program_id": program["id"],
-                                                        "warning_signs": ["stops answering texts"],
-                                                        "making_environment_safe": ["pharmacy holds refills"]})
-    return person["id"]
+    def program_with_plan(self, person: str, warning_sign: str, part2: bool = False) -> str:
+        program = self.post("/programs", {"name": "p", "time_zone": "America/New_York",
+                                          "substance_use_program": part2})
+        site = self.post(f"/programs/{program['id']}/sites", {"name": "s"})
+        self.post(f"/participants/{person}/consents", {"program_id": program["id"], "kind": "program",
+                                                       "granted": True, "effective_at": "2026-01-01T00:00:00Z"})
+        self.post("/enrollments", {"participant_id": person, "program_id": program["id"], "site_id": site["id"],
+                                   "enrolled_on": "2026-01-01"})
+        self.post(f"/participants/{person}/safety-plans", {"program_id": program["id"],
+                                                           "warning_signs": [warning_sign],
+                                                           "making_environment_safe": ["pharmacy holds refills"]})
+        return program["id"]
+
+    def participant(self) -> str:
+        return self.post("/participants", {"given_name": "Jo", "family_name": "Q", "birth_date": "1980-02-02"})["id"]
+
+
+def scheduling_participant_with_plan(base_url: str, tenant: str) -> tuple[str, str]:
+    admin = SchedulingAdmin(base_url, tenant)
+    person = admin.participant()
+    return person, admin.program_with_plan(person, "stops answering texts")
 
 
 @pytest.fixture
@@ -80,9 +93,9 @@ def client(escalation_url, scheduling_server):
 
 
 def test_the_case_view_carries_the_safety_plan_from_scheduling(client, escalation_db, scheduling_server, tenant):
-    participant = scheduling_participant_with_plan(scheduling_server, tenant)
-    case_id = open_high_case(escalation_db, tenant, participant)
-    view = client.get(f"/cases/{case_id}", headers=headers(tenant)).json()
+    participant, program = scheduling_participant_with_plan(scheduling_server, tenant)
+    case_id = open_high_case(escalation_db, tenant, participant, program)
+    view = client.get(f"/cases/{case_id}", headers=headers(tenant, programs=[program])).json()
     assert view["safety_plan"]["steps"]["warning_signs"] == ["stops answering texts"]
     assert view["safety_plan"]["crisis_line"].startswith("988") and view["safety_plan_error"] is None
 
@@ -110,3 +123,27 @@ def test_contact_made_and_reassignment_are_recorded_and_the_new_clinician_is_pag
     assert pages(escalation_db, tenant)[-1] == (0, "sup-1")
     bad = client.post(f"/cases/{case_id}/contact-made", json={"method": "pigeon"}, headers=headers(tenant))
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "body.method"
+
+
+def test_a_case_carries_its_own_programs_plan_and_a_part2_signal_opens_a_case_of_its_own(
+        client, escalation_db, scheduling_server, tenant):
+    admin = SchedulingAdmin(scheduling_server, tenant)
+    person = admin.participant()
+    general = admin.program_with_plan(person, "stops answering texts")
+    part2 = admin.program_with_plan(person, "misses the methadone dose", part2=True)
+    admin.post(f"/participants/{person}/consents", {
+        "program_id": part2, "kind": "part2_disclosure", "granted": True, "effective_at": "2026-01-01T00:00:00Z",
+        "recipient_program_ids": [general]})
+    general_case = open_high_case(escalation_db, tenant, person, general)
+    part2_case = open_high_case(escalation_db, tenant, person, part2)
+    assert general_case != part2_case, "a Part 2 signal never joins another program's case"
+
+    general_clinician = headers(tenant, programs=[general])
+    view = client.get(f"/cases/{general_case}", headers=general_clinician).json()
+    assert view["safety_plan"]["program_id"] == general
+    assert view["safety_plan"]["steps"]["warning_signs"] == ["stops answering texts"], "never the Part 2 plan"
+    assert "methadone" not in str(view)
+    assert client.get(f"/cases/{part2_case}", headers=general_clinician).status_code == 404
+    assert [c["id"] for c in client.get("/cases", headers=general_clinician).json()] == [general_case]
+    inside = client.get(f"/cases/{part2_case}", headers=headers(tenant, programs=[part2])).json()
+    assert inside["safety_plan"]["steps"]["warning_signs"] == ["misses the methadone dose"]

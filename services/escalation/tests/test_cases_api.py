@@ -41,8 +41,8 @@ def client(escalation_url, clock):
     app.state.database.dispose()
 
 
-def headers(tenant, user="clin-1"):
-    token = issue_internal_token(Identity(tenant, user, frozenset({Role.CLINICIAN})), DEV_SECRET)
+def headers(tenant, user="clin-1", programs=("prog-1",), role=Role.CLINICIAN):
+    token = issue_internal_token(Identity(tenant, user, frozenset({role}), programs=frozenset(programs)), DEV_SECRET)
     return {"Authorization": f"Bearer {token}"}
 
 

@@ -25,8 +25,8 @@ from .conftest import envelope
 NOW = datetime(2026, 3, 4, 14, 0, tzinfo=UTC)  # Wednesday 9 am in New York
 
 
-def phq9(participant, item9):
-    return RiskScreenCompleted(participant_id=participant, screen_id=str(uuid.uuid4()), program_id="prog-1",
+def phq9(participant, item9, program_id="prog-1"):
+    return RiskScreenCompleted(participant_id=participant, screen_id=str(uuid.uuid4()), program_id=program_id,
                                instrument=ScreenInstrument.PHQ9_ITEM9, phq9_item9=item9, completed_at=NOW,
                                screened_by="peer-1", positive=item9 > 0, rule_version="phq9@1:item9>0")
 

@@ -42,10 +42,12 @@ def staff_program(db, tenant, *, own_clinician="own-1"):
     return participant, admin
 
 
-def open_high_case(db, tenant, participant):
+def open_high_case(db, tenant, participant, program_id="prog-1"):
     with db.transaction() as session:
-        handle(session, envelope(phq9(participant, 2), tenant), NOW)
-        return session.scalars(select(Case).where(Case.organization_id == tenant)).one().id
+        handle(session, envelope(phq9(participant, 2, program_id), tenant), NOW)
+        return session.scalars(select(Case).where(Case.organization_id == tenant,
+                                                  Case.participant_id == participant,
+                                                  Case.program_id == program_id)).one().id
 
 
 def pages(db, tenant):
@@ -101,14 +103,14 @@ def test_a_signal_read_before_the_enrollment_still_pages_the_own_clinician_it_na
                                 enrolled_on=date(2026, 1, 5), clinician_id="own-2")
     with escalation_db.transaction() as session:
         handle(session, envelope(moved, tenant), NOW)
-        care = session.get(ParticipantCare, (tenant, stranger))
+        care = session.get(ParticipantCare, (tenant, stranger, "prog-1"))
         assert care.clinician_id == "own-2"
 
 
 def test_acknowledging_stops_every_pending_page_and_timer_at_once(escalation_db, tenant):
     participant, admin = staff_program(escalation_db, tenant)
     case_id = open_high_case(escalation_db, tenant, participant)
-    clinician = Identity(tenant, "own-1", frozenset({Role.CLINICIAN}))
+    clinician = Identity(tenant, "own-1", frozenset({Role.CLINICIAN}), programs=frozenset({"prog-1"}))
     with escalation_db.transaction() as session:
         cases.acknowledge(session=session, caller=clinician, case_id=case_id, clock=lambda: NOW + timedelta(minutes=3))
     with escalation_db.transaction() as session:

@@ -127,8 +127,8 @@ def test_nothing_is_sent_after_an_acknowledgement(escalation_db, tenant, smtp):
     participant, admin = staff_program(escalation_db, tenant)
     set_contacts(escalation_db, admin, "own-1", [{"channel": "email", "address": "own-1@clinic.example.org"}])
     case_id = open_high_case(escalation_db, tenant, participant)
+    clinician = Identity(tenant, "own-1", frozenset({Role.CLINICIAN}), programs=frozenset({"prog-1"}))
     with escalation_db.transaction() as session:
-        cases.acknowledge(session=session, caller=Identity(tenant, "own-1", frozenset({Role.CLINICIAN})),
-                          case_id=case_id, clock=lambda: NOW + timedelta(seconds=30))
+        cases.acknowledge(session=session, caller=clinician, case_id=case_id, clock=lambda: NOW + timedelta(seconds=30))
     assert deliver_pending(escalation_db, channels(port), "https://console.example.org", NOW) == 0
     assert inbox.messages == []

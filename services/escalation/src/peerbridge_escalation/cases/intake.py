@@ -47,16 +47,18 @@ def handle(session: Session, envelope: Envelope, now: datetime) -> str:
     participant_id = getattr(data, "participant_id", None)
     if participant_id is None:
         return "ignored"
-    _learn_clinician(session, envelope, now)
+    program_id = _program_of(session, envelope)
+    _learn_clinician(session, envelope, program_id, now)
     case = session.scalars(select(Case).where(Case.organization_id == envelope.tenant,
-                                              Case.participant_id == participant_id, Case.status != RESOLVED)
+                                              Case.participant_id == participant_id, Case.program_id == program_id,
+                                              Case.status != RESOLVED)
                            .with_for_update()).first()
     risk = ParticipantRisk(RiskLevel(case.risk_level), case.missed_check_ins) if case else ParticipantRisk()
     decision = classify(data, risk)
     if decision is None:
         return "not_a_signal"
     if case is None:
-        _open(session, envelope, decision, now)
+        _open(session, envelope, program_id, decision, now)
         return "opened"
     if rank(decision.level) > rank(RiskLevel(case.risk_level)):
         _upgrade(session, case, envelope, decision, now)
@@ -66,34 +68,40 @@ def handle(session: Session, envelope: Envelope, now: datetime) -> str:
 
 
 def _remember_care(session: Session, organization_id: str, data: ParticipantEnrolled, now: datetime) -> None:
-    care = session.get(ParticipantCare, (organization_id, data.participant_id))
+    care = session.get(ParticipantCare, (organization_id, data.participant_id, data.program_id))
     if care is None:
-        care = ParticipantCare(organization_id=organization_id, participant_id=data.participant_id)
+        care = ParticipantCare(organization_id=organization_id, participant_id=data.participant_id,
+                               program_id=data.program_id)
         session.add(care)
-    care.program_id, care.clinician_id, care.updated_at = data.program_id, data.clinician_id, now
+    care.clinician_id, care.updated_at = data.clinician_id, now
 
 
-def _learn_clinician(session: Session, envelope: Envelope, now: datetime) -> None:
+def _learn_clinician(session: Session, envelope: Envelope, program_id: str, now: datetime) -> None:
     """A signal names the own clinician when scheduling knew one: kept if the enrollment event (read
     from another topic, in no particular order) has not told us yet; never overrides what it said."""
     clinician_id = getattr(envelope.data, "clinician_id", None)
     if clinician_id is None:
         return
-    care = session.get(ParticipantCare, (envelope.tenant, envelope.data.participant_id))
+    care = session.get(ParticipantCare, (envelope.tenant, envelope.data.participant_id, program_id))
     if care is None:
         care = ParticipantCare(organization_id=envelope.tenant, participant_id=envelope.data.participant_id,
-                               program_id=envelope.data.program_id)
+                               program_id=program_id)
         session.add(care)
     if care.clinician_id is None:
         care.clinician_id, care.updated_at = clinician_id, now
 
 
 def _program_of(session: Session, envelope: Envelope) -> str:
+    """The signal's program; for an event that names none, the program the participant was last
+    enrolled in."""
     program_id = getattr(envelope.data, "program_id", None)
     if program_id:
         return program_id
-    care = session.get(ParticipantCare, (envelope.tenant, envelope.data.participant_id))
-    return care.program_id if care else "unknown"
+    latest = session.scalar(select(ParticipantCare.program_id).where(
+        ParticipantCare.organization_id == envelope.tenant,
+        ParticipantCare.participant_id == envelope.data.participant_id)
+        .order_by(ParticipantCare.updated_at.desc()).limit(1))
+    return latest or "unknown"
 
 
 def _record_signal(session: Session, case: Case, envelope: Envelope, decision: Decision, effect: str,
@@ -108,8 +116,7 @@ def _record_signal(session: Session, case: Case, envelope: Envelope, decision: D
                    "rule": decision.rule, "rule_version": decision.version}, at=now)
 
 
-def _open(session: Session, envelope: Envelope, decision: Decision, now: datetime) -> Case:
-    program_id = _program_of(session, envelope)
+def _open(session: Session, envelope: Envelope, program_id: str, decision: Decision, now: datetime) -> Case:
     policy = policy_for(session, envelope.tenant, program_id)
     number = session.scalar(select(func.nextval(CASE_NUMBERS.name)))
     case = Case(organization_id=envelope.tenant, case_number=f"ESC-{now.year}-{number:06d}",

@@ -11,20 +11,21 @@ CASE_NUMBERS = Sequence("case_number_seq", metadata=Base.metadata)
 
 
 class ParticipantCare(Base):
-    """Who cares for a participant, kept from enrollment events (this service's own copy)."""
+    """Who cares for a participant in a program, kept from enrollment events (this service's own copy)."""
 
     __tablename__ = "participant_care"
 
     organization_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     participant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    program_id: Mapped[str] = mapped_column(String(64))
+    program_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     clinician_id: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class Case(TenantRecord, Base):
-    """One open case per participant: later signals join it, a higher risk upgrades it. Never
-    resolved automatically."""
+    """One open case per participant and program: later signals of that program join it, a higher
+    risk upgrades it. Never resolved automatically. A program's signals never join another
+    program's case (42 CFR Part 2 records stay inside their program)."""
 
     __tablename__ = "cases"
 
@@ -56,7 +57,7 @@ class Case(TenantRecord, Base):
                 "program_id": self.program_id, "risk_level": self.risk_level}
 
     __table_args__ = (
-        Index("uq_cases_open_per_participant", "organization_id", "participant_id", unique=True,
+        Index("uq_cases_open_per_participant", "organization_id", "participant_id", "program_id", unique=True,
               postgresql_where=text("status <> 'resolved'")),
     )
 

@@ -3,6 +3,8 @@ with an internal token for the clinician viewing the case."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import httpx
 
 from peerbridge_shared.identity import Identity, issue_internal_token
@@ -10,12 +12,14 @@ from peerbridge_shared.identity import Identity, issue_internal_token
 from ..settings import EscalationSettings
 
 
-def fetch_safety_plan(settings: EscalationSettings, caller: Identity, participant_id: str
+def fetch_safety_plan(settings: EscalationSettings, caller: Identity, participant_id: str, program_id: str
                       ) -> tuple[dict | None, str | None]:
-    """(plan, None), or (None, why it is not shown)."""
+    """(the plan of the case's program, None), or (None, why it is not shown). Only that program's
+    plan: a case never carries another program's records (42 CFR Part 2)."""
     token = issue_internal_token(caller, settings.internal_token_secret.get_secret_value(), ttl_s=30)
     try:
-        response = httpx.get(f"{settings.scheduling_url.rstrip('/')}/participants/{participant_id}/safety-plan",
+        response = httpx.get(f"{settings.scheduling_url.rstrip('/')}/participants/{quote(participant_id, safe='')}"
+                             "/safety-plan", params={"program_id": program_id},
                              headers={"Authorization": f"Bearer {token}"}, timeout=3.0)
     except httpx.HTTPError as exc:
         return None, f"scheduling unreachable ({type(exc).__name__}): use the crisis line 988 and the EHR"

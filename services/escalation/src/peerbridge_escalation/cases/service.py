@@ -7,7 +7,8 @@ from sqlalchemy.orm import Session
 
 from peerbridge_shared.deps import Clock
 from peerbridge_shared.events.escalation import EscalationAcknowledged, EscalationResolved
-from peerbridge_shared.identity import Identity
+from peerbridge_shared.identity import Identity, Role
+from peerbridge_shared.scope import program_scope, require_role
 from peerbridge_shared.web import Problem, not_found
 
 from ..audit.service import append
@@ -17,11 +18,13 @@ from .intake import ACKNOWLEDGED, OPEN, RESOLVED
 from .models import Case
 from .schemas import ContactMade, Reassign, Resolve
 
+CASE_ROLES = frozenset({Role.PROGRAM_ADMIN, Role.CLINICIAN, Role.SUPERVISOR})
+
 
 def _visible_to(caller: Identity):
-    """The caller's organization, and only their programs when the identity names them."""
-    visible = Case.organization_id == caller.organization_id
-    return visible if caller.programs is None else visible & Case.program_id.in_(caller.programs)
+    """The caller's organization, and of it the programs the caller reaches (``peerbridge_shared.scope``)."""
+    return (Case.organization_id == caller.organization_id) & \
+        program_scope(caller, CASE_ROLES).clause(Case.program_id)
 
 
 def get_case(*, session: Session, caller: Identity, case_id: str, lock: bool = False) -> Case:
@@ -40,6 +43,7 @@ def view_case(*, session: Session, caller: Identity, case_id: str, clock: Clock)
 
 
 def contact_made(*, session: Session, caller: Identity, case_id: str, data: ContactMade, clock: Clock) -> Case:
+    require_role(caller, Role.CLINICIAN, what="record contact with the participant")
     case = get_case(session=session, caller=caller, case_id=case_id, lock=True)
     if case.status == RESOLVED:
         raise Problem(409, f"case {case.case_number} is resolved", rule="not_resolved")
@@ -72,6 +76,7 @@ def list_cases(*, session: Session, caller: Identity, status: str | None, limit:
 
 
 def acknowledge(*, session: Session, caller: Identity, case_id: str, clock: Clock) -> Case:
+    require_role(caller, Role.CLINICIAN, what="acknowledge a case")
     case = get_case(session=session, caller=caller, case_id=case_id, lock=True)
     if case.status != OPEN:
         raise Problem(409, f"case {case.case_number} is {case.status}", rule="open_only")
@@ -88,6 +93,7 @@ def acknowledge(*, session: Session, caller: Identity, case_id: str, clock: Cloc
 
 
 def resolve(*, session: Session, caller: Identity, case_id: str, data: Resolve, clock: Clock) -> Case:
+    require_role(caller, Role.CLINICIAN, what="resolve a case")
     case = get_case(session=session, caller=caller, case_id=case_id, lock=True)
     if case.status == RESOLVED:
         raise Problem(409, f"case {case.case_number} is already resolved", rule="resolve_once")

@@ -29,7 +29,7 @@ def read_case(case_id: str, caller: Caller, db: Db, now: Now, request: Request) 
     the view is audited."""
     with db.transaction() as session:
         case = CaseRead.model_validate(service.view_case(session=session, caller=caller, case_id=case_id, clock=now))
-    plan, error = fetch_safety_plan(request.app.state.settings, caller, case.participant_id)
+    plan, error = fetch_safety_plan(request.app.state.settings, caller, case.participant_id, case.program_id)
     return CaseView(**case.model_dump(), safety_plan=plan, safety_plan_error=error)
 
 

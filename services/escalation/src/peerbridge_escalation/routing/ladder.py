@@ -40,7 +40,7 @@ RETRY_NOBODY = timedelta(minutes=1)
 def resolve(session: Session, case: Case, target: str, at: datetime) -> list[str]:
     """The clinicians a target names for this case at this instant (possibly none)."""
     if target == "own_clinician":
-        care = session.get(ParticipantCare, (case.organization_id, case.participant_id))
+        care = session.get(ParticipantCare, (case.organization_id, case.participant_id, case.program_id))
         return [care.clinician_id] if care and care.clinician_id else []
     if target == "on_call":
         who, _ = on_call(session, case.organization_id, case.program_id, at)
