@@ -92,27 +92,29 @@ def build_world(client: TestClient, headers: dict[str, str], organization: str, 
         api.post(f"/participants/{person['id']}/safety-plans", {"program_id": program["id"],
                                                                 "warning_signs": ["stops answering texts"]})
         met = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
-        contact = api.post(f"/participants/{person['id']}/contacts", {
+        as_peer = Builder(api.client, {**api.headers, "X-On-Behalf-Of": peer["id"]})
+        contact = as_peer.post(f"/participants/{person['id']}/contacts", {
             "program_id": program["id"], "peer_id": peer["id"], "modality": "phone", "place_of_service": "02",
             "started_at": met.isoformat(), "ended_at": (met + timedelta(minutes=40)).isoformat(),
             "face_to_face_minutes": 38, "note": "Talked through the housing application."})
         entry = Program(program["id"], site["id"], peer["id"], person["id"], enrollment["id"], session["id"],
                         contact["id"])
-        entry.case_id = open_case(escalation_db, organization, entry)
+        entry.case_id = open_case(escalation_db, organization, entry.participant_id, entry.id, entry.peer_id)
         world.programs.append(entry)
     return world
 
 
-def open_case(escalation_db: Database, organization: str, program: Program) -> str:
+def open_case(escalation_db: Database, organization: str, participant_id: str, program_id: str,
+              screened_by: str) -> str:
     """A high-risk case, opened as the escalation worker would from a PHQ-9 item 9 signal."""
-    screen = RiskScreenCompleted(participant_id=program.participant_id, screen_id=str(uuid.uuid4()),
-                                 program_id=program.id, instrument=ScreenInstrument.PHQ9_ITEM9, phq9_item9=2,
-                                 completed_at=NOW, screened_by=program.peer_id, positive=True,
+    screen = RiskScreenCompleted(participant_id=participant_id, screen_id=str(uuid.uuid4()),
+                                 program_id=program_id, instrument=ScreenInstrument.PHQ9_ITEM9, phq9_item9=2,
+                                 completed_at=NOW, screened_by=screened_by, positive=True,
                                  rule_version="phq9@1:item9>0")
-    envelope = new_envelope(screen, tenant=organization, source="/peerbridge/scheduling",
-                            subject=program.participant_id)
+    envelope = new_envelope(screen, tenant=organization, source="/peerbridge/scheduling", subject=participant_id)
     with escalation_db.transaction() as session:
         handle(session, envelope, NOW)
     with escalation_db.transaction() as session:
         return session.scalars(select(Case.id).where(Case.organization_id == organization,
-                                                     Case.participant_id == program.participant_id)).one()
+                                                     Case.participant_id == participant_id,
+                                                     Case.program_id == program_id)).one()

@@ -38,8 +38,8 @@ class Identity:
     user_id: str
     roles: frozenset[Role]
     programs: frozenset[str] | None = None
-    """The programs the caller works in; None: not limited by program (a program admin's whole
-    organization; peers and supervisors are limited by their caseload instead)."""
+    """The programs the caller works in; None or empty: none named (a program admin then reaches the
+    whole organization, a peer their caseload anywhere, a clinician or supervisor nothing)."""
     on_behalf_of: str | None = None
     """A program admin recording for this member of staff (audited with both ids)."""
 

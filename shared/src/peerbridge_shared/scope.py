@@ -5,9 +5,9 @@ cases), applied where the data lives whatever the gateway checked first:
 
 | role | programs reached | further limited to |
 |---|---|---|
-| program_admin | every program of the organization (or the token's ``programs``, when it names some) | |
-| clinician | the token's ``programs`` | |
-| supervisor | the token's ``programs`` | participants of the peers they supervise (scheduling) |
+| program_admin | every program of the organization (or the token's ``programs``, when it names any) | |
+| clinician | the token's ``programs`` (none named: none) | |
+| supervisor | the token's ``programs`` (none named: none) | participants of the peers they supervise (scheduling) |
 | peer | the token's ``programs`` (none named: any) | participants assigned to them (scheduling) |
 | funder, platform_admin | none | |
 
@@ -50,7 +50,7 @@ def program_scope(caller: Identity, roles: Iterable[Role] = CARE_ROLES) -> Progr
     every, programs = False, set()
     named = caller.programs or frozenset()
     for role in caller.roles & set(roles):
-        if role in (Role.PROGRAM_ADMIN, Role.PEER) and caller.programs is None:
+        if role in (Role.PROGRAM_ADMIN, Role.PEER) and not named:
             every = True
         elif role in (Role.PROGRAM_ADMIN, Role.PEER, Role.CLINICIAN, Role.SUPERVISOR):
             programs |= named

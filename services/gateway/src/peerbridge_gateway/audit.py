@@ -1,5 +1,7 @@
-"""PHI access audit: every read of participant-level data the gateway serves is published as a
-``PhiAccessed`` event (who, what, when, why) and acknowledged by Kafka before the data is returned.
+"""PHI access audit: every answer carrying participant-level data the gateway serves (reads, and
+writes that answer with the record) and every write made on someone's behalf is published as a
+``PhiAccessed`` event (who, for whom, what, when, why) and acknowledged by Kafka before the data is
+returned.
 If it cannot be recorded, nothing is disclosed (503)."""
 
 from __future__ import annotations
@@ -73,6 +75,7 @@ class PhiAudit:
     async def record(self, *, caller: Identity, method: str, route: str, path: str, path_values: dict[str, str],
                      purpose: PurposeOfUse, request_id: str, status: int, content: bytes) -> None:
         event = PhiAccessed(access_id=str(uuid.uuid4()), actor_id=caller.user_id, actor_roles=sorted(caller.roles),
+                            on_behalf_of=caller.on_behalf_of,
                             method=method, route=route, path=path,
                             resource_id=next(iter(path_values.values()), None),
                             participant_ids=participants_in(content, path_values), purpose=purpose,

@@ -88,7 +88,8 @@ class Route:
     response: Any = None
     status: int = 200
     phi: bool = False
-    """Participant-level data: reads are audited, funders never get it."""
+    """Its answers carry participant-level data: each is audited before it is returned (reads and
+    writes alike), funders never get it."""
     etag_from: str | None = None
     """For a PUT that can race: the GET path whose representation ``If-Match`` is compared with."""
     media_types: tuple[str, ...] = ()
@@ -130,6 +131,8 @@ AUDITORS: Access = {R.PROGRAM_ADMIN: ORG, R.PLATFORM_ADMIN: ORG}
 OWN_CONTACTS: Access = {R.PROGRAM_ADMIN: ORG, R.CLINICIAN: Scope.OWN}
 PEER_STATUS: Access = {R.PROGRAM_ADMIN: ORG, R.SUPERVISOR: ORG, R.PEER: Scope.OWN}
 NOT_FUNDERS = STAFF
+SIGNER: Access = {R.PEER: Scope.OWN}  # signatures are given in person, never on someone's behalf
+COSIGNER: Access = {R.SUPERVISOR: Scope.PROGRAMS}
 
 ROUTES: tuple[Route, ...] = (
     # programs and sites
@@ -154,61 +157,62 @@ ROUTES: tuple[Route, ...] = (
     get("/participants/{participant_id}", SCHEDULING, CARE_TEAM, ParticipantRead, owner=P, phi=True,
         tags=("participants",)),
     post("/participants/{participant_id}/consents", SCHEDULING, OWN_AND_ADMIN, ConsentCreate, ConsentRead, owner=P,
-         tags=("participants",)),
+         phi=True, tags=("participants",)),
     get("/enrollments", SCHEDULING, CARE_TEAM, list[EnrollmentRead], owner=Owner.LISTING, query=q.EnrollmentFilter,
         phi=True, summary="Enrollments; a peer's caseload (a peer sees only their own)", tags=("participants",)),
-    post("/enrollments", SCHEDULING, ADMIN, EnrollmentCreate, EnrollmentRead, tags=("participants",)),
+    post("/enrollments", SCHEDULING, ADMIN, EnrollmentCreate, EnrollmentRead, phi=True, tags=("participants",)),
     get("/enrollments/{enrollment_id}", SCHEDULING, ADMIN, EnrollmentRead, phi=True, tags=("participants",)),
     post("/enrollments/{enrollment_id}/end", SCHEDULING, ADMIN, EnrollmentEnd, EnrollmentRead, status=200,
-         tags=("participants",)),
+         phi=True, tags=("participants",)),
     get("/enrollments/{enrollment_id}/peer-matches", SCHEDULING, ADMIN, list[Candidate], query=q.MatchTags,
         tags=("participants",)),
     put("/enrollments/{enrollment_id}/peer", SCHEDULING, ADMIN, PeerAssignment, Candidate,
         etag_from="/enrollments/{enrollment_id}", tags=("participants",)),
     # sessions and attendance
-    post("/sessions", SCHEDULING, SUPERVISION, SessionCreate, SessionRead, tags=("sessions",)),
-    post("/session-series", SCHEDULING, SUPERVISION, SeriesCreate, SeriesRead, tags=("sessions",)),
+    post("/sessions", SCHEDULING, SUPERVISION, SessionCreate, SessionRead, phi=True, tags=("sessions",)),
+    post("/session-series", SCHEDULING, SUPERVISION, SeriesCreate, SeriesRead, phi=True, tags=("sessions",)),
     get("/sessions", SCHEDULING, CARE_TEAM, list[SessionRead], owner=Owner.LISTING, query=q.SessionFilter, phi=True,
         tags=("sessions",)),
     get("/sessions/{session_id}", SCHEDULING, CARE_TEAM, SessionRead, owner=S, phi=True, tags=("sessions",)),
     post("/sessions/{session_id}/reschedule", SCHEDULING, OWN_AND_ADMIN, Reschedule, SessionRead, status=200,
-         owner=S, tags=("sessions",)),
+         owner=S, phi=True, tags=("sessions",)),
     post("/sessions/{session_id}/cancel", SCHEDULING, OWN_AND_ADMIN, Cancel, SessionRead, status=200, owner=S,
-         tags=("sessions",)),
+         phi=True, tags=("sessions",)),
     post("/sessions/{session_id}/check-ins", SCHEDULING, OWN_AND_ADMIN, CheckInCreate, CheckInRead, owner=S,
-         tags=("sessions",)),
+         phi=True, tags=("sessions",)),
     post("/sessions/{session_id}/attendance", SCHEDULING, OWN_AND_ADMIN, AttendanceSubmit, AttendanceRead, owner=S,
-         tags=("sessions",)),
+         phi=True, tags=("sessions",)),
     get("/sessions/{session_id}/attendance", SCHEDULING, CARE_TEAM, AttendanceRead, owner=S, phi=True,
         tags=("sessions",)),
     # care records
     post("/participants/{participant_id}/contacts", SCHEDULING, OWN_AND_ADMIN, ContactCreate, ContactRead, owner=P,
-         tags=("care",)),
+         phi=True, tags=("care",)),
     get("/participants/{participant_id}/contacts", SCHEDULING, CARE_TEAM, list[ContactRead], owner=P, phi=True,
         tags=("care",)),
     get("/contacts/{contact_id}", SCHEDULING, CARE_TEAM, ContactRead, owner=Owner.CONTACT, phi=True, tags=("care",)),
-    post("/contacts/{contact_id}/sign", SCHEDULING, OWN_AND_ADMIN, None, ContactRead, status=200,
-         owner=Owner.CONTACT, summary="The peer who wrote the note signs it", tags=("care",)),
-    post("/contacts/{contact_id}/cosign", SCHEDULING, SUPERVISION, Cosign, ContactRead, status=200, tags=("care",)),
+    post("/contacts/{contact_id}/sign", SCHEDULING, SIGNER, None, ContactRead, status=200,
+         owner=Owner.CONTACT, summary="The peer who wrote the note signs it", phi=True, tags=("care",)),
+    post("/contacts/{contact_id}/cosign", SCHEDULING, COSIGNER, Cosign, ContactRead, status=200,
+         owner=Owner.CONTACT, summary="The peer's supervisor co-signs a signed note", phi=True, tags=("care",)),
     post("/participants/{participant_id}/goals", SCHEDULING, OWN_AND_ADMIN, GoalCreate, GoalRead, owner=P,
-         tags=("care",)),
+         phi=True, tags=("care",)),
     get("/participants/{participant_id}/goals", SCHEDULING, CARE_TEAM, list[GoalRead], owner=P, phi=True,
         tags=("care",)),
-    post("/goals/{goal_id}/status", SCHEDULING, ADMIN, StatusChange, GoalRead, status=200, tags=("care",)),
+    post("/goals/{goal_id}/status", SCHEDULING, ADMIN, StatusChange, GoalRead, status=200, phi=True, tags=("care",)),
     get("/instruments", SCHEDULING, NOT_FUNDERS, list[InstrumentDefinition], tags=("questionnaires",)),
     get("/instruments/{code}", SCHEDULING, NOT_FUNDERS, InstrumentDefinition, query=q.InstrumentVersion,
         tags=("questionnaires",)),
     post("/instruments", SCHEDULING, ADMIN, InstrumentDefinition, InstrumentDefinition, tags=("questionnaires",)),
     post("/participants/{participant_id}/questionnaire-responses", SCHEDULING, WRITE_CARE, ResponseCreate,
-         ResponseRead, owner=P, tags=("questionnaires",)),
+         ResponseRead, owner=P, phi=True, tags=("questionnaires",)),
     get("/participants/{participant_id}/questionnaire-responses", SCHEDULING, CARE_TEAM, list[ResponseRead], owner=P,
         query=q.ResponseFilter, phi=True, tags=("questionnaires",)),
     post("/participants/{participant_id}/safety-concerns", SCHEDULING, RAISE_CONCERN, ConcernCreate, ConcernRead,
-         owner=P, tags=("safety",)),
+         owner=P, phi=True, tags=("safety",)),
     get("/participants/{participant_id}/safety-concerns", SCHEDULING, CARE_TEAM, list[ConcernRead], owner=P,
         phi=True, tags=("safety",)),
     post("/participants/{participant_id}/safety-plans", SCHEDULING, WRITE_CARE, SafetyPlanCreate, SafetyPlanRead,
-         owner=P, tags=("safety",)),
+         owner=P, phi=True, tags=("safety",)),
     get("/participants/{participant_id}/safety-plan", SCHEDULING, CARE_TEAM, SafetyPlanRead, owner=P,
         query=q.PlanVersion, phi=True, tags=("safety",)),
     get("/participants/{participant_id}/fhir", SCHEDULING, {**ADMIN, R.CLINICIAN: Scope.PROGRAMS}, dict[str, Any],
@@ -221,13 +225,13 @@ ROUTES: tuple[Route, ...] = (
         tags=("cases",)),
     get("/cases/{case_id}", ESCALATION, CLINICAL, CaseView, owner=Owner.CASE, phi=True, tags=("cases",)),
     post("/cases/{case_id}/acknowledge", ESCALATION, CASE_WORK, None, CaseRead, status=200, owner=Owner.CASE,
-         tags=("cases",)),
+         phi=True, tags=("cases",)),
     post("/cases/{case_id}/contact-made", ESCALATION, CASE_WORK, ContactMade, CaseRead, status=200,
-         owner=Owner.CASE, tags=("cases",)),
+         owner=Owner.CASE, phi=True, tags=("cases",)),
     post("/cases/{case_id}/reassign", ESCALATION, CASE_MOVE, Reassign, CaseRead, status=200, owner=Owner.CASE,
-         tags=("cases",)),
+         phi=True, tags=("cases",)),
     post("/cases/{case_id}/resolve", ESCALATION, CASE_WORK, Resolve, CaseRead, status=200, owner=Owner.CASE,
-         tags=("cases",)),
+         phi=True, tags=("cases",)),
     get("/audit/verify", ESCALATION, AUDITORS, ChainCheck, tags=("cases",)),
     # on-call
     put("/clinicians/{clinician_id}/contacts", ESCALATION, OWN_CONTACTS, list[ClinicianContact],

@@ -26,7 +26,7 @@ from .hygiene import refuse_nul
 from .idempotency import HEADER as IDEMPOTENCY_HEADER
 from .idempotency import fingerprint
 from .queries import Page
-from .scoping import narrow, upstream_identity
+from .scoping import narrow
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,8 @@ PREFIX = "/v1"
 COMMON_ERRORS = (401, 403, 404, 422, 429, 502, 503, 504)
 PASSED_STATUSES = frozenset({200, 201, 204, 304, 400, 404, 409, 412, 413, 422})
 """Service answers relayed as they are, and a service's own 503 problem (which dependency is down,
-Retry-After); anything else means the gateway or the service is at fault."""
+Retry-After) or 403 problem (the caller's scope or acting person refused where the data lives);
+anything else means the gateway or the service is at fault."""
 
 
 class Authorized(NamedTuple):
@@ -145,25 +146,33 @@ class Call:
             etag = etag_of(upstream.content)
             if matches(self.request.headers.get("if-none-match"), etag):
                 return Response(status_code=304, headers={"ETag": etag})
-            if self.purpose is not None:
-                await gateway.audit.record(caller=self.caller, method="GET", route=PREFIX + self.route.path,
-                                           path=self.request.url.path, path_values=self.path, purpose=self.purpose,
-                                           request_id=self.request.state.request_id, status=200,
-                                           content=upstream.content)
+        if 200 <= response.status_code < 300:
+            await self._audit(gateway, upstream)
         if etag:
             response.headers["ETag"] = etag
         return response
 
+    async def _audit(self, gateway: Any, upstream: httpx.Response) -> None:
+        """Every answer carrying participant-level data, and every write made on someone's behalf, is
+        recorded before it is returned."""
+        if self.purpose is None and self.caller.on_behalf_of is None:
+            return
+        await gateway.audit.record(caller=self.caller, method=self.route.method, route=PREFIX + self.route.path,
+                                   path=self.request.url.path, path_values=self.path,
+                                   purpose=self.purpose or purpose_of(None, self.caller),
+                                   request_id=self.request.state.request_id, status=upstream.status_code,
+                                   content=upstream.content)
+
     async def _send(self, gateway: Any) -> httpx.Response:
         return await gateway.upstreams.call(
-            self.route.service, self.route.method, self.target, identity=upstream_identity(self.caller, self.scope),
+            self.route.service, self.route.method, self.target, identity=self.caller,
             params=self.query, headers=_forwarded_headers(self.request, self.route), content=self.body)
 
     async def _conditional(self, gateway: Any) -> tuple[httpx.Response, str | None]:
         """If-Match under a lock: read, compare, write; the answer carries the new ETag."""
         assert self.route.etag_from is not None
         resource = self.route.etag_from.format(**{k: quote(v, safe="") for k, v in self.path.items()})
-        identity = upstream_identity(self.caller, self.scope)
+        identity = self.caller
         lock = f"{gateway.settings.redis_prefix}lock:{self.caller.organization_id}:{resource}"
         async with resource_lock(gateway.redis, lock):
             current = await gateway.upstreams.call(self.route.service, "GET", resource, identity=identity)
@@ -190,8 +199,8 @@ def _forwarded_headers(request: Request, route: Route) -> dict[str, str]:
 
 def relay(upstream: httpx.Response, route: Route, request: Request, query: dict[str, Any]) -> Response:
     status = upstream.status_code
-    dependency_down = status == 503 and upstream.headers.get("content-type", "").startswith(PROBLEM_JSON)
-    if status not in PASSED_STATUSES and not dependency_down:
+    relayed_problem = status in (403, 503) and upstream.headers.get("content-type", "").startswith(PROBLEM_JSON)
+    if status not in PASSED_STATUSES and not relayed_problem:
         log.warning("service answered with an unexpected status",
                     extra={"service": route.service, "status": status, "route": route.path})
         detail = "the service refused the gateway's identity" if status in (401, 403) else "the service failed"

@@ -47,6 +47,8 @@ class PeerFilter(Query):
 
 
 class PlanVersion(Query):
+    program_id: str | None = Field(default=None, description="the program whose plan (default: the latest you may "
+                                                             "read)")
     version: int | None = Field(default=None, ge=1)
 
 

@@ -1,6 +1,8 @@
-"""Narrow a request to the caller's scope before it reaches a service.
+"""Narrow a request to the caller's scope before it reaches a service: the first line only.
 
-Services already limit every call to the caller's organization. Below that, the gateway checks
+The services enforce the whole scope themselves (``peerbridge_shared.scope``): the gateway passes
+them the caller's complete identity (organization, roles, user, programs, on-behalf-of) and asks
+its questions below with that identity too. Before that, the gateway checks
 the route's owner: a participant's enrollments (a peer must be their assigned peer, a clinician or
 supervisor must work in one of their programs), a session's or contact note's program and peers, a
 program id, the
@@ -11,8 +13,8 @@ record that does not exist, so its existence is not disclosed.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
+from urllib.parse import quote
 
 from peerbridge_shared.identity import Identity
 from peerbridge_shared.web import Problem, not_found
@@ -20,11 +22,6 @@ from peerbridge_shared.web import Problem, not_found
 from .access import Owner, Scope
 from .catalog import SCHEDULING, Route
 from .upstream import Upstreams
-
-
-def upstream_identity(caller: Identity, scope: Scope) -> Identity:
-    """The identity the services see: limited to the caller's programs only for program scope."""
-    return replace(caller, programs=caller.programs if scope is Scope.PROGRAMS else None)
 
 
 async def narrow(route: Route, scope: Scope, caller: Identity, path: Mapping[str, str], query: dict[str, Any],
@@ -79,14 +76,13 @@ async def _check_participant(scope: Scope, caller: Identity, participant_id: str
         if not caller.programs:
             raise not_found("path.participant_id", "participant", participant_id)
         filters["program_id"] = sorted(caller.programs)
-    found = await upstreams.json(SCHEDULING, "/enrollments", identity=upstream_identity(caller, Scope.ORGANIZATION),
-                                 params=filters)
+    found = await upstreams.json(SCHEDULING, "/enrollments", identity=caller, params=filters)
     _require(bool(found), "path.participant_id", "participant", participant_id)
 
 
 async def _check_session(scope: Scope, caller: Identity, session_id: str, upstreams: Upstreams) -> None:
-    session = await upstreams.json(SCHEDULING, f"/sessions/{session_id}",
-                                   identity=upstream_identity(caller, Scope.ORGANIZATION))
+    """Asked with the caller's own identity: scheduling answers only a session the caller may see."""
+    session = await upstreams.json(SCHEDULING, f"/sessions/{quote(session_id, safe='')}", identity=caller)
     if scope is Scope.OWN:
         allowed = session is not None and caller.user_id in session.get("peer_ids", [])
     else:
@@ -95,10 +91,7 @@ async def _check_session(scope: Scope, caller: Identity, session_id: str, upstre
 
 
 async def _check_contact(scope: Scope, caller: Identity, contact_id: str, upstreams: Upstreams) -> None:
-    contact = await upstreams.json(SCHEDULING, f"/contacts/{contact_id}",
-                                   identity=upstream_identity(caller, Scope.ORGANIZATION))
-    if scope is Scope.OWN:
-        allowed = contact is not None and contact.get("peer_id") == caller.user_id
-    else:
-        allowed = contact is not None and contact.get("program_id") in (caller.programs or ())
-    _require(allowed, "path.contact_id", "contact", contact_id)
+    """Asked with the caller's own identity: scheduling answers only a note the caller may read (their
+    programs', or one disclosed to them under a 42 CFR Part 2 consent), and decides who may write."""
+    contact = await upstreams.json(SCHEDULING, f"/contacts/{quote(contact_id, safe='')}", identity=caller)
+    _require(contact is not None, "path.contact_id", "contact", contact_id)

@@ -23,12 +23,14 @@ class PurposeOfUse(StrEnum):
 
 class PhiAccessed(Event):
     type_name = "org.peerbridge.audit.phi.accessed.v1"
-    summary = ("A user read participant-level data through the gateway: the route and the ids it disclosed, the "
-               "user and roles, the purpose of use, the request id. Published before the data is returned.")
+    summary = ("A user read or wrote participant-level data through the gateway (or wrote on someone's behalf): the "
+               "route and the ids it disclosed, the user, roles and whom they acted for, the purpose of use, the "
+               "request id. Published before the answer is returned.")
 
     access_id: str
     actor_id: str
     actor_roles: list[str]
+    on_behalf_of: str | None = Field(default=None, description="the member of staff a program admin acted for")
     method: str
     route: str = Field(description="the route template, e.g. /v1/participants/{participant_id}")
     path: str
