@@ -75,9 +75,9 @@ def sign(*, session: Session, caller: Identity, contact: PeerContact, clock: Clo
 
 
 def cosign(*, session: Session, caller: Identity, contact: PeerContact, data: Cosign, clock: Clock) -> PeerContact:
-    """Only the peer's current supervisor co-signs, in person."""
+    """Only the peer's current supervisor co-signs, in person (``data.supervisor_id``, if given, is
+    checked against the caller before the note is even looked up)."""
     peer = get_peer(session=session, organization_id=contact.organization_id, peer_id=contact.peer_id)
-    acting_person(caller, data.supervisor_id, "body.supervisor_id")
     in_person(caller, peer.supervisor_id, "body.supervisor_id", "co-sign this note (the peer's supervisor)")
     supervisor = get_supervisor(session=session, organization_id=caller.organization_id,
                                 supervisor_id=peer.supervisor_id)

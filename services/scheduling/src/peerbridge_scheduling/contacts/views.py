@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from peerbridge_shared.scope import acting_person
+
 from ..access import reach, read_as
 from ..deps import Caller, Db, Now
 from . import service
@@ -42,6 +44,7 @@ def sign_contact(contact_id: str, caller: Caller, db: Db, now: Now) -> ContactRe
 
 @router.post("/contacts/{contact_id}/cosign")
 def cosign_contact(contact_id: str, body: Cosign, caller: Caller, db: Db, now: Now) -> ContactRead:
+    acting_person(caller, body.supervisor_id, "body.supervisor_id")
     with db.transaction() as session:
         contact, _ = service.get_contact(session=session, caller=caller, contact_id=contact_id, now=now(), write=True)
         return ContactRead.model_validate(service.cosign(session=session, caller=caller, contact=contact, data=body,
