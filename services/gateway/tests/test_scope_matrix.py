@@ -11,12 +11,14 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from peerbridge_gateway.app import create_app
 from peerbridge_gateway.catalog import ROUTES
-from peerbridge_shared.identity import Role
+from peerbridge_shared.identity import Identity, Role, issue_internal_token
+from peerbridge_shared.settings import DEV_SECRET
 
 from .scope_world import (
     RecordSet,
@@ -141,6 +143,36 @@ def test_reads_show_each_role_exactly_what_the_rules_allow(scoped, token_module)
     print(f"scope matrix, reads: {cells} cells, {len(leaks)} leaks, {len(refusals)} unexpected refusals")
     assert leaks == [], leaks
     assert refusals == [], refusals
+
+
+def test_the_services_themselves_hold_the_same_line_without_the_gateway(scoped, scheduling_base, escalation_base):
+    """Defense in depth: the same reads straight to scheduling and escalation with internal tokens
+    (the identity the gateway would mint), the gateway's route table out of the way."""
+    client, world = scoped
+    bases = {"scheduling": scheduling_base, "escalation": escalation_base}
+    service_of = {route.path: route.service for route in ROUTES if route.method == "GET"}
+    bridges = frozenset({world.programs["Bridges"]})
+    identities = {Role.PEER: (world.peers["Bridges"], None), Role.SUPERVISOR: (world.supervisor_id, bridges),
+                  Role.CLINICIAN: (world.clinician_id, bridges), Role.PROGRAM_ADMIN: ("admin-direct", None),
+                  Role.FUNDER: ("funder-direct", None), Role.PLATFORM_ADMIN: ("ops-direct", None)}
+    cells, wrong = 0, []
+    with httpx.Client(timeout=10) as direct:
+        for role, (user, programs) in identities.items():
+            token = issue_internal_token(Identity(world.organization, user, frozenset({role}), programs), DEV_SECRET)
+            for read in READS:
+                for target in TARGETS:
+                    record = world.sets[target]
+                    path = url(read.path, record).removeprefix("/v1")
+                    response = direct.get(bases[service_of[read.path]] + path, params=read.query(record),
+                                          headers={"Authorization": f"Bearer {token}"})
+                    cases_for_peers = service_of[read.path] == "escalation" and role is Role.PEER
+                    expected = role in READERS[read.family][target] and not cases_for_peers
+                    seen = response.status_code == 200 and read.looks_for(record) in response.text
+                    cells += 1
+                    if seen != expected:
+                        wrong.append(f"{role} {path} {target} -> {response.status_code} {response.text[:120]}")
+    print(f"scope matrix, direct reads: {cells} cells, {len(wrong)} wrong answers")
+    assert wrong == []
 
 
 def test_writes_land_only_where_the_rules_allow(scoped, token_module):
