@@ -27,6 +27,8 @@ from .identity import Identity, Role
 from .web import Problem
 
 CARE_ROLES = frozenset({Role.PROGRAM_ADMIN, Role.CLINICIAN, Role.SUPERVISOR, Role.PEER})
+CASE_ROLES = frozenset({Role.PROGRAM_ADMIN, Role.CLINICIAN, Role.SUPERVISOR})
+"""Who sees escalation cases (and their real-time events): never peers, funders or platform admins."""
 
 
 @dataclass(frozen=True)

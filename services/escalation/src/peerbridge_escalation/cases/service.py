@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from peerbridge_shared.deps import Clock
 from peerbridge_shared.events.escalation import EscalationAcknowledged, EscalationResolved
 from peerbridge_shared.identity import Identity, Role
-from peerbridge_shared.scope import program_scope, require_role
+from peerbridge_shared.scope import CASE_ROLES, program_scope, require_role
 from peerbridge_shared.web import Problem, not_found
 
 from ..audit.service import append
@@ -17,8 +17,6 @@ from ..routing.ladder import cancel_pending, page_clinician
 from .intake import ACKNOWLEDGED, OPEN, RESOLVED
 from .models import Case
 from .schemas import ContactMade, Reassign, Resolve
-
-CASE_ROLES = frozenset({Role.PROGRAM_ADMIN, Role.CLINICIAN, Role.SUPERVISOR})
 
 
 def _visible_to(caller: Identity):

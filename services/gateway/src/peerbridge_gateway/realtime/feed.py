@@ -12,6 +12,7 @@ from typing import Any, Literal
 from redis.asyncio import Redis as AsyncRedis
 
 from peerbridge_shared.identity import Identity
+from peerbridge_shared.scope import CASE_ROLES, program_scope
 
 from ..access import Scope
 from .hub import Hub
@@ -33,7 +34,11 @@ class Item:
 
 
 def visible(event: dict[str, Any], caller: Identity, scope: Scope) -> bool:
-    return scope is Scope.ORGANIZATION or event["program_id"] in (caller.programs or ())
+    """The same rule escalation applies to its cases (``peerbridge_shared.scope``); the route's scope
+    can only narrow it."""
+    if scope is not Scope.ORGANIZATION and event["program_id"] not in (caller.programs or ()):
+        return False
+    return program_scope(caller, CASE_ROLES).reaches(event["program_id"])
 
 
 def valid_id(value: str | None) -> str | None:
