@@ -17,7 +17,7 @@ PYTEST_ARGS ?=
 SIMULATE_ARGS ?= --participants 200 --weeks 8 --seed 7 --check
 
 .PHONY: install lock up down stack-up stack-down stack-status topics migrate test lint docs bench bench-each clean \
-        deploy-render deploy-check simulate
+        deploy-render deploy-check simulate contracts
 
 install: $(VENV)/.installed
 
@@ -77,6 +77,10 @@ lint: install
 # Regenerate the event catalog from the topic registry and the event models.
 docs: install
 	$(PY) -m peerbridge_shared.catalog_docs > docs/events.md
+
+# The services' contracts the gateway documents (ADR 0005), from the services' own OpenAPI documents.
+contracts: install
+	$(PY) -m peerbridge_deploy contracts
 
 # Compose, Dockerfiles and Kubernetes manifests from deploy/processes.yaml and the topic registry.
 deploy-render: install
