@@ -1,5 +1,5 @@
 # PeerBridge entry point for people and scripts.
-#   make up          run the platform locally (today: the stack, topics and migrations)
+#   make up          run the platform locally: the stack, topics, migrations and every process
 #   make test        run every test against a real Kafka, PostgreSQL and Redis
 #   make stack-up    Kafka (KRaft), PostgreSQL, Redis only; KAFKA_MODE=cluster for 3 Kafka nodes
 #   make bench       benchmarks (print figures and same-run baselines)
