@@ -1,5 +1,5 @@
 # PeerBridge entry point for people and scripts.
-#   make up          run the platform locally (today: the stack, topics and migrations)
+#   make up          run the platform locally: the stack, topics, migrations and every process
 #   make test        run every test against a real Kafka, PostgreSQL and Redis
 #   make stack-up    Kafka (KRaft), PostgreSQL, Redis only; KAFKA_MODE=cluster for 3 Kafka nodes
 #   make bench       benchmarks (print figures and same-run baselines)
@@ -17,7 +17,7 @@ PYTEST_ARGS ?=
 SIMULATE_ARGS ?= --participants 200 --weeks 8 --seed 7 --check
 
 .PHONY: install lock up down stack-up stack-down stack-status topics migrate test lint docs bench bench-each clean \
-        deploy-render deploy-check simulate
+        deploy-render deploy-check simulate contracts images images-smoke
 
 install: $(VENV)/.installed
 
@@ -78,6 +78,10 @@ lint: install
 docs: install
 	$(PY) -m peerbridge_shared.catalog_docs > docs/events.md
 
+# The services' contracts the gateway documents (ADR 0005), from the services' own OpenAPI documents.
+contracts: install
+	$(PY) -m peerbridge_deploy contracts
+
 # Compose, Dockerfiles and Kubernetes manifests from deploy/processes.yaml and the topic registry.
 deploy-render: install
 	$(PY) -m peerbridge_deploy render
@@ -90,6 +94,15 @@ deploy-check: install $(KUSTOMIZE)
 .cache/kustomize-$(KUSTOMIZE_VERSION)/kustomize:
 	@command -v go >/dev/null || { echo "deploy-check builds kustomize with Go: install Go or pass KUSTOMIZE=/path/to/kustomize"; exit 1; }
 	GOTOOLCHAIN=local GOBIN=$(CURDIR)/$(@D) go install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
+
+# Every services/*/Dockerfile built with podman (deploy/images/build.sh; PYTHON_IMAGE, IMAGE_TAG).
+images:
+	bash deploy/images/build.sh
+
+# The platform run from those images as Kubernetes would run them, then the end-to-end smoke
+# through the containerized gateway (tests/images; needs the local stack and `make images`).
+images-smoke: install
+	PEERBRIDGE_IMAGE_TAG=$${IMAGE_TAG:-dev} $(PY) -m pytest -p no:cacheprovider tests/images $(PYTEST_ARGS)
 
 bench: stack-up
 	@rm -f .stack/bench-results.jsonl

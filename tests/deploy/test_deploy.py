@@ -92,8 +92,9 @@ def test_the_local_run_starts_the_installed_processes_with_the_same_commands(tmp
 def test_every_process_without_a_port_has_a_heartbeat_liveness_probe_in_kubernetes_and_compose():
     services = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())["services"]
     portless = [name for name, process in REGISTRY.processes.items() if process.port is None]
-    assert set(portless) == {"scheduling-relay", "scheduling-worker", "escalation-relay", "escalation-delivery",
-                             "escalation-timers", "metrics-feed", "gateway-fanout", "gateway-webhooks"}
+    assert set(portless) == {"scheduling-relay", "scheduling-worker", "escalation-relay", "escalation-worker",
+                             "escalation-delivery", "escalation-timers", "escalation-watchdog", "metrics-feed",
+                             "gateway-fanout", "gateway-webhooks"}
     for name in portless:
         process = REGISTRY.processes[name]
         check = ["python", "-m", "peerbridge_shared.heartbeat", "check", "--max-age-s",

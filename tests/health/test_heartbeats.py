@@ -8,6 +8,7 @@ writes, so nothing here reads or writes another run's data."""
 
 from __future__ import annotations
 
+import socket
 import time
 import uuid
 from contextlib import ExitStack
@@ -20,6 +21,12 @@ from peerbridge_shared.testing.processes import running
 
 UNREACHABLE_POSTGRES = "postgresql+psycopg://peerbridge:peerbridge@127.0.0.1:1"
 REGISTRY = load()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def fresh(path: Path, max_age_s: float) -> bool:
@@ -35,8 +42,11 @@ def test_every_portless_process_beats_while_its_database_and_redis_are_down(tmp_
         "GATEWAY_FANOUT_GROUP_ID": f"test-fanout-{run}", "GATEWAY_FANOUT_OFFSET_RESET": "latest",
         "GATEWAY_WEBHOOKS_GROUP_ID": f"test-webhooks-{run}", "GATEWAY_WEBHOOKS_OFFSET_RESET": "latest",
         "METRICS_FAUST_APP_ID": f"test-feed-{run}",  # no changelogs: the view waits, nothing is published
+        # the escalation worker: a group of its own at the topics' end, its own web port and state
+        "ESCALATION_FAUST_APP_ID": f"test-escalation-{run}", "ESCALATION_FAUST_OFFSET_RESET": "latest",
+        "ESCALATION_FAUST_WEB_PORT": str(free_port()), "ESCALATION_FAUST_DATA_DIR": str(tmp_path / "faust"),
     }
-    commands = {line.split("|")[0]: line.split("|")[3]
+    commands = {line.split("|")[0]: line.split("|")[3].replace("--metrics-port 9102", f"--metrics-port {free_port()}")
                 for line in local_lines(REGISTRY, REPO_ROOT / ".venv", UNREACHABLE_POSTGRES)}
     beating = {name: process.heartbeat.max_age_s for name, process in REGISTRY.processes.items() if process.heartbeat}
     assert set(beating) <= set(commands), "every heartbeat process is installed"

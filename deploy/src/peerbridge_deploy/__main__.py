@@ -3,6 +3,7 @@
 render          write every generated file (compose, Dockerfiles, deploy/k8s/base, components)
 render --check  fail if a generated file differs from a fresh render (drift)
 local           the local run's process list, for deploy/local/services.sh
+contracts       write the services' contracts into the gateway package (ADR 0005)
 check           everything CI checks: drift, kustomize build of every overlay, Kubernetes and
                 Strimzi schemas, the manifest lint, the compose specification
 """
@@ -23,6 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     local = sub.add_parser("local", help="process list for deploy/local/services.sh")
     local.add_argument("--venv", type=Path, required=True)
     local.add_argument("--postgres", required=True, help="postgresql+psycopg://user:password@host:port")
+    sub.add_parser("contracts", help="the services' contracts the gateway documents")
     check = sub.add_parser("check", help="validate everything (CI)")
     check.add_argument("--kustomize", default=None, help="kustomize binary (default: found on PATH or installed)")
     args = parser.parse_args(argv)
@@ -47,6 +49,12 @@ def main(argv: list[str] | None = None) -> int:
         from .registry import load
 
         print("\n".join(local_lines(load(), args.venv, args.postgres)))
+        return 0
+    if args.command == "contracts":
+        from .contracts import write_contracts
+
+        for path in write_contracts():
+            print(f"wrote {path}")
         return 0
     from .check import run_checks
 

@@ -235,6 +235,9 @@ def workload(registry: Registry, process: Process) -> list[dict[str, Any]]:
         if process.kind == "stateful":
             service_spec = {"clusterIP": "None", **service_spec}
         docs.append({"apiVersion": "v1", "kind": "Service", "metadata": meta, "spec": service_spec})
+    elif process.kind == "stateful":  # a StatefulSet's governing Service: stable names, no port to route
+        docs.append({"apiVersion": "v1", "kind": "Service", "metadata": meta,
+                     "spec": {"clusterIP": "None", "selector": selector(process.name)}})
     if process.replicas > 1 or process.autoscale:
         docs.append({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": meta,
                      "spec": {"maxUnavailable": 1, "selector": {"matchLabels": selector(process.name)}}})

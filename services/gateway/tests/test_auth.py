@@ -107,6 +107,42 @@ def test_keys_come_from_a_jwks_url_and_rotate(run_server, gateway_settings, tena
         assert client.get("/v1/me", headers=bearer(second)).status_code == 200
 
 
+def test_the_first_jwks_fetch_happens_just_after_boot_and_refetches_are_spaced(run_server):
+    """The monotonic clock starts near 0 at boot: a key set never fetched is fetched, whatever it says."""
+    import asyncio
+
+    import httpx
+    from fastapi import FastAPI
+
+    from peerbridge_gateway.auth.keys import KeySet
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    fetches = []
+    idp = FastAPI()
+
+    @idp.get("/jwks")
+    def jwks():
+        fetches.append(1)
+        return {"keys": [public_jwk(key)]}
+
+    now = [3.0]
+    keys = KeySet(url=run_server(idp) + "/jwks", refresh_min_s=30, clock=lambda: now[0])
+
+    async def refresh_at(*moments):
+        async with httpx.AsyncClient() as client:
+            for moment in moments:
+                now[0] = moment
+                await keys.refresh(client)
+
+    asyncio.run(refresh_at(3.0))
+    keys.check_ready()
+    assert len(fetches) == 1
+    asyncio.run(refresh_at(20.0, 32.9))
+    assert len(fetches) == 1
+    asyncio.run(refresh_at(33.0))
+    assert len(fetches) == 2
+
+
 def test_a_remembered_token_is_refused_once_it_expires(gateway_settings, dev_key_file):
     from fastapi.testclient import TestClient
 

@@ -71,7 +71,7 @@ def url_for(route: Route, world: World, target: Program) -> tuple[str, dict]:
 
 def call(client: TestClient, route: Route, url: str, query: dict, headers: dict) -> tuple[int, str]:
     response = client.request(route.method, url, params=query, headers=headers,
-                              json={} if route.body is not None else None)
+                              json={} if route.has_body else None)
     return response.status_code, response.text
 
 

@@ -22,6 +22,19 @@ def world(gateway, token, tenant, escalation_db):
     return build_world(gateway, token(tenant, "program_admin"), tenant, escalation_db)
 
 
+def test_the_service_validates_bodies_and_the_gateway_relays_its_problem(gateway, token, tenant):
+    # the gateway holds no service schema: what it forwards, the service judges
+    admin = token(tenant, "program_admin")
+    missing = gateway.post("/v1/programs", json={"time_zone": "America/New_York"}, headers=admin)
+    assert missing.status_code == 422 and missing.headers["content-type"] == PROBLEM_JSON
+    assert [e["field"] for e in missing.json()["errors"]] == ["body.name"]
+    garbled = gateway.post("/v1/programs", content=b'{"name": ', headers={**admin, "Content-Type": "application/json"})
+    assert garbled.status_code == 422 and garbled.headers["content-type"] == PROBLEM_JSON
+    wrong_type = gateway.put("/v1/clinicians/someone/contacts", json={"channel": "sms"},
+                             headers=token(tenant, "program_admin"))
+    assert wrong_type.status_code == 422 and wrong_type.json()["errors"][0]["field"].startswith("body")
+
+
 def test_a_service_problem_reaches_the_caller_with_the_request_id(gateway, token, tenant):
     admin = token(tenant, "program_admin")
     bad = gateway.post("/v1/programs", json={"name": "x", "time_zone": "Mars/Olympus"}, headers=admin)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,11 +24,12 @@ class User:
 
 
 class DevTokens:
-    """Bearer headers per user, re-minted before they expire."""
+    """Bearer headers per user, minted on first use and again once 80% of their lifetime has passed."""
 
-    def __init__(self, organization: str, key_file: str | Path | None = None, ttl_s: int = 3600) -> None:
+    def __init__(self, organization: str, key_file: str | Path | None = None, ttl_s: int = 3600,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         settings = GatewaySettings()
-        self.organization, self.ttl_s = organization, ttl_s
+        self.organization, self.ttl_s, self.clock = organization, ttl_s, clock
         self.issuer, self.audience = settings.jwt_issuer, settings.jwt_audience
         self._key = ensure_dev_key(key_file or settings.dev_key_file)
         self._cache: dict[User, tuple[float, dict[str, str]]] = {}
@@ -35,11 +37,14 @@ class DevTokens:
 
     def headers(self, user: User) -> dict[str, str]:
         with self._lock:
-            minted_at, headers = self._cache.get(user, (0.0, {}))
-            if time.monotonic() - minted_at > self.ttl_s * 0.8:
-                token = sign_user_token(self._key, issuer=self.issuer, audience=self.audience,
-                                        organization=self.organization, user=user.id, roles=user.roles,
-                                        programs=user.programs, ttl_s=self.ttl_s)
-                headers = {"Authorization": f"Bearer {token}"}
-                self._cache[user] = (time.monotonic(), headers)
+            cached = self._cache.get(user)
+            # a user never seen has no token, whatever the clock says (the monotonic clock starts
+            # near 0 at boot, so "minted at 0" would look fresh for most of an hour)
+            if cached is not None and self.clock() - cached[0] <= self.ttl_s * 0.8:
+                return cached[1]
+            token = sign_user_token(self._key, issuer=self.issuer, audience=self.audience,
+                                    organization=self.organization, user=user.id, roles=user.roles,
+                                    programs=user.programs, ttl_s=self.ttl_s)
+            headers = {"Authorization": f"Bearer {token}"}
+            self._cache[user] = (self.clock(), headers)
             return headers

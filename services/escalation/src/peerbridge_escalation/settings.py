@@ -21,6 +21,9 @@ class EscalationSettings(ServiceSettings):
     faust_web_port: int = Field(default=6066, ge=1, le=65535, description="the worker's own status pages")
     faust_offset_reset: str = Field(default="earliest", pattern="^(earliest|latest)$")
     max_attempts: int = Field(default=3, ge=1, le=10)
+    intake_stalled_after_s: float = Field(default=120.0, ge=5, description=(
+        "an event's intake busy this long without progress stops the worker's heartbeat (a hung call); "
+        "waiting out a database outage is progress"))
     scheduling_url: str = Field(default="http://127.0.0.1:8001", description="where safety plans are fetched")
     console_url: str = Field(default="http://127.0.0.1:8000/console", description="links in notifications")
     webhook_signing_secret: SecretStr = SecretStr(DEV_SECRET)

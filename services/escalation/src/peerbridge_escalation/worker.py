@@ -6,6 +6,10 @@ transaction (in a thread, so the event loop keeps serving Kafka). An event that 
 or whose intake keeps failing, goes to its topic's dead-letter topic and the stream moves on:
 an exception never escapes the agent (it would stop it). While PostgreSQL is unreachable the
 intake waits and retries instead: an outage is not the event's fault.
+
+Liveness: a Faust timer on the event loop beats the heartbeat file (peerbridge_shared.heartbeat)
+unless an event's intake has been busy without progress for ``intake_stalled_after_s``, so a
+stopped event loop and a hung intake call both go stale; waiting out a database outage does not.
 """
 
 from __future__ import annotations
@@ -13,11 +17,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+import threading
 import time
+from collections.abc import Callable
 
 import faust
 from kafka import KafkaProducer
 
+from peerbridge_shared import heartbeat
 from peerbridge_shared.db import Database, database_unreachable
 from peerbridge_shared.events import Envelope, InvalidEvent, decode, utc_now
 from peerbridge_shared.messaging import create_producer
@@ -29,18 +36,39 @@ from .settings import EscalationSettings, get_settings
 
 log = logging.getLogger(__name__)
 TOPICS = (SAFETY, CARE, HOSPITAL, ENROLLMENTS)
+BEAT_EVERY_S = 5.0
 DEAD_LETTER_OF = {topic.name: topic.dead_letter for topic in TOPICS}
 
 
 class Intake:
     """The work of one event, outside the event loop: decode, apply with retries, or dead-letter."""
 
-    def __init__(self, settings: EscalationSettings, database: Database, producer: KafkaProducer) -> None:
-        self.settings, self.database = settings, database
+    def __init__(self, settings: EscalationSettings, database: Database, producer: KafkaProducer,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.settings, self.database, self.clock = settings, database, clock
         self.dead_letters = DeadLetters(producer, settings.faust_app_id, DEAD_LETTER_OF)
+        self._progress_lock = threading.Lock()
+        self._busy_since: float | None = None  # the last progress of the event in hand; None when idle
+
+    def stalled_s(self) -> float:
+        """Seconds the event in hand has gone without progress (0 when idle)."""
+        with self._progress_lock:
+            return 0.0 if self._busy_since is None else max(0.0, self.clock() - self._busy_since)
+
+    def _progressed(self, busy: bool = True) -> None:
+        with self._progress_lock:
+            self._busy_since = self.clock() if busy else None
 
     def process(self, topic: str, partition: int, offset: int, key: bytes | None, value: bytes | None,
                 headers: list[tuple[str, bytes]]) -> str:
+        self._progressed()
+        try:
+            return self._process(topic, partition, offset, key, value, headers)
+        finally:
+            self._progressed(busy=False)
+
+    def _process(self, topic: str, partition: int, offset: int, key: bytes | None, value: bytes | None,
+                 headers: list[tuple[str, bytes]]) -> str:
         try:
             envelope = decode(key, value, headers)
         except InvalidEvent as exc:
@@ -55,6 +83,7 @@ class Intake:
                     log.warning("database unreachable, intake waits", extra={"event_id": envelope.id,
                                                                               "attempt": outage})
                     time.sleep(min(5.0, 0.2 * 2 ** min(outage, 5)))
+                    self._progressed()  # alive, waiting out the outage
                     continue
                 attempt += 1
                 if attempt >= self.settings.max_attempts:
@@ -62,6 +91,7 @@ class Intake:
                                              f"handler failed: {exc}", exc, attempt)
                 log.warning("intake failed, retrying", extra={"event_id": envelope.id, "attempt": attempt})
                 time.sleep(0.2 * 2 ** (attempt - 1))
+                self._progressed()
 
     def _apply(self, envelope: Envelope) -> str:
         with self.database.transaction() as session:
@@ -93,6 +123,10 @@ def create_app(settings: EscalationSettings | None = None) -> faust.App:
     channel = app.topic(*(topic.name for topic in TOPICS), key_type=bytes, value_type=bytes,
                         key_serializer="raw", value_serializer="raw")
 
+    @app.timer(interval=BEAT_EVERY_S)
+    async def beat() -> None:
+        beat_unless_stalled(intake)
+
     @app.agent(channel, name="intake")
     async def intake_agent(stream: faust.StreamT) -> None:
         loop = asyncio.get_running_loop()
@@ -107,6 +141,16 @@ def create_app(settings: EscalationSettings | None = None) -> faust.App:
                     "topic": message.topic, "partition": message.partition, "offset": message.offset})
 
     return app
+
+
+def beat_unless_stalled(intake: Intake) -> bool:
+    """Beat the heartbeat unless the event in hand is stuck; True if it beat."""
+    stalled = intake.stalled_s()
+    if stalled >= intake.settings.intake_stalled_after_s:
+        log.error("intake stalled: heartbeat withheld", extra={"stalled_s": round(stalled)})
+        return False
+    heartbeat.beat()
+    return True
 
 
 def main() -> None:

@@ -17,10 +17,11 @@ from .audit import PhiAudit
 from .auth.keys import KeySet, key_set_for
 from .auth.tokens import VerifiedTokens
 from .callers import CurrentCaller
+from .catalog import ROUTES
 from .edge import REQUEST_ID, EdgeMiddleware
 from .idempotency import IdempotencyKeys
-from .openapi import document_local_times
-from .proxy import build_router
+from .openapi import document_contracts
+from .proxy import PREFIX, build_router
 from .ratelimit import RateLimiter
 from .realtime import views as realtime
 from .realtime.hub import Hub
@@ -83,7 +84,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(build_router(max_body_bytes=settings.max_body_bytes))
     app.include_router(realtime.router)
     app.include_router(webhooks.router)
-    document_local_times(app)
+    document_contracts(app, ROUTES, PREFIX)
 
     @app.get("/v1/me", tags=["identity"])
     def who_am_i(caller: CurrentCaller) -> dict[str, object]:

@@ -11,7 +11,7 @@ from typing import Annotated, Any, NamedTuple
 from urllib.parse import quote, urlencode
 
 import httpx
-from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from peerbridge_shared.events.access import PurposeOfUse
 from peerbridge_shared.identity import Identity
@@ -21,6 +21,7 @@ from .access import Scope, scope_of
 from .audit import PURPOSE_HEADER, purpose_of
 from .callers import authenticate
 from .catalog import ROUTES, Route
+from .contracts import ContractMissing
 from .etags import etag_of, matches, resource_lock
 from .hygiene import refuse_nul
 from .idempotency import HEADER as IDEMPOTENCY_HEADER
@@ -46,12 +47,21 @@ class Authorized(NamedTuple):
 def build_router(routes: tuple[Route, ...] = ROUTES, *, max_body_bytes: int) -> APIRouter:
     router = APIRouter(prefix=PREFIX)
     for route in routes:
+        check_contract(route)
         # the limit here (not on the app) is answered through the problem handlers: a 413 problem
-        router.add_api_route(route.path, endpoint_for(route), methods=[route.method], response_model=route.response,
+        router.add_api_route(route.path, endpoint_for(route), methods=[route.method], response_model=None,
                              max_body_size=max_body_bytes,
                              status_code=route.status, responses=_responses(route), operation_id=route.operation_id,
                              summary=route.summary or None, tags=list(route.tags))
     return router
+
+
+def check_contract(route: Route) -> None:
+    """A route forwards to an operation its service documents, answering with the route's status."""
+    answers = route.contract["responses"]
+    if str(route.status) not in answers:
+        raise ContractMissing(f"{route.method} {route.path}: {route.service} answers {sorted(answers)}, "
+                              f"the catalog says {route.status}; fix the catalog or run `make contracts`")
 
 
 def _responses(route: Route) -> dict[int | str, dict[str, Any]]:
@@ -65,8 +75,9 @@ def _responses(route: Route) -> dict[int | str, dict[str, Any]]:
 
 
 def endpoint_for(route: Route) -> Callable[..., Any]:
-    """An endpoint whose signature declares the route's path, query and body (for validation and
-    OpenAPI); the values arrive as keyword arguments."""
+    """An endpoint whose signature declares the route's path and query (for validation and OpenAPI);
+    the values arrive as keyword arguments. The body is the service's to validate: it is forwarded as
+    sent, and the service's 422 relayed (the document shows the service's schema for it)."""
 
     async def authorize(caller: Annotated[Identity, Depends(authenticate)]) -> Authorized:
         # a dependency, so a refused role is told 403 before its input is validated
@@ -88,9 +99,6 @@ def endpoint_for(route: Route) -> Callable[..., Any]:
     if route.query is not None:
         parameters.append(inspect.Parameter("query", inspect.Parameter.KEYWORD_ONLY,
                                             annotation=Annotated[route.query, Query()]))
-    if route.body is not None:
-        parameters.append(inspect.Parameter("body", inspect.Parameter.KEYWORD_ONLY,
-                                            annotation=Annotated[route.body, Body()]))
     endpoint.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     endpoint.__name__ = route.operation_id
     return endpoint
@@ -102,7 +110,7 @@ async def forward(route: Route, request: Request, authorized: Authorized, values
     path = {name: values[name] for name in route.path_params}
     query = values["query"].model_dump(mode="json", exclude_none=True) if route.query is not None else {}
     purpose = purpose_of(request.headers.get(PURPOSE_HEADER), caller) if route.phi else None
-    body = await request.body() if route.body is not None else None
+    body = await request.body() if route.has_body else None
     refuse_nul(path, query, body)
     query = await narrow(route, scope, caller, path, query, gateway.upstreams)
     call = Call(route, request, caller, scope, path, query, purpose,
@@ -190,7 +198,7 @@ class Call:
 
 def _forwarded_headers(request: Request, route: Route) -> dict[str, str]:
     headers = {"X-Request-ID": request.state.request_id}
-    if route.body is not None:
+    if route.has_body:
         headers["Content-Type"] = "application/json"
     if route.media_types:
         headers["Accept"] = request.headers.get("accept", route.media_types[0])

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +29,10 @@ class UnknownKey(LookupError):
 
 class KeySet:
     def __init__(self, keys: dict[str, Any] | None = None, *, url: str | None = None,
-                 refresh_min_s: float = 30.0) -> None:
+                 refresh_min_s: float = 30.0, clock: Callable[[], float] = time.monotonic) -> None:
         self._keys: dict[str | None, PyJWK] = {}
-        self._url, self._refresh_min_s, self._fetched_at = url, refresh_min_s, float("-inf")
+        self._url, self._refresh_min_s, self._clock = url, refresh_min_s, clock
+        self._fetched_at: float | None = None  # never: the monotonic clock may itself be near 0 at boot
         if keys:
             self._install(keys)
 
@@ -46,9 +48,10 @@ class KeySet:
 
     async def refresh(self, client: httpx.AsyncClient) -> None:
         """Fetch the JWKS URL (if any) unless it was fetched less than ``refresh_min_s`` ago."""
-        if self._url is None or time.monotonic() - self._fetched_at < self._refresh_min_s:
+        if self._url is None or (self._fetched_at is not None
+                                 and self._clock() - self._fetched_at < self._refresh_min_s):
             return
-        self._fetched_at = time.monotonic()
+        self._fetched_at = self._clock()
         response = await client.get(self._url, timeout=5.0)
         response.raise_for_status()
         self._install(response.json())

@@ -1,0 +1,70 @@
+"""The gateway's copies of the services' contracts are what the services' apps document today
+(`make contracts` rewrites them), and the gateway's public document shows them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from peerbridge_deploy.contracts import contract, contract_drift
+from peerbridge_gateway.app import create_app
+from peerbridge_gateway.catalog import ROUTES
+from peerbridge_gateway.settings import GatewaySettings
+from peerbridge_scheduling.app import create_app as create_scheduling
+from peerbridge_scheduling.settings import SchedulingSettings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_gateway_carries_the_services_current_contracts():
+    assert contract_drift() == [], "the services' documents changed: run `make contracts` and commit"
+
+
+def test_the_public_document_shows_each_services_own_schemas(tmp_path):
+    gateway = create_app(GatewaySettings(environment="test", dev_key_file=str(tmp_path / "key.pem"))).openapi()
+    scheduling = create_scheduling(SchedulingSettings(database_url="postgresql+psycopg://x:x@127.0.0.1:1/x")).openapi()
+    body = gateway["paths"]["/v1/programs"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/ProgramCreate"}
+    assert gateway["components"]["schemas"]["ProgramCreate"] == scheduling["components"]["schemas"]["ProgramCreate"]
+    # scheduling's and escalation's ContactCreate differ: each keeps its own, under its service's name
+    notes = gateway["paths"]["/v1/participants/{participant_id}/contacts"]["post"]["requestBody"]
+    on_call = gateway["paths"]["/v1/clinicians/{clinician_id}/contacts"]["put"]["requestBody"]
+    assert notes["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/SchedulingContactCreate"}
+    assert on_call["content"]["application/json"]["schema"]["items"] == {
+        "$ref": "#/components/schemas/EscalationContactCreate"}
+    assert "ContactCreate" not in gateway["components"]["schemas"]
+
+
+def test_every_route_forwards_to_an_operation_of_its_service():
+    assert all(route.contract["responses"][str(route.status)] for route in ROUTES)
+
+
+def test_a_route_the_service_does_not_serve_is_refused_at_generation():
+    document = {"paths": {"/programs": {"get": {"responses": {"200": {}}}}}, "components": {"schemas": {}}}
+    try:
+        contract(document, [("POST", "/programs")])
+    except LookupError as error:
+        assert "POST /programs" in str(error)
+    else:
+        raise AssertionError("an unknown operation was accepted")
+
+
+def test_the_gateway_builds_its_document_without_any_service_package(tmp_path):
+    # as in the gateway's image: importing a service package fails
+    script = f"""
+import sys
+class Refuse:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("peerbridge_scheduling", "peerbridge_escalation", "peerbridge_metrics"):
+            raise ImportError("not in the gateway image: " + name)
+sys.meta_path.insert(0, Refuse())
+from peerbridge_gateway.app import create_app
+from peerbridge_gateway.settings import GatewaySettings
+document = create_app(GatewaySettings(environment="test", dev_key_file={str(tmp_path / "key.pem")!r})).openapi()
+print(len(document["paths"]))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) > len(ROUTES) / 2
+
