@@ -8,6 +8,9 @@ the protection width."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import random
 import time
 import uuid
@@ -15,6 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from peerbridge_metrics import formats
 from peerbridge_metrics.billing.rules import load_policies
 from peerbridge_metrics.disclosure import CellKinds, Sheet, suppress_jointly
 from peerbridge_metrics.feed import reportable
@@ -235,17 +239,18 @@ def test_a_correction_by_one_does_not_reveal_the_earlier_version():
 
 
 def test_a_primary_cell_is_widened_when_the_published_figures_narrow_it():
-    """screens 12 = positive 2 + negative 10 alone is fine (both within [0, 12]); beside a second
-    equation that leaves negative within 8..10, protection hides more."""
+    """30 = a 1 + b 1 + c 28: hiding a and b alone (the rank test's answer) leaves a + b = 2, so a
+    reader knows a is 0, 1 or 2. Protection hides one more count."""
     kinds = CellKinds(cumulative=lambda _n: False, additive=lambda _n: True, distinct=lambda _n: False)
-    cells = {"screens": 12, "positive": 2, "negative": 10, "other": 30, "all": 40}
-    groups = [Group("screens", ("positive", "negative")), Group("all", ("negative", "other"))]
+    cells, groups = {"total": 30, "a": 1, "b": 1, "c": 28}, [Group("total", ("a", "b", "c"))]
+    assert set(suppress(cells, groups)) == {"a", "b"}, "the rank test alone stops here"
     rules = suppress_jointly([Sheet("2026-01", 1, cells, groups)], kinds, WIDTH).suppression[("2026-01", 1)]
-    assert {"positive", "negative"} <= set(rules)
-    assert any(rule.startswith(("complementary", "protection")) for rule in rules.values())
+    assert rules["c"] == "protection: protects 2026-01 a"
     findings, _ = attack([Held("2026-01", 1, 0, {k: None if k in rules else v for k, v in cells.items()}, rules,
                                [(g.total, g.members) for g in groups], cells)])
     assert all(f.high - f.low >= WIDTH for f in findings if 0 < f.truth < SMALLEST_SHOWN)
+    narrow = suppress_jointly([Sheet("2026-01", 1, cells, groups)], kinds, 2).suppression[("2026-01", 1)]
+    assert set(narrow) == {"a", "b"}, "a width of 2 is met by [0, 2]"
 
 
 def test_open_periods_are_not_published_and_a_month_waits_for_its_grace():
@@ -291,3 +296,31 @@ def test_the_attacker_breaks_reports_suppressed_one_by_one():
                          or (0 < f.truth < SMALLEST_SHOWN and f.width < WIDTH))
     assert disclosed > 0
     print(f"reports suppressed one by one: {disclosed} hidden counts pinned or narrowed over 6 programs")
+
+
+def test_every_format_lists_the_suppression_for_audit_and_says_what_a_correction_corrects():
+    history, _stats = publish_rounds(tempting_program(2, months=3))
+    correction = next(r for r in history if r.version > 1)
+    body = formats.as_json(correction)
+    assert (body["version"], body["corrects"], body["correction"]) == (
+        correction.version, f"{correction.feed_id}:v{correction.version - 1}", True)
+    assert body["audit"]["protection_width"] == WIDTH and body["audit"]["equations"]
+    assert {entry["cell"]: entry["rule"] for entry in body["audit"]["suppressed"]} == correction.suppression
+    assert all(set(entry) == {"cell", "rule"} for entry in body["audit"]["suppressed"])
+    rows = list(csv.DictReader(io.StringIO(formats.as_csv(correction))))
+    for row in rows:
+        assert row["version"] == str(correction.version) and row["corrects"] == correction.corrects
+        if row["measure"] in correction.suppression:
+            assert row["value"] == "" and row["suppressed_by"] == correction.suppression[row["measure"]]
+    fhir = formats.as_measure_report(correction)
+    about = {e["url"].rsplit("/", 1)[-1]: e for e in fhir["extension"]}
+    assert about["report-version"]["valueInteger"] == correction.version
+    assert about["corrects"]["valueString"] == correction.corrects
+    assert fhir["identifier"][0]["value"] == correction.version_id
+    for group in fhir["group"]:
+        name = group["code"]["text"]
+        if name in correction.suppression:
+            rules = [e["valueString"] for e in group.get("extension", [])]
+            assert rules == [correction.suppression[name]]
+            assert "count" not in json.dumps(group.get("population", [])) and "value" not in group.get(
+                "measureScore", {})
