@@ -201,7 +201,7 @@ class JointSuppression:
                        self.linear_programs)
 
     def _where(self, var: Var) -> str:
-        """A hidden count as a reader sees it: "<name>" in its own sheet, "<period> <name>" across sheets."""
+        """A hidden count as the audit names it: "<period> <cell>"."""
         period, _version, name = [ref for ref in self.occurrences[var] if self.hidden(ref)][-1]
         return f"{period} {name}"
 
