@@ -324,3 +324,22 @@ def test_every_format_lists_the_suppression_for_audit_and_says_what_a_correction
             assert rules == [correction.suppression[name]]
             assert "count" not in json.dumps(group.get("population", [])) and "value" not in group.get(
                 "measureScore", {})
+
+
+def test_a_stream_of_late_events_makes_one_correction_per_interval():
+    program = tempting_program(7, months=3)
+    now = publishable_from("2026-03", 7)
+    facts = fold(program.log)
+    periods = ("2026-01", "2026-02", "2026-03", "2026-Q1")
+    history = next_versions([], [measure_report(facts, PROGRAM, p, load_policies(), now.date()) for p in periods],
+                            WIDTH, now, timedelta(days=1))
+    corrections(program, now + timedelta(hours=1))
+    later = now + timedelta(hours=2)
+    changed = [measure_report(fold(program.log), PROGRAM, p, load_policies(), later.date()) for p in periods]
+    waiting: list[datetime] = []
+    assert next_versions(history, changed, WIDTH, later, timedelta(days=1), waiting) == []
+    assert waiting and min(waiting) == now + timedelta(days=1)
+    due = now + timedelta(days=1)
+    changed = [measure_report(fold(program.log), PROGRAM, p, load_policies(), due.date()) for p in periods]
+    published = next_versions(history, changed, WIDTH, due, timedelta(days=1), [])
+    assert published and all(r.version == 2 and r.corrects for r in published)

@@ -17,7 +17,7 @@ import signal
 import threading
 import uuid
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
@@ -87,9 +87,12 @@ def funder_event(report: Report) -> FunderReportPublished:
 class FeedPublisher:
     def __init__(self, view: FactsView, producer: KafkaProducer, payers: PayerPolicies, history: PublishedHistory,
                  grace_days: int = 7, protection_width: int = DEFAULT_PROTECTION_WIDTH,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 correction_interval: timedelta = timedelta(0)) -> None:
         self.view, self.producer, self.payers, self.history, self.clock = view, producer, payers, history, clock
-        self.grace_days, self.protection_width = grace_days, protection_width
+        self.grace_days, self.protection_width, self.correction_interval = grace_days, protection_width, \
+            correction_interval
+        self.next_due: datetime | None = None  # when a correction held back by the interval is due
         self.on_feed: dict[tuple[str, str], int] = {}  # (organization, feed id) -> latest version on the feed
         self._seen: tuple | None = None
 
@@ -103,8 +106,9 @@ class FeedPublisher:
         now, facts = self.clock(), self.view.facts()
         closed = sorted(r for r in reportable(facts) if is_publishable(r[2], now, self.grace_days))
         marker = (self.view.version, tuple(closed))
-        if marker == self._seen:
+        if marker == self._seen and (self.next_due is None or now < self.next_due):
             return []
+        waiting: list[datetime] = []
         by_program: dict[tuple[str, str], list[str]] = {}
         for org, program, period in closed:
             by_program.setdefault((org, program), []).append(period)
@@ -112,8 +116,9 @@ class FeedPublisher:
         for (org, program), periods in by_program.items():
             mine = facts.of(org)
             current = [measure_report(mine, program, period, self.payers, now.date()) for period in periods]
-            fresh += [(org, r) for r in next_versions(self.history.of(org, program), current,
-                                                      self.protection_width, now)]
+            fresh += [(org, r) for r in next_versions(self.history.of(org, program), current, self.protection_width,
+                                                      now, self.correction_interval, waiting)]
+        self.next_due = min(waiting, default=None)
         for future in [self.history.write(self.producer, org, report) for org, report in fresh]:
             future.get(timeout=30)  # what was published is on record before a funder can see it
         ids = self._send(fresh)
@@ -167,7 +172,8 @@ def main() -> None:
     view = FactsView(settings.kafka, settings.faust_app_id).start()
     history = PublishedHistory(settings.kafka, settings.faust_app_id, settings.faust_replication_factor).load()
     publisher = FeedPublisher(view, create_producer(settings.kafka), load_policies(settings.payer_policies), history,
-                              settings.funder_grace_days, settings.protection_width, settings.funder_clock)
+                              settings.funder_grace_days, settings.protection_width, settings.funder_clock,
+                              timedelta(seconds=settings.funder_correction_interval_s))
     read_published(settings, publisher)
     while not stop.is_set():
         if not view.running:  # its reader thread ended (see its log): nothing would be published again

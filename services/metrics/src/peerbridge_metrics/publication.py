@@ -5,7 +5,9 @@
   from 00:00 UTC on the 8th of the next month. Open periods stay with the program's own staff
   (``GET /measures``); funders never see them.
 - **Corrections**: when a published period's counts change (late or corrected events), the whole
-  report is published again as the next version, which names the version it corrects.
+  report is published again as the next version, which names the version it corrects; at most one
+  correction per report per ``METRICS_FUNDER_CORRECTION_INTERVAL_S`` (default a day), so a stream of
+  late events makes one version, not one per event (each version is more for a reader to difference).
 - Every new version is suppressed jointly with every version of the program's reports already
   published (disclosure.py), and all periods published in one round are decided together.
 """
@@ -39,15 +41,30 @@ def fingerprint(report: Report) -> str:
                       sort_keys=True, default=str)
 
 
-def next_versions(history: list[Report], current: list[Report], protection_width: int,
-                  published_at: datetime) -> list[Report]:
+def due(before: Report | None, report: Report, now: datetime, correction_interval: timedelta) -> bool | None:
+    """True to publish ``report`` now, False if it equals its latest version, None if it is a
+    correction that waits for the correction interval."""
+    if before is None:
+        return True
+    if fingerprint(before) == fingerprint(report):
+        return False
+    return True if before.published_at is None or now - before.published_at >= correction_interval else None
+
+
+def next_versions(history: list[Report], current: list[Report], protection_width: int, published_at: datetime,
+                  correction_interval: timedelta = timedelta(0), waiting: list[datetime] | None = None
+                  ) -> list[Report]:
     """The reports to publish now: ``current`` (true counts of the closed periods) that are new or
-    changed since their latest published version, suppressed jointly with ``history``."""
+    changed since their latest published version, suppressed jointly with ``history``. For each
+    correction not due yet, the instant it will be is appended to ``waiting``."""
     latest = {report.period: report for report in sorted(history, key=lambda r: (r.period, r.version))}
     fresh = []
     for report in current:
         before = latest.get(report.period)
-        if before is not None and fingerprint(before) == fingerprint(report):
+        publish = due(before, report, published_at, correction_interval)
+        if publish is None and waiting is not None:
+            waiting.append(before.published_at + correction_interval)
+        if not publish:
             continue
         report.version = before.version + 1 if before else 1
         report.corrects = before.version_id if before else None

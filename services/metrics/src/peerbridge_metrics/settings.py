@@ -26,6 +26,8 @@ class MetricsSettings(ServiceSettings):
     payer_policies: str | None = Field(default=None, description="a YAML file of payer rules (default: built in)")
     funder_grace_days: int = Field(default=7, ge=0, le=366,
                                    description="days after a period ends before its funder report is published")
+    funder_correction_interval_s: float = Field(default=86_400, ge=0, le=31 * 86_400,
+                                                description="at most one correction of a report per this long")
     protection_width: int = Field(default=3, ge=1, le=1000,
                                   description="narrowest interval a reader may bound a primary suppressed cell to")
     funder_clock_offset_days: int = Field(default=0, ge=0, le=400,
