@@ -4,8 +4,11 @@ its real command line (``peerbridge_shared.testing.processes.running``).
 Isolation from other runs on the same Kafka, PostgreSQL and Redis: its own databases, free ports
 (never 8000-8003), its own Faust app ids and consumer groups (each group committed at the end of
 its topics before the process starts, so it reads only what this run produces), and its own Redis
-prefix. Test clock: none is needed; escalation deadlines are the program's policy (1 minute is
-the shortest a policy allows) and the timer loop runs every 0.5 s.
+prefix. Test clock: escalation deadlines are the program's policy (1 minute is the shortest a policy
+allows) and the timer loop runs every 0.5 s; the funder feed publishes closed periods only (the
+period's end plus a 7-day grace), so the metrics processes run 40 days ahead for that rule alone
+(``METRICS_FUNDER_CLOCK_OFFSET_DAYS``, refused in prod) and a test sees this month's funder report;
+corrections are published as soon as the data changes (no daily correction interval).
 
 Topic names are global, so escalation workers of other runs on the same Kafka (another test
 session, a developer's `make up`, a fault drill) also classify this run's signals and publish
@@ -194,7 +197,8 @@ def private_platform(migrated_database: Callable[[str, Path], str], kafka: Kafka
                      smtp_port=smtp_port, timer_interval_s=0.5, delivery_interval_s=0.2)
     metrics = env("METRICS_", port=port["metrics"], environment="test", faust_app_id=metrics_app,
                   faust_web_port=port["metrics_web"], faust_data_dir=home / "metrics-faust",
-                  feed_interval_s=metrics_feed_interval_s)
+                  feed_interval_s=metrics_feed_interval_s, funder_clock_offset_days=40,
+                  funder_correction_interval_s=0)
     gateway = env("GATEWAY_", **{
         "port": port["gateway"], "environment": "test", "scheduling_url": url["scheduling"],
         "escalation_url": url["escalation"], "metrics_url": url["metrics"], "dev_key_file": dev_key,

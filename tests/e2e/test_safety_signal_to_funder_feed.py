@@ -250,18 +250,22 @@ def test_a_phq9_item9_answer_reaches_the_clinician_then_the_backup_and_the_funde
 
     wait_until(measures, reflected, 120, "metrics reflecting the program")
 
-    # the funder's outcome report: the group's counts published, the single case suppressed
+    # the funder's outcome report once the period is closed (the platform's feed clock runs ahead):
+    # the group's counts published, the single case suppressed, and each suppression listed for audit
     def report(period: str) -> dict:
         return funder("GET", f"/feeds/{program}/{period}")
 
-    listed = funder("GET", "/feeds", params={"program_id": program})
-    assert {(f["program_id"], f["period"]) for f in listed} >= {(program, session_month), (program, case_month)}
+    wait_until(lambda: funder("GET", "/feeds", params={"program_id": program}),
+               lambda listed: {(f["program_id"], f["period"]) for f in listed} >= {
+                   (program, session_month), (program, case_month)}, 60, "the closed periods' reports")
     attendance = wait_until(lambda: report(session_month), lambda r: r["measures"]["sessions_attended"] == 12,
                             60, "the session month's report")
     assert attendance["measures"]["participants_active"] == GROUP_SIZE
     cases = wait_until(lambda: report(case_month), lambda r: "cases" in r["suppression"], 60, "the case's report")
     assert cases["measures"]["cases"] is None and cases["suppression"]["cases"].startswith("primary")
     assert cases["measures"]["cases_high"] is None and cases["measures"]["cases_breached"] is None
+    assert {"cell": "cases", "rule": cases["suppression"]["cases"]} in cases["audit"]["suppressed"]
+    assert cases["audit"]["equations"] and cases["version"] >= 1
     for published in (attendance, cases):
         assert not [name for name, value in published["measures"].items()
                     if isinstance(value, int) and 0 < value < 11], "no published count from 1 to 10"

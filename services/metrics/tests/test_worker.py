@@ -19,10 +19,12 @@ from fastapi.testclient import TestClient
 
 from peerbridge_metrics.app import create_app
 from peerbridge_metrics.billing.rules import load_policies
-from peerbridge_metrics.feed import FeedPublisher, reportable
+from peerbridge_metrics.feed import FeedPublisher, FunderReportPublished, read_published, reportable
+from peerbridge_metrics.history import PublishedHistory
 from peerbridge_metrics.measures import as_json, compute
+from peerbridge_metrics.publication import is_publishable, next_versions
 from peerbridge_metrics.reference import fold, recompute
-from peerbridge_metrics.report import build_report
+from peerbridge_metrics.report import measure_report
 from peerbridge_metrics.settings import MetricsSettings
 from peerbridge_metrics.tables import TABLES
 from peerbridge_metrics.view import FactsView
@@ -159,8 +161,9 @@ def test_live_tables_equal_the_batch_reference_across_a_sigkill(producer, kafka_
         worker = start_worker(app_id, port, tmp_path / "faust", log_file)
         wait_until_equal(view, tenant, reference(log), log_file)
         assert len(view.facts(tenant).participants) == PARTICIPANTS
-        assert_feed_published(kafka_settings, view, tenant, log)
-        assert_api_serves(kafka_settings, app_id, tenant, log, view)
+        publisher = assert_feed_published(kafka_settings, app_id, view, tenant, log)
+        assert_a_late_event_publishes_corrections(producer, publisher, view, tenant, log)
+        assert_api_serves(kafka_settings, app_id, tenant, publisher, view)
     finally:
         view.stop()
         worker.terminate()
@@ -168,52 +171,109 @@ def test_live_tables_equal_the_batch_reference_across_a_sigkill(producer, kafka_
     print(f"{len(log)} events; live equals the reference before and after a SIGKILL")
 
 
-def assert_feed_published(kafka_settings, view, tenant, log):
-    """The publisher sends one record per program and period, equal to the report built from the raw log."""
+def closed_reports(log, now):
+    """The reports of every closed period, suppressed jointly per program, from the raw log."""
+    facts, found = fold(log), {}
+    closed = sorted(r for r in reportable(facts) if is_publishable(r[2], now, 7))
+    for program in sorted({p for _o, p, _period in closed}):
+        current = [measure_report(facts, program, period, load_policies(), now.date())
+                   for _o, p, period in closed if p == program]
+        found.update({r.feed_id: r for r in next_versions([], current, 3, now)})
+    return found
+
+
+def assert_feed_published(kafka_settings, app_id, view, tenant, log):
+    """The publisher sends one record per program and closed period, equal to the reports built from
+    the raw log; a restarted publisher sends nothing again; a late event publishes corrections."""
     reader = KafkaReader(kafka_settings, [OUTCOME_FEED.name])
     reader.mark()
     now = datetime.combine(AS_OF, datetime.min.time(), UTC)
-    publisher = FeedPublisher(view, create_producer(kafka_settings), load_policies(), clock=lambda: now)
-    published = set(publisher.publish_changed())
-    ours = [r for r in reader.read_quiet(3.0) if decode(r.key, r.value, r.headers).id in published]
-    expected = reportable(fold(log))
-    assert len(published) == len(ours) == len({(tenant, p, period) for _o, p, period in expected})
+    history = PublishedHistory(kafka_settings, app_id).load()
+    publisher = FeedPublisher(view, create_producer(kafka_settings), load_policies(), history, clock=lambda: now)
+    published = set(publisher.publish_changed())  # ours, and any other run's on the shared topics
+    ours = [r for r in reader.read_quiet(3.0) if decode(r.key, r.value, r.headers).id in published
+            and decode(r.key, r.value, r.headers).tenant == tenant]
+    expected = closed_reports(log, now)
+    assert len(ours) == len(expected)
+    assert {p for p in (decode(r.key, r.value, r.headers).data.period for r in ours)} <= \
+        {r.period for r in expected.values()}, "no open period reaches the feed"
     for record in ours:
-        event = decode(record.key, record.value, record.headers).data
-        truth = build_report(fold(log), event.program_id, event.period, load_policies(), AS_OF)
-        assert (event.measures, event.suppression) == (truth.measures, truth.suppression)
+        event = FunderReportPublished.model_validate_json(record.value)
+        truth = expected[event.feed_id]
+        assert (event.measures, event.suppression, event.version) == (truth.measures, truth.suppression, 1)
+        assert event.audit["suppressed"] == truth.audit()["suppressed"] and event.audit["equations"]
         assert not any(isinstance(v, int) and 0 < v < 11 for v in event.measures.values())
-    first = {record.key: record.value for record in ours}
-    again = set(publisher.publish_changed())  # only a report whose content changed may be sent again
-    for record in reader.read_quiet(2.0):
-        if decode(record.key, record.value, record.headers).id in again:
-            sent_before = decode(record.key, first[record.key], record.headers).data
-            assert (sent_before.measures, sent_before.suppression) != (
-                decode(record.key, record.value, record.headers).data.measures,
-                decode(record.key, record.value, record.headers).data.suppression)
+    again = set(publisher.publish_changed())
+    restarted = FeedPublisher(view, create_producer(kafka_settings), load_policies(),
+                              PublishedHistory(kafka_settings, app_id).load(), clock=lambda: now)
+    read_published(MetricsSettings(faust_app_id=app_id, kafka=kafka_settings), restarted)
+    again |= set(restarted.publish_changed())
+    assert not [r for r in reader.read_quiet(3.0) if decode(r.key, r.value, r.headers).id in again
+                and decode(r.key, r.value, r.headers).tenant == tenant], "nothing unchanged is sent again"
     reader.close()
+    return publisher
 
 
-def assert_api_serves(kafka_settings, app_id, tenant, log, view):
+def assert_a_late_event_publishes_corrections(producer, publisher, view, tenant, log):
+    """A late attendance in a closed month: that month and its quarter come out as version 2, each
+    naming the version it corrects, suppressed jointly with version 1."""
+    who = next(e.data.participant_id for e in log if isinstance(e.data, ParticipantEnrolled)
+               and e.data.program_id == "prog-0")
+    late = Envelope(data=AttendanceRecorded(participant_id=who, session_id=f"{tenant}-late", program_id="prog-0",
+                                            site_id="s", peer_id="peer", session_kind=SessionKind.GROUP,
+                                            status=AttendanceStatus.ATTENDED, minutes_present=60,
+                                            session_starts_at=datetime(2026, 2, 10, 15, tzinfo=UTC)),
+                    tenant=tenant, source="/generator", subject=who, time=datetime(2026, 5, 2, tzinfo=UTC))
+    publish(producer, late)
+    producer.flush()
+    deadline = time.monotonic() + 120
+    while not any(late.data.session_id in s.attendance for s in view.facts(tenant).participants):
+        assert time.monotonic() < deadline, "the late event never reached the view"
+        time.sleep(0.5)
+    history = publisher.history
+    before = history.latest(tenant, "prog-0")
+    publisher.publish_changed()
+    after = history.latest(tenant, "prog-0")
+    changed = {period for period, report in after.items() if report.version > before[period].version}
+    assert {"2026-02", "2026-Q1"} <= changed
+    for period in changed:
+        assert after[period].corrects == f"prog-0:{period}:v{before[period].version}"
+    assert after["2026-02"].counts["sessions_attended"] == before["2026-02"].counts["sessions_attended"] + 1
+    return log + [late]
+
+
+def assert_api_serves(kafka_settings, app_id, tenant, publisher, view):
     """The read API over the view the test already caught up (its own view's readiness is the contract
-    test's and the reference comparison's business)."""
+    test's and the reference comparison's business) and the published history."""
     settings = MetricsSettings(faust_app_id=app_id, kafka=kafka_settings)
     token = issue_internal_token(Identity(tenant, "funder-1", frozenset({Role.FUNDER})),
                                  settings.internal_token_secret.get_secret_value(), ttl_s=600)
     headers = {"Authorization": f"Bearer {token}"}
-    with TestClient(create_app(settings, view=view)) as client:
-        assert client.get("/readyz").status_code == 200
+    with TestClient(create_app(settings, view=view, history=PublishedHistory(kafka_settings, app_id))) as client:
+        deadline = time.monotonic() + 60
+        while client.get("/readyz").status_code != 200:
+            assert time.monotonic() < deadline, "the API never read the published reports"
+            time.sleep(0.5)
         program, period = "prog-0", "2026-02"
         measures = client.get("/measures", params={"program_id": program, "period": period}, headers=headers)
         assert measures.status_code == 200
         assert all(row["key"][1] == program for row in measures.json()["engagement"])
-        report = client.get(f"/feeds/{program}/{period}", headers=headers)
-        truth = build_report(fold(log), program, period, load_policies(), date.today())
-        assert report.json()["measures"] == truth.measures
+        latest = publisher.history.latest(tenant, program)[period]
+        report = client.get(f"/feeds/{program}/{period}", headers=headers).json()
+        assert (report["measures"], report["version"], report["corrects"]) == (
+            latest.measures, latest.version, latest.corrects)
+        first = client.get(f"/feeds/{program}/{period}", params={"version": 1}, headers=headers).json()
+        assert first["version"] == 1 and first["correction"] is False
+        assert client.get(f"/feeds/{program}/{period}", params={"version": 99}, headers=headers).json()[
+            "errors"][0]["field"] == "query.version"
+        listed = client.get("/feeds", params={"program_id": program}, headers=headers).json()
+        assert {f["period"] for f in listed} == {r.period for r in publisher.history.of(tenant, program)}
         csv = client.get(f"/feeds/{program}/{period}", headers={**headers, "Accept": "text/csv"})
         assert csv.headers["content-type"].startswith("text/csv") and csv.text.startswith("program_id,period")
         fhir = client.get(f"/feeds/{program}/{period}", headers={**headers, "Accept": "application/fhir+json"})
         assert fhir.json()["resourceType"] == "MeasureReport"
         assert client.get(f"/feeds/{program}/2026-13", headers=headers).json()["errors"][0]["field"] == "path.period"
+        open_period = client.get(f"/feeds/{program}/2027-Q1", headers=headers)
+        assert open_period.status_code == 404 and open_period.json()["errors"][0]["field"] == "path.period"
         assert client.get("/feeds/prog-x/2026-02", headers=headers).status_code == 404
         assert client.get("/measures").status_code == 401

@@ -3,9 +3,12 @@
 Answers from a :class:`FactsView` of the worker's tables (ready once it has caught up):
 - ``GET /measures``: every measure family as JSON rows for the caller's organization, by month
   (or by quarter with ``period=2026-Q4``), optionally for one program and one period;
-- ``GET /feeds``: the de-identified reports the caller's organization has (program and period);
-- ``GET /feeds/{program_id}/{period}``: one report as JSON, CSV (``text/csv``) or a FHIR R4
-  MeasureReport (``application/fhir+json``), by the Accept header.
+- ``GET /feeds``: the funder reports published for the caller's organization (closed periods only,
+  latest version of each);
+- ``GET /feeds/{program_id}/{period}``: one published report (its latest version, or
+  ``?version=N``) as JSON, CSV (``text/csv``) or a FHIR R4 MeasureReport
+  (``application/fhir+json``), by the Accept header. Exactly what the feed published, read back from
+  the published history (history.py); a period not published yet is 404 saying from when it will be.
 """
 
 from __future__ import annotations
@@ -22,27 +25,34 @@ from peerbridge_shared.web import Problem, create_service_app, not_found
 from . import formats
 from .billing.rules import load_policies
 from .feed import reportable
+from .history import PublishedHistory
 from .measures import as_json, compute
 from .measures.periods import bounds, granularity, month_of
-from .report import build_report
+from .publication import publishable_from
 from .settings import MetricsSettings, get_settings
 from .view import FactsView
 
 
-def create_app(settings: MetricsSettings | None = None, view: FactsView | None = None) -> FastAPI:
+def create_app(settings: MetricsSettings | None = None, view: FactsView | None = None,
+               history: PublishedHistory | None = None) -> FastAPI:
     settings = settings or get_settings()
     view = view or FactsView(settings.kafka, settings.faust_app_id)
+    history = history or PublishedHistory(settings.kafka, settings.faust_app_id, settings.faust_replication_factor)
     payers = load_policies(settings.payer_policies)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
         view.start()
+        history.start()
         yield
+        history.stop()
         view.stop()
 
     def view_ready() -> None:
         if not view.ready.is_set():
             raise RuntimeError("the view of the worker's tables is still catching up")
+        if not history.ready.is_set():
+            raise RuntimeError("the published reports are still being read")
 
     app = create_service_app("PeerBridge metrics", settings=settings, readiness={"tables": view_ready},
                              lifespan=lifespan)
@@ -59,26 +69,38 @@ def create_app(settings: MetricsSettings | None = None, view: FactsView | None =
 
     @app.get("/feeds", tags=["feeds"])
     def feeds(caller: CurrentIdentity, program_id: str | None = None) -> list[dict]:
-        view_ready_or_503(view)
-        found = reportable(view.facts(caller.organization_id))
-        return [{"feed_id": f"{program}:{period}", "program_id": program, "period": period}
-                for _org, program, period in sorted(found) if program_id in (None, program)]
+        ready_or_503(view, history)
+        org = caller.organization_id
+        return [{"feed_id": r.feed_id, "program_id": program, "period": r.period, "version": r.version,
+                 "corrects": r.corrects, "published_at": r.published_at.isoformat() if r.published_at else None}
+                for o, program in history.programs() if o == org and program_id in (None, program)
+                for _period, r in sorted(history.latest(org, program).items())]
 
     @app.get("/feeds/{program_id}/{period}", tags=["feeds"],
              responses={200: {"content": {"text/csv": {}, "application/fhir+json": {}}}})
-    def feed(program_id: str, period: str, request: Request, caller: CurrentIdentity, now: Now) -> Response:
+    def feed(program_id: str, period: str, request: Request, caller: CurrentIdentity,
+             version: int | None = None) -> Response:
         _granularity(period, field="path.period")
-        view_ready_or_503(view)
-        facts = view.facts(caller.organization_id)
-        if not any(program == program_id for _org, program, _period in reportable(facts)):
+        ready_or_503(view, history)
+        org = caller.organization_id
+        published = [r for r in history.of(org, program_id) if r.period == period]
+        if not published and not any(p == program_id for _o, p, _period in reportable(view.facts(org))):
             raise not_found("path.program_id", "program", program_id)
-        report = build_report(facts, program_id, period, payers, now().date())
+        if not published:
+            raise Problem(404, f"{period} is published to funders from "
+                          f"{publishable_from(period, settings.funder_grace_days).isoformat()} (closed periods only)",
+                          field="path.period", rule="not_published")
+        chosen = [r for r in published if version in (None, r.version)]
+        if not chosen:
+            raise Problem(404, f"{program_id}:{period} has versions 1 to {published[-1].version}",
+                          field="query.version", rule="unknown_version")
+        report = chosen[-1]
         accept = request.headers.get("accept", "")
         if "text/csv" in accept:
             return Response(formats.as_csv(report), media_type="text/csv")
         if "application/fhir+json" in accept:
-            return JSONResponse(formats.as_measure_report(report, now()), media_type="application/fhir+json")
-        return JSONResponse(formats.as_json(report, now()))
+            return JSONResponse(formats.as_measure_report(report), media_type="application/fhir+json")
+        return JSONResponse(formats.as_json(report))
 
     return app
 
@@ -86,6 +108,12 @@ def create_app(settings: MetricsSettings | None = None, view: FactsView | None =
 def view_ready_or_503(view: FactsView) -> None:
     if not view.ready.is_set():
         raise Problem(503, "measures are not available until the worker's tables are read", rule="not_ready")
+
+
+def ready_or_503(view: FactsView, history: PublishedHistory) -> None:
+    view_ready_or_503(view)
+    if not history.ready.is_set():
+        raise Problem(503, "reports are not available until the published ones are read", rule="not_ready")
 
 
 def _granularity(period: str, field: str = "query.period"):  # noqa: ANN202

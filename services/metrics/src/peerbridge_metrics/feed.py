@@ -1,36 +1,41 @@
 """The funder feed publisher: `python -m peerbridge_metrics.feed` (one replica).
 
-Every few seconds, if the worker's tables changed, it rebuilds the report of every program and
-period (months and quarters that have data) and publishes those whose content changed to the
-compacted outcome-feed topic, keyed ``<program>:<period>``. At start it reads what the topic already
-holds, so a restart republishes nothing that is unchanged; a second replica would only publish
-identical records.
+Every few seconds, if the worker's tables changed or a period became publishable (closed plus the
+grace, publication.py), it rebuilds the reports of every closed period of every program (months
+and quarters that have data, and every month of such a quarter) and publishes those that are new
+or changed as their next version, suppressed jointly with everything already published for the
+program (disclosure.py). Each version is first written to metrics' own history topic (history.py),
+then published to the compacted outcome-feed topic, keyed ``<program>:<period>``. At start it reads
+both, so a restart republishes nothing that is unchanged and sends a version the history has but
+the feed missed (a crash between the two writes).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import signal
 import threading
 import uuid
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from peerbridge_shared import heartbeat
-from peerbridge_shared.events import Envelope, decode
+from peerbridge_shared.events import Envelope, decode, encode
 from peerbridge_shared.events.outcomes import OutcomeFeedPublished
 from peerbridge_shared.logs import configure_logging
-from peerbridge_shared.messaging import create_producer, publish
+from peerbridge_shared.messaging import create_producer
+from peerbridge_shared.messaging.producer import send
 from peerbridge_shared.topics import OUTCOME_FEED
 
 from .billing.rules import PayerPolicies, load_policies
+from .disclosure import months_of
+from .history import PublishedHistory
 from .measures import Facts
 from .measures.periods import day, month_of, quarter_of
-from .report import Report, build_report
+from .publication import is_publishable, next_versions
+from .report import DEFAULT_PROTECTION_WIDTH, Report, measure_report
 from .settings import MetricsSettings, get_settings
 from .view import FactsView
 
@@ -38,12 +43,24 @@ log = logging.getLogger(__name__)
 SOURCE = "/peerbridge/metrics/feed"
 
 
+class FunderReportPublished(OutcomeFeedPublished):
+    """The outcome-feed event with its version and suppression audit. Same event type: a consumer
+    that knows only OutcomeFeedPublished ignores the extra fields."""
+
+    version: int = 1
+    corrects: str | None = None
+    audit: dict = {}
+
+
 def reportable(facts: Facts) -> set[tuple[str, str, str]]:
-    """(organization, program, period) for every month and quarter in which a program has data."""
+    """(organization, program, period) for every month and quarter in which a program has data, and
+    every month of such a quarter (a reader adds the months up to the quarter)."""
     found: set[tuple[str, str, str]] = set()
 
     def add(org: str, program: str, moment: datetime | date) -> None:
-        found.update({(org, program, month_of(day(moment))), (org, program, quarter_of(day(moment)))})
+        quarter = quarter_of(day(moment))
+        found.update({(org, program, month_of(day(moment))), (org, program, quarter)})
+        found.update((org, program, month) for month in months_of(quarter))
 
     for state in facts.participants:
         org = state.organization_id
@@ -59,44 +76,70 @@ def reportable(facts: Facts) -> set[tuple[str, str, str]]:
     return found
 
 
-def digest(report: Report) -> str:
-    content = json.dumps([report.measures, report.suppression], sort_keys=True, default=str)
-    return hashlib.sha256(content.encode()).hexdigest()
+def funder_event(report: Report) -> FunderReportPublished:
+    return FunderReportPublished(
+        feed_id=report.feed_id, program_id=report.program_id, period=report.period,
+        period_start=report.period_start, period_end=report.period_end, measures=report.measures,
+        suppressed=sorted(report.suppression), suppression=report.suppression, published_at=report.published_at,
+        version=report.version, corrects=report.corrects, audit=report.audit())
 
 
 class FeedPublisher:
-    def __init__(self, view: FactsView, producer: KafkaProducer, payers: PayerPolicies,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
-        self.view, self.producer, self.payers, self.clock = view, producer, payers, clock
-        self.published: dict[tuple[str, str], str] = {}  # (organization, feed id) -> digest
-        self._seen_version = -1
+    def __init__(self, view: FactsView, producer: KafkaProducer, payers: PayerPolicies, history: PublishedHistory,
+                 grace_days: int = 7, protection_width: int = DEFAULT_PROTECTION_WIDTH,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 correction_interval: timedelta = timedelta(0)) -> None:
+        self.view, self.producer, self.payers, self.history, self.clock = view, producer, payers, history, clock
+        self.grace_days, self.protection_width, self.correction_interval = grace_days, protection_width, \
+            correction_interval
+        self.next_due: datetime | None = None  # when a correction held back by the interval is due
+        self.on_feed: dict[tuple[str, str], int] = {}  # (organization, feed id) -> latest version on the feed
+        self._seen: tuple | None = None
 
-    def remember(self, envelope: Envelope) -> None:
-        data = envelope.data
-        report = Report(data.program_id, data.period, data.period_start, data.period_end, data.measures,
-                        data.suppression)
-        self.published[(envelope.tenant, data.feed_id)] = digest(report)
+    def remember(self, envelope: Envelope, value: bytes) -> None:
+        data = FunderReportPublished.model_validate_json(value)
+        key = (envelope.tenant, data.feed_id)
+        self.on_feed[key] = max(self.on_feed.get(key, 0), data.version)
 
     def publish_changed(self) -> list[str]:
-        """Publish every report whose content changed; returns the ids of the events published."""
-        if self.view.version == self._seen_version:
+        """Publish every closed period's report that is new or changed; returns the event ids sent."""
+        now, facts = self.clock(), self.view.facts()
+        closed = sorted(r for r in reportable(facts) if is_publishable(r[2], now, self.grace_days))
+        marker = (self.view.version, tuple(closed))
+        if marker == self._seen and (self.next_due is None or now < self.next_due):
             return []
-        self._seen_version = self.view.version
-        facts, now, sent, ids = self.view.facts(), self.clock(), [], []
-        for org, program, period in sorted(reportable(facts)):
-            report = build_report(facts.of(org), program, period, self.payers, now.date())
-            fingerprint = digest(report)
-            if self.published.get((org, report.feed_id)) == fingerprint:
-                continue
-            event = OutcomeFeedPublished(
-                feed_id=report.feed_id, program_id=program, period=period, period_start=report.period_start,
-                period_end=report.period_end, measures=report.measures, suppressed=sorted(report.suppression),
-                suppression=report.suppression, published_at=now)
-            envelope = Envelope(data=event, tenant=org, source=SOURCE, subject=report.feed_id, id=str(uuid.uuid4()),
-                                time=now)
-            sent.append(publish(self.producer, envelope))
+        waiting: list[datetime] = []
+        by_program: dict[tuple[str, str], list[str]] = {}
+        for org, program, period in closed:
+            by_program.setdefault((org, program), []).append(period)
+        fresh: list[tuple[str, Report]] = []
+        for (org, program), periods in by_program.items():
+            mine = facts.of(org)
+            current = [measure_report(mine, program, period, self.payers, now.date()) for period in periods]
+            fresh += [(org, r) for r in next_versions(self.history.of(org, program), current, self.protection_width,
+                                                      now, self.correction_interval, waiting)]
+        self.next_due = min(waiting, default=None)
+        for future in [self.history.write(self.producer, org, report) for org, report in fresh]:
+            future.get(timeout=30)  # what was published is on record before a funder can see it
+        ids = self._send(fresh)
+        ids += self._send(self._missing_from_feed())
+        self._seen = marker
+        return ids
+
+    def _missing_from_feed(self) -> list[tuple[str, Report]]:
+        """Latest versions on record that the feed does not have (a crash between the two writes)."""
+        return [(org, report) for org, program in self.history.programs()
+                for report in self.history.latest(org, program).values()
+                if self.on_feed.get((org, report.feed_id), 0) < report.version]
+
+    def _send(self, reports: list[tuple[str, Report]]) -> list[str]:
+        sent, ids = [], []
+        for org, report in reports:
+            envelope = Envelope(data=funder_event(report), tenant=org, source=SOURCE, subject=report.feed_id,
+                                id=str(uuid.uuid4()), time=report.published_at or self.clock())
+            sent.append(send(self.producer, OUTCOME_FEED.name, *encode(envelope)))
             ids.append(envelope.id)
-            self.published[(org, report.feed_id)] = fingerprint
+            self.on_feed[(org, report.feed_id)] = report.version
         for future in sent:
             future.get(timeout=30)
         return ids
@@ -115,7 +158,7 @@ def read_published(settings: MetricsSettings, publisher: FeedPublisher) -> None:
             heartbeat.beat()
             for records in consumer.poll(timeout_ms=500).values():
                 for record in records:
-                    publisher.remember(decode(record.key, record.value, record.headers))
+                    publisher.remember(decode(record.key, record.value, record.headers), record.value)
     finally:
         consumer.close()
 
@@ -127,7 +170,10 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     view = FactsView(settings.kafka, settings.faust_app_id).start()
-    publisher = FeedPublisher(view, create_producer(settings.kafka), load_policies(settings.payer_policies))
+    history = PublishedHistory(settings.kafka, settings.faust_app_id, settings.faust_replication_factor).load()
+    publisher = FeedPublisher(view, create_producer(settings.kafka), load_policies(settings.payer_policies), history,
+                              settings.funder_grace_days, settings.protection_width, settings.funder_clock,
+                              timedelta(seconds=settings.funder_correction_interval_s))
     read_published(settings, publisher)
     while not stop.is_set():
         if not view.running:  # its reader thread ended (see its log): nothing would be published again

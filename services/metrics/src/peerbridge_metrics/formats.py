@@ -1,4 +1,8 @@
-"""A report as JSON, CSV, or a FHIR R4 MeasureReport (summary), checked with the fhir.resources models."""
+"""A report as JSON, CSV, or a FHIR R4 MeasureReport (summary), checked with the fhir.resources models.
+
+Each says which version it is and which version it corrects, and lists the suppressed cells with the
+rule that hid each (JSON and FHIR also list the equations the suppression considered). No format
+carries the value of a hidden cell."""
 
 from __future__ import annotations
 
@@ -13,23 +17,26 @@ from .report import Report
 MEASURE_URL = "https://peerbridge.org/fhir/Measure/peer-support-program-outcomes"
 ABSENT = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
 CODE_SYSTEM = "https://peerbridge.org/fhir/CodeSystem/program-measures"
+EXTENSION = "https://peerbridge.org/fhir/StructureDefinition/"
 
 
 def as_json(report: Report, published_at: datetime | None = None) -> dict:
+    published_at = published_at or report.published_at or datetime.now(UTC)
     return {"feed_id": report.feed_id, "program_id": report.program_id, "period": report.period,
             "period_start": report.period_start.isoformat(), "period_end": report.period_end.isoformat(),
+            "version": report.version, "corrects": report.corrects, "correction": report.corrects is not None,
             "measures": report.measures, "suppressed": sorted(report.suppression),
-            "suppression": dict(sorted(report.suppression.items())),
-            "published_at": (published_at or datetime.now(UTC)).isoformat()}
+            "suppression": dict(sorted(report.suppression.items())), "audit": report.audit(),
+            "published_at": published_at.isoformat()}
 
 
 def as_csv(report: Report) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["program_id", "period", "measure", "value", "suppressed_by"])
+    writer.writerow(["program_id", "period", "measure", "value", "suppressed_by", "version", "corrects"])
     for name, value in sorted(report.measures.items()):
         writer.writerow([report.program_id, report.period, name, "" if value is None else value,
-                         report.suppression.get(name, "")])
+                         report.suppression.get(name, ""), report.version, report.corrects or ""])
     return out.getvalue()
 
 
@@ -42,20 +49,32 @@ def as_measure_report(report: Report, generated: datetime | None = None) -> dict
         code = {"coding": [{"system": CODE_SYSTEM, "code": name}], "text": name}
         absent = {"extension": [{"url": ABSENT, "valueCode": "masked" if name in report.suppression
                                  else "not-applicable"}]}
+        rule = [{"url": EXTENSION + "suppression-rule", "valueString": report.suppression[name]}] \
+            if name in report.suppression else []
         if isinstance(value, int) and not isinstance(value, bool) or (value is None and _is_count(report, name)):
             groups.append({"code": code, "population": [{"code": code, **({"count": value} if value is not None
-                                                                           else absent)}]})
+                                                                           else absent)}], **_ext(rule)})
         else:
-            groups.append({"code": code, "measureScore": {"value": value} if value is not None else absent})
+            groups.append({"code": code, "measureScore": {"value": value} if value is not None else absent,
+                           **_ext(rule)})
+    about = [{"url": EXTENSION + "report-version", "valueInteger": report.version},
+             *([{"url": EXTENSION + "corrects", "valueString": report.corrects}] if report.corrects else []),
+             {"url": EXTENSION + "protection-width", "valueInteger": report.protection_width},
+             *({"url": EXTENSION + "suppression-equation", "valueString": text} for text in report.equations)]
     resource = {
         "resourceType": "MeasureReport", "id": report.feed_id.replace(":", "-").replace("_", "-")[:64],
-        "status": "complete", "type": "summary", "measure": MEASURE_URL,
-        "date": (generated or datetime.now(UTC)).isoformat(),
+        "extension": about, "status": "complete", "type": "summary", "measure": MEASURE_URL,
+        "identifier": [{"system": EXTENSION + "report-version-id", "value": report.version_id}],
+        "date": (generated or report.published_at or datetime.now(UTC)).isoformat(),
         "period": {"start": report.period_start.isoformat(), "end": report.period_end.isoformat()},
         "group": groups,
     }
     MeasureReport.model_validate(resource)
     return resource
+
+
+def _ext(extensions: list[dict]) -> dict:
+    return {"extension": extensions} if extensions else {}
 
 
 def _is_count(report: Report, name: str) -> bool:

@@ -6,23 +6,31 @@
 - Safe Harbor: only counts and figures derived from them, labelled by program, site code and
   period; no participant, peer or clinician identifier, no date but the period's bounds.
   (The events carry no birth dates, so no ages are reported; an age band would group 90+.)
-- CMS cell-size suppression over every count with the equations a reader could use (totals are
-  sums of their parts, see suppression.py); a rate or mean is published only when every count it
-  is derived from is published.
+- CMS cell-size suppression over every count with the equations a reader could use: totals are
+  sums of their parts inside a report, and across a program's reports (versions, quarter and
+  months, cumulative counts) when published (disclosure.py); a rate or mean is published only when
+  every count it is derived from is published.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from .billing.rules import PayerPolicies
+from .disclosure import CellKinds, Outcome, Sheet, suppress_jointly
 from .measures import Facts, compute
 from .measures.periods import bounds, granularity
 from .state import ParticipantState
-from .suppression import Group, suppress
+from .suppression import Group
 
 DERIVED_FROM_SUPPRESSED = "derived: a count it depends on is suppressed"
+DEFAULT_PROTECTION_WIDTH = 3
+CUMULATIVE = ("excluded_", "phq9_", "admissions_", "inpatient_days_", "ed_visits_", "readmission_due_30d",
+              "readmitted_30d", "not_readmitted_30d")  # as of the period end, not events of the period
+KINDS = CellKinds(cumulative=lambda name: name.startswith(CUMULATIVE),
+                  additive=lambda name: not name.startswith((*CUMULATIVE, "participants_active")),
+                  distinct=lambda name: name.startswith("participants_active"))
 
 
 @dataclass
@@ -34,10 +42,32 @@ class Report:
     measures: dict[str, float | int | None] = field(default_factory=dict)
     suppression: dict[str, str] = field(default_factory=dict)
     groups: list[Group] = field(default_factory=list)  # the equations a reader can use (totals = sums)
+    counts: dict[str, int] = field(default_factory=dict)  # true counts: never leave metrics' own topics
+    derived: dict[str, tuple[float | None, tuple[str, ...]]] = field(default_factory=dict)
+    version: int = 1
+    corrects: str | None = None  # the version id this one replaces
+    equations: list[str] = field(default_factory=list)  # what the suppression considered (for the audit)
+    protection_width: int = DEFAULT_PROTECTION_WIDTH
+    basis: dict[str, int] = field(default_factory=dict)  # period -> version current when this was published
+    published_at: datetime | None = None
 
     @property
     def feed_id(self) -> str:
         return f"{self.program_id}:{self.period}"
+
+    @property
+    def version_id(self) -> str:
+        return f"{self.feed_id}:v{self.version}"
+
+    def sheet(self, fixed: bool, basis: dict[str, int] | None = None) -> Sheet:
+        return Sheet(self.period, self.version, dict(self.counts), list(self.groups),
+                     dict(self.suppression) if fixed else {}, dict(self.basis if basis is None else basis), fixed)
+
+    def audit(self) -> dict:
+        """What a privacy officer needs to check the suppression (no value of a hidden count)."""
+        return {"protection_width": self.protection_width,
+                "suppressed": [{"cell": name, "rule": rule} for name, rule in sorted(self.suppression.items())],
+                "equations": self.equations}
 
 
 def eligible(state: ParticipantState, program_id: str) -> str | None:
@@ -70,7 +100,31 @@ class _Cells:
         self.derived[name] = (value, depends_on)
 
 
-def build_report(facts: Facts, program_id: str, period: str, payers: PayerPolicies, today: date) -> Report:
+def build_report(facts: Facts, program_id: str, period: str, payers: PayerPolicies, today: date,
+                 protection_width: int = DEFAULT_PROTECTION_WIDTH) -> Report:
+    """One report suppressed on its own (a program's published reports go through publication.py)."""
+    report = measure_report(facts, program_id, period, payers, today)
+    report.protection_width = protection_width
+    outcome = suppress_jointly([report.sheet(fixed=False)], KINDS, protection_width)
+    return finish(report, outcome)
+
+
+def finish(report: Report, outcome: Outcome) -> Report:
+    """Publishable figures from the decided suppression: hidden counts and what derives from them."""
+    key = (report.period, report.version)
+    report.suppression = dict(outcome.suppression[key])
+    report.equations = list(outcome.equations[key])
+    report.measures = {name: None if name in report.suppression else value for name, value in report.counts.items()}
+    for name, (value, depends_on) in report.derived.items():
+        hidden = value is not None and any(report.measures.get(cell) is None for cell in depends_on)
+        report.measures[name] = None if hidden else value
+        if hidden:
+            report.suppression[name] = DERIVED_FROM_SUPPRESSED
+    return report
+
+
+def measure_report(facts: Facts, program_id: str, period: str, payers: PayerPolicies, today: date) -> Report:
+    """The true counts of a report, its equations and derived figures (nothing suppressed yet)."""
     start, end = bounds(period)
     report = Report(program_id, period, start, end)
     cells = _Cells()
@@ -92,14 +146,7 @@ def build_report(facts: Facts, program_id: str, period: str, payers: PayerPolici
     _engagement(cells, measures, (org, program_id, period))
     _outcomes(cells, measures, org, program_id, period)
     _safety_and_billing(cells, measures, (org, program_id, period))
-    report.groups = cells.groups
-    report.suppression = suppress(cells.counts, cells.groups)
-    report.measures = {name: None if name in report.suppression else value for name, value in cells.counts.items()}
-    for name, (value, depends_on) in cells.derived.items():
-        hidden = value is not None and any(report.measures.get(cell) is None for cell in depends_on)
-        report.measures[name] = None if hidden else value
-        if hidden:
-            report.suppression[name] = DERIVED_FROM_SUPPRESSED
+    report.groups, report.counts, report.derived = cells.groups, cells.counts, cells.derived
     return report
 
 

@@ -1,6 +1,9 @@
 """Metrics settings: environment variables prefixed METRICS_ (nested with __)."""
 
-from pydantic import Field
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from peerbridge_shared.settings import Port, ServiceSettings, settings_loader
@@ -21,6 +24,26 @@ class MetricsSettings(ServiceSettings):
     faust_replication_factor: int = Field(default=1, ge=1, le=5, description="of the table changelog topics")
     feed_interval_s: float = Field(default=5.0, gt=0, le=3600, description="how often the feed publisher looks")
     payer_policies: str | None = Field(default=None, description="a YAML file of payer rules (default: built in)")
+    funder_grace_days: int = Field(default=7, ge=0, le=366,
+                                   description="days after a period ends before its funder report is published")
+    funder_correction_interval_s: float = Field(default=86_400, ge=0, le=31 * 86_400,
+                                                description="at most one correction of a report per this long")
+    protection_width: int = Field(default=3, ge=1, le=1000,
+                                  description="narrowest interval a reader may bound a primary suppressed cell to")
+    funder_clock_offset_days: int = Field(default=0, ge=0, le=400,
+                                          description="tests and drills only (refused in prod): the feed publisher "
+                                                      "decides which periods are closed this many days ahead")
+
+    @model_validator(mode="after")
+    def _no_clock_offset_in_prod(self) -> "MetricsSettings":
+        if self.environment == "prod" and self.funder_clock_offset_days:
+            raise ValueError("funder_clock_offset_days: must be 0 in prod (a funder would see open periods)")
+        return self
+
+    @property
+    def funder_clock(self) -> Callable[[], datetime]:
+        offset = timedelta(days=self.funder_clock_offset_days)
+        return lambda: datetime.now(UTC) + offset
 
 
 get_settings = settings_loader(MetricsSettings)
