@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 
 from peerbridge_metrics.app import create_app
 from peerbridge_metrics.billing.rules import load_policies
-from peerbridge_metrics.feed import FeedPublisher, FunderReportPublished, read_published, reportable
+from peerbridge_metrics.feed import FeedPublisher, read_published, reportable
 from peerbridge_metrics.history import PublishedHistory
 from peerbridge_metrics.measures import as_json, compute
 from peerbridge_metrics.publication import is_publishable, next_versions
@@ -35,6 +35,7 @@ from peerbridge_shared.events.care import (
     AttendanceStatus,
     PeerContactDocumented,
 )
+from peerbridge_shared.events.outcomes import OutcomeFeedPublished
 from peerbridge_shared.events.scheduling import Modality, ParticipantEnrolled, SessionKind
 from peerbridge_shared.identity import Identity, Role, issue_internal_token
 from peerbridge_shared.messaging import create_producer, publish
@@ -198,7 +199,7 @@ def assert_feed_published(kafka_settings, app_id, view, tenant, log):
     assert {p for p in (decode(r.key, r.value, r.headers).data.period for r in ours)} <= \
         {r.period for r in expected.values()}, "no open period reaches the feed"
     for record in ours:
-        event = FunderReportPublished.model_validate_json(record.value)
+        event = OutcomeFeedPublished.model_validate_json(record.value)
         truth = expected[event.feed_id]
         assert (event.measures, event.suppression, event.version) == (truth.measures, truth.suppression, 1)
         assert event.audit["suppressed"] == truth.audit()["suppressed"] and event.audit["equations"]

@@ -22,11 +22,11 @@ from datetime import UTC, date, datetime, timedelta
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from peerbridge_shared import heartbeat
-from peerbridge_shared.events import Envelope, decode, encode
+from peerbridge_shared.events import Envelope, decode
 from peerbridge_shared.events.outcomes import OutcomeFeedPublished
 from peerbridge_shared.logs import configure_logging
 from peerbridge_shared.messaging import create_producer
-from peerbridge_shared.messaging.producer import send
+from peerbridge_shared.messaging.producer import publish
 from peerbridge_shared.topics import OUTCOME_FEED
 
 from .billing.rules import PayerPolicies, load_policies
@@ -41,15 +41,6 @@ from .view import FactsView
 
 log = logging.getLogger(__name__)
 SOURCE = "/peerbridge/metrics/feed"
-
-
-class FunderReportPublished(OutcomeFeedPublished):
-    """The outcome-feed event with its version and suppression audit. Same event type: a consumer
-    that knows only OutcomeFeedPublished ignores the extra fields."""
-
-    version: int = 1
-    corrects: str | None = None
-    audit: dict = {}
 
 
 def reportable(facts: Facts) -> set[tuple[str, str, str]]:
@@ -76,8 +67,8 @@ def reportable(facts: Facts) -> set[tuple[str, str, str]]:
     return found
 
 
-def funder_event(report: Report) -> FunderReportPublished:
-    return FunderReportPublished(
+def funder_event(report: Report) -> OutcomeFeedPublished:
+    return OutcomeFeedPublished(
         feed_id=report.feed_id, program_id=report.program_id, period=report.period,
         period_start=report.period_start, period_end=report.period_end, measures=report.measures,
         suppressed=sorted(report.suppression), suppression=report.suppression, published_at=report.published_at,
@@ -97,7 +88,7 @@ class FeedPublisher:
         self._seen: tuple | None = None
 
     def remember(self, envelope: Envelope, value: bytes) -> None:
-        data = FunderReportPublished.model_validate_json(value)
+        data = OutcomeFeedPublished.model_validate_json(value)
         key = (envelope.tenant, data.feed_id)
         self.on_feed[key] = max(self.on_feed.get(key, 0), data.version)
 
@@ -137,7 +128,7 @@ class FeedPublisher:
         for org, report in reports:
             envelope = Envelope(data=funder_event(report), tenant=org, source=SOURCE, subject=report.feed_id,
                                 id=str(uuid.uuid4()), time=report.published_at or self.clock())
-            sent.append(send(self.producer, OUTCOME_FEED.name, *encode(envelope)))
+            sent.append(publish(self.producer, envelope))
             ids.append(envelope.id)
             self.on_feed[(org, report.feed_id)] = report.version
         for future in sent:

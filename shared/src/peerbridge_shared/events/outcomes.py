@@ -22,3 +22,6 @@ class OutcomeFeedPublished(Event):
     suppressed: list[str] = []
     suppression: dict[str, str] = Field(default={}, description="suppressed cell -> the rule that hid it")
     published_at: UtcDatetime
+    version: int = Field(default=1, ge=1, description="1, then one more for each correction of the period")
+    corrects: str | None = Field(default=None, description="<program>:<period>:v<N>, the version this one corrects")
+    audit: dict = Field(default={}, description="the suppressed cells with their rules and the equations considered")
