@@ -177,6 +177,6 @@ ROUTES: tuple[Route, ...] = (
     get("/measures", METRICS, {**FUNDING, R.SUPERVISOR: Scope.PROGRAMS}, owner=Owner.LISTING, query=q.MeasureFilter,
         summary="Program aggregates (no participant-level data)", tags=("outcomes",)),
     get("/feeds", METRICS, FUNDING, query=q.FeedFilter, tags=("outcomes",)),
-    get("/feeds/{program_id}/{period}", METRICS, FUNDING, media_types=FEED_MEDIA_TYPES,
+    get("/feeds/{program_id}/{period}", METRICS, FUNDING, media_types=FEED_MEDIA_TYPES, query=q.FeedVersion,
         summary="A de-identified outcome report: JSON, CSV or a FHIR R4 MeasureReport (by Accept)", tags=("outcomes",)),
 )

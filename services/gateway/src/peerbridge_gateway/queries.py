@@ -79,3 +79,7 @@ class MeasureFilter(Query):
 
 class FeedFilter(Query):
     program_id: str | None = None
+
+
+class FeedVersion(Query):
+    version: int | None = Field(default=None, ge=1, description="a published version (default: the latest)")
