@@ -35,7 +35,7 @@ class DevTokens:
 
     def headers(self, user: User) -> dict[str, str]:
         with self._lock:
-            minted_at, headers = self._cache.get(user, (0.0, {}))
+            minted_at, headers = self._cache.get(user, (float("-inf"), {}))  # never minted, whatever the uptime
             if time.monotonic() - minted_at > self.ttl_s * 0.8:
                 token = sign_user_token(self._key, issuer=self.issuer, audience=self.audience,
                                         organization=self.organization, user=user.id, roles=user.roles,
