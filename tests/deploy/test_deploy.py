@@ -212,7 +212,7 @@ def test_the_lint_wants_a_budget_a_network_policy_and_no_public_ingress_but_the_
     opened = copy.deepcopy(docs)
     policy = next(d for d in opened if d["kind"] == "NetworkPolicy" and d["metadata"]["name"] == "scheduling")
     policy["spec"]["ingress"].append({"ports": [{"protocol": "TCP", "port": 8001}]})
-    assert any("only the gateway takes ingress" in p for p in lint.lint_manifests(opened, True))
+    assert any("only the gateway and the console take ingress" in p for p in lint.lint_manifests(opened, True))
 
 
 def test_only_the_gateway_is_reachable_from_outside_and_callers_reach_their_callees():

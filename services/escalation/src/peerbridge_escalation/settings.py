@@ -22,7 +22,8 @@ class EscalationSettings(ServiceSettings):
     faust_offset_reset: str = Field(default="earliest", pattern="^(earliest|latest)$")
     max_attempts: int = Field(default=3, ge=1, le=10)
     scheduling_url: str = Field(default="http://127.0.0.1:8001", description="where safety plans are fetched")
-    console_url: str = Field(default="http://127.0.0.1:8000/console", description="links in notifications")
+    console_url: str = Field(default="http://127.0.0.1:8010",
+                             description="the console; pages link to <console_url>/cases/<case id>")
     webhook_signing_secret: SecretStr = SecretStr(DEV_SECRET)
     smtp_host: str = "127.0.0.1"
     smtp_port: int = Field(default=1025, ge=1, le=65535)
