@@ -13,8 +13,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from peerbridge_console.devrealm import ADMIN_PASSWORD, ADMIN_USER, Keycloak, gateway_trust
 
+from peerbridge_console.devrealm import ADMIN_PASSWORD, ADMIN_USER, Keycloak, gateway_trust
 from peerbridge_shared.testing.processes import running
 from peerbridge_shared.testing.servers import free_port
 

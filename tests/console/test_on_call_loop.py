@@ -106,6 +106,11 @@ def test_the_clinician_works_a_case_end_to_end_in_the_browser(platform, world, s
     admin, participant, primary = world["admin"], world["participant"], world["clinicians"]["primary"]
     context, page = _open_inbox_signed_in(browser, platform, "clinician")
     assert page.locator("h1").inner_text() == "Inbox"
+    cookies = {cookie["name"]: cookie for cookie in context.cookies()}
+    session_cookie = cookies.pop("pb_console")  # the browser holds this id and nothing else of the console's
+    assert session_cookie["httpOnly"] and session_cookie["sameSite"] == "Lax"
+    assert not [c for c in cookies.values() if c["domain"] == "127.0.0.1" and c["name"].startswith("pb_")]
+    assert "pb_console" not in page.evaluate("document.cookie")
     page.wait_for_selector("#live-state:has-text('on')", timeout=15_000)
     axe_check(page, "inbox (empty)")
     page.screenshot(path=screenshots / "inbox-empty.png", full_page=True)
@@ -117,7 +122,7 @@ def test_the_clinician_works_a_case_end_to_end_in_the_browser(platform, world, s
         "program_id": world["program"], "instrument": "phq9", "answers": answers,
         "completed_at": (datetime.now(UTC) - timedelta(minutes=1)).isoformat()})
     assert response["safety_signal"]
-    row = page.wait_for_selector("li.case", timeout=120_000)
+    row = page.wait_for_selector("li.case", timeout=180_000)  # the whole pipeline, on a shared 2-core machine
     assert page.evaluate("window.__noReload === true"), "the inbox was reloaded"
     case = next(c for c in admin("GET", "/cases") if c["participant_id"] == participant)
     assert row.get_attribute("data-case-id") == case["id"]

@@ -33,7 +33,7 @@ GROUP_ROLES = {"peerbridge-peers": "peer", "peerbridge-supervisors": "supervisor
                "peerbridge-funders": "funder"}
 DEMO_USERS = [("clinician", "clinician, on call"), ("clinician2", "clinician"), ("supervisor", "supervisor"),
               ("peer", "peer"), ("admin", "program admin"), ("funder", "funder"),
-              ("other-clinician", "clinician of another organization (org-other)")]
+              ("other-clinician", "clinician of another organization, org-other")]
 
 
 def gateway_trust(keycloak: str) -> list[dict]:
@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "users":
         for username, role in DEMO_USERS:
-            print(f"              {username:<16} password {username}-dev   ({role})")
+            print(f"              {username:<16} password {username + '-dev':<20} ({role})")
         return 0
     wait_for(args.keycloak)
     keycloak = Keycloak(args.keycloak)
