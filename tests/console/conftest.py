@@ -6,7 +6,6 @@ by Playwright (no browser download: PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1, executab
 from __future__ import annotations
 
 import json
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,11 +13,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from peerbridge_console.devrealm import ADMIN_PASSWORD, ADMIN_USER, Keycloak, gateway_trust
-from peerbridge_shared.testing.processes import running
-from peerbridge_shared.testing.servers import free_port
+from peerbridge_console.devrealm import Keycloak, gateway_trust
 
 from ..e2e.platform import Inbox, Platform, private_platform, smtp_inbox
+from .idp import keycloak_server
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -29,16 +27,7 @@ AXE = REPO / "services" / "console" / "src" / "peerbridge_console" / "static" / 
 @pytest.fixture(scope="session")
 def keycloak(tmp_path_factory) -> Iterator[str]:
     """A Keycloak of this session, with the peerbridge realm imported: its base URL."""
-    script = REPO / "deploy" / "local" / "keycloak.sh"
-    subprocess.run(["bash", str(script), "fetch"], check=True)
-    args = subprocess.run(["bash", str(script), "command", str(port := free_port())], check=True,
-                          capture_output=True, text=True).stdout.split()
-    log = tmp_path_factory.mktemp("keycloak") / "keycloak.log"
-    env = {"KC_BOOTSTRAP_ADMIN_USERNAME": ADMIN_USER, "KC_BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD,
-           "JAVA_OPTS_KC_HEAP": "-Xms64m -Xmx512m"}
-    with running(args, log=log, env=env, ready=lambda text: "Listening on" in text, timeout_s=300):
-        base = f"http://127.0.0.1:{port}"
-        Keycloak(base).ensure_realm()
+    with keycloak_server(tmp_path_factory.mktemp("keycloak") / "keycloak.log") as base:
         yield base
 
 
