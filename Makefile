@@ -110,6 +110,7 @@ bench-each:
 	$(PY) bench/gateway_push_latency.py
 	$(PY) bench/signal_to_socket_under_load.py
 	$(PY) bench/metrics_throughput.py
+	$(PY) bench/console_inbox.py
 
 # A realistic program through the gateway of `make up` (docs/simulator.md); SIMULATE_ARGS to change it.
 simulate: install

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fastapi.testclient import TestClient
@@ -45,7 +46,8 @@ def _session(settings: ConsoleSettings, **changes: float) -> str:
         await store.save(session)
         await redis.aclose()
         return session.id
-    return asyncio.run(make())
+    with ThreadPoolExecutor(1) as thread:  # a loop of its own, whatever else runs (Playwright's sync API keeps one)
+        return thread.submit(asyncio.run, make()).result()
 
 
 def test_pages_need_a_session_and_keep_the_deep_link(client):
@@ -103,11 +105,14 @@ def test_headers_allow_only_self_and_cookies_are_http_only(client, settings):
 def test_prod_refuses_dev_settings(monkeypatch):
     monkeypatch.setenv("CONSOLE_INTERNAL_TOKEN_SECRET", "a-real-secret-from-the-vault-0123456789")
     base = {"environment": "prod", "public_url": "https://console.example.org",
+            "oidc_issuer": "https://sso.example.org/realms/peerbridge",
             "oidc_client_secret": "a-real-client-secret-from-the-vault-0123"}
     ConsoleSettings(**base)
     with pytest.raises(ValidationError, match="cookie_secure"):
         ConsoleSettings(**{**base, "cookie_secure": False})
     with pytest.raises(ValidationError, match="oidc_client_secret"):
         ConsoleSettings(**{**base, "oidc_client_secret": "peerbridge-console-dev-secret"})
-    with pytest.raises(ValidationError, match="https"):
+    with pytest.raises(ValidationError, match="public_url"):
         ConsoleSettings(**{**base, "public_url": "http://console.example.org"})
+    with pytest.raises(ValidationError, match="oidc_issuer"):
+        ConsoleSettings(**{**base, "oidc_issuer": "http://127.0.0.1:8080/realms/peerbridge"})

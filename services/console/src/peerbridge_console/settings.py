@@ -57,6 +57,8 @@ class ConsoleSettings(ServiceSettings):
                 raise ValueError("oidc_client_secret is the local realm's dev secret; set the real one in prod")
             if not self.public_url.startswith("https://"):
                 raise ValueError("public_url must be https:// in prod")
+            if not self.oidc_issuer.startswith("https://"):
+                raise ValueError("oidc_issuer must be the identity provider's https:// issuer in prod")
         return self
 
 
