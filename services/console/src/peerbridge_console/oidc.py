@@ -52,7 +52,8 @@ class Provider:
                                                      **extra)
         return url
 
-    async def exchange(self, *, code: str, code_verifier: str, nonce: str) -> dict:
+    async def exchange(self, *, code: str, code_verifier: str, nonce: str) -> tuple[dict, dict]:
+        """(tokens, the ID token's verified claims) for the authorization code."""
         metadata = await self.metadata()
         try:
             async with self._client() as client:
@@ -60,8 +61,7 @@ class Provider:
                                                        code_verifier=code_verifier))
         except Exception as exc:  # noqa: BLE001 - any provider refusal is a failed sign-in
             raise SignInFailed(f"the identity provider refused the code ({type(exc).__name__})") from None
-        await self.verify_id_token(tokens.get("id_token"), nonce)
-        return tokens
+        return tokens, await self.verify_id_token(tokens.get("id_token"), nonce)
 
     async def refresh(self, refresh_token: str) -> dict:
         metadata = await self.metadata()

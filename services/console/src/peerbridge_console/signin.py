@@ -49,8 +49,8 @@ async def callback(request: Request, code: str | None = None, state: str | None 
     if pending is None or not secrets.compare_digest(request.cookies.get(LOGIN_COOKIE, ""), state):
         return _failed(request, "This sign-in link has expired or was not started in this browser.")
     try:
-        tokens = await console.provider.exchange(code=code, code_verifier=pending["verifier"], nonce=pending["nonce"])
-        claims = await console.provider.verify_id_token(tokens["id_token"], pending["nonce"])
+        tokens, claims = await console.provider.exchange(code=code, code_verifier=pending["verifier"],
+                                                         nonce=pending["nonce"])
     except SignInFailed as failed:
         return _failed(request, str(failed))
     probe = Session(id="", user={}, access_token=tokens["access_token"], refresh_token=None, id_token=None,
