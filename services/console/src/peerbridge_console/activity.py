@@ -34,14 +34,21 @@ class Activity:
         await self.redis.expire(key, KEEP_S)
 
     async def of(self, organization: str, case_id: str) -> list[dict]:
-        entries = [json.loads(raw) for raw in (await self.redis.hgetall(self._key(organization, case_id))).values()]
-        return sorted(entries, key=lambda entry: entry.get("time") or "")
+        return _entries(await self.redis.hgetall(self._key(organization, case_id)))
 
     async def paged(self, organization: str, case_ids: list[str]) -> dict[str, dict]:
-        """The latest page of each case: {case_id: {recipient_id, channel, level}}."""
-        found: dict[str, dict] = {}
-        for case_id in case_ids:
-            pages = [e for e in await self.of(organization, case_id) if e["name"] == "case.notified"]
+        """The latest page of each case: {case_id: {recipient_id, channel, level}} (one round trip)."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for case_id in case_ids:
+                pipe.hgetall(self._key(organization, case_id))
+            found = await pipe.execute()
+        latest = {}
+        for case_id, raw in zip(case_ids, found, strict=True):
+            pages = [entry for entry in _entries(raw) if entry["name"] == "case.notified"]
             if pages:
-                found[case_id] = pages[-1]["data"]
-        return found
+                latest[case_id] = pages[-1]["data"]
+        return latest
+
+
+def _entries(raw: dict) -> list[dict]:
+    return sorted((json.loads(value) for value in raw.values()), key=lambda entry: entry.get("time") or "")
