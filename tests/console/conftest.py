@@ -1,7 +1,8 @@
 """Browser tests of the console: the whole process platform (tests/e2e/platform.py) with the console,
 a Keycloak of this test session (free port, in-memory database, the repo's realm) whose tokens the
 gateway trusts beside the dev key, a local SMTP server for the pages, and Debian's Chromium driven
-by Playwright (no browser download: PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1, executable_path)."""
+by Playwright (no browser download: PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1, executable_path). The
+console refreshes the access token before every request here, so the refresh grant is exercised."""
 
 from __future__ import annotations
 
@@ -40,7 +41,11 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
 @pytest.fixture(scope="package")
 def platform(migrated_database, kafka_settings, kafka_admin, smtp, keycloak, tmp_path_factory) -> Iterator[Platform]:
     with private_platform(migrated_database, kafka_settings, tmp_path_factory.mktemp("console-platform"),
-                          smtp_port=smtp[1], console_settings={"oidc_issuer": f"{keycloak}/realms/peerbridge"},
+                          smtp_port=smtp[1], console_settings={
+                              "oidc_issuer": f"{keycloak}/realms/peerbridge",
+                              # the realm's access tokens live 300 s: every request refreshes first,
+                              # so the refresh grant runs all through the tests
+                              "refresh_before_s": 300},
                           trusted_issuers=json.dumps(gateway_trust(keycloak))) as running_platform:
         yield running_platform
 

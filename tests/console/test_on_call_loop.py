@@ -8,6 +8,7 @@ page; screenshots of each screen go to docs/console/screenshots."""
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -16,6 +17,7 @@ from email.policy import default as email_policy
 from zoneinfo import ZoneInfo
 
 import pytest
+import redis
 
 from peerbridge_simulator.tokens import DevTokens, User
 
@@ -111,6 +113,13 @@ def test_the_clinician_works_a_case_end_to_end_in_the_browser(platform, world, s
     assert session_cookie["httpOnly"] and session_cookie["sameSite"] == "Lax"
     assert not [c for c in cookies.values() if c["domain"] == "127.0.0.1" and c["name"].startswith("pb_")]
     assert "pb_console" not in page.evaluate("document.cookie")
+    # the tokens are in Redis, and a page request about to outlive the access token refreshes it
+    stored = redis.Redis.from_url("redis://127.0.0.1:6379/0")
+    key = f"{platform.specs['console'].env['CONSOLE_REDIS_PREFIX']}session:{session_cookie['value']}"
+    before = json.loads(stored.get(key))["access_token"]
+    page.wait_for_timeout(1100)  # a new token differs at least by its iat
+    page.reload()
+    assert json.loads(stored.get(key))["access_token"] != before, "the access token was not refreshed"
     page.wait_for_selector("#live-state:has-text('on')", timeout=15_000)
     axe_check(page, "inbox (empty)")
     page.screenshot(path=screenshots / "inbox-empty.png", full_page=True)
