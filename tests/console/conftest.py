@@ -105,9 +105,17 @@ def axe_check(page, name: str) -> None:  # noqa: ANN001
     assert not bad, f"{name}: {bad}"
 
 
+def new_context(browser, **options):  # noqa: ANN001, ANN201
+    """A fresh browser profile (no cookies), patient with a machine shared by several test runs."""
+    context = browser.new_context(**options)
+    context.set_default_timeout(60_000)
+    context.set_default_navigation_timeout(120_000)
+    return context
+
+
 def sign_in(page, username: str, password: str | None = None) -> None:  # noqa: ANN001
     """Keycloak's own login form, as a person fills it."""
-    page.wait_for_selector("#username", timeout=30_000)
+    page.wait_for_selector("#username", timeout=120_000)
     page.fill("#username", username)
     page.fill("#password", password or f"{username}-dev")
     page.click("#kc-login")

@@ -21,7 +21,7 @@ import redis
 
 from peerbridge_simulator.tokens import DevTokens, User
 
-from .conftest import Api, axe_check, sign_in, wait_until
+from .conftest import Api, axe_check, new_context, sign_in, wait_until
 
 ZONE = ZoneInfo("America/New_York")
 PHONE = {"width": 390, "height": 844}
@@ -85,11 +85,11 @@ def world(platform, admin_keycloak):
 
 
 def _open_inbox_signed_in(browser, platform, username: str, **context_options):  # noqa: ANN001, ANN202
-    context = browser.new_context(**context_options)
+    context = new_context(browser, **context_options)
     page = context.new_page()
     page.goto(f"{platform.console}/inbox")
     sign_in(page, username)
-    page.wait_for_url(re.compile(r".*/inbox"), timeout=30_000)
+    page.wait_for_url(re.compile(r".*/inbox"))
     return context, page
 
 
@@ -120,7 +120,7 @@ def test_the_clinician_works_a_case_end_to_end_in_the_browser(platform, world, s
     page.wait_for_timeout(1100)  # a new token differs at least by its iat
     page.reload()
     assert json.loads(stored.get(key))["access_token"] != before, "the access token was not refreshed"
-    page.wait_for_selector("#live-state:has-text('on')", timeout=15_000)
+    page.wait_for_selector("#live-state:has-text('on')")
     axe_check(page, "inbox (empty)")
     page.screenshot(path=screenshots / "inbox-empty.png", full_page=True)
     page.evaluate("window.__noReload = true")
@@ -139,7 +139,7 @@ def test_the_clinician_works_a_case_end_to_end_in_the_browser(platform, world, s
     wait_until(lambda: page.inner_text("#announcer"), lambda text: f"case {case['case_number']}" in text, 10,
                "the aria-live announcement")
     assert re.search(r"\d+:\d\d left|\d+ h \d\d min left", row.inner_text()), row.inner_text()
-    page.wait_for_selector(f"li.case:has-text('{primary}')", timeout=30_000)  # who is paged, live too
+    page.wait_for_selector(f"li.case:has-text('{primary}')")  # who is paged, live too
     axe_check(page, "inbox")
     page.screenshot(path=screenshots / "inbox.png", full_page=True)
 
@@ -149,11 +149,11 @@ def test_the_clinician_works_a_case_end_to_end_in_the_browser(platform, world, s
     body = message_from_string(mail, policy=email_policy).get_body().get_content()
     link = re.search(r"http://127\.0\.0\.1:\d+/cases/[A-Za-z0-9-]+", body).group(0)
     assert link == f"{platform.console}/cases/{case['id']}"
-    mail_context = browser.new_context()
+    mail_context = new_context(browser)
     mail_page = mail_context.new_page()
     mail_page.goto(link)
     sign_in(mail_page, "clinician")
-    mail_page.wait_for_url(link, timeout=30_000)
+    mail_page.wait_for_url(link)
     assert case["case_number"] in mail_page.locator("h1").inner_text()
     mail_context.close()
     assert admin("GET", f"/cases/{case['id']}")["status"] == "open", "a GET acknowledged the case"
@@ -220,10 +220,10 @@ def test_the_clinician_works_a_case_end_to_end_in_the_browser(platform, world, s
 
     # sign out (RP-initiated logout at Keycloak): the console asks for sign-in again
     page.click("text=Sign out")
-    page.wait_for_url(re.compile(r".*/signed-out"), timeout=30_000)
+    page.wait_for_url(re.compile(r".*/signed-out"))
     axe_check(page, "signed out")
     page.goto(f"{platform.console}/inbox")
-    page.wait_for_selector("#username", timeout=30_000)
+    page.wait_for_selector("#username")
     context.close()
 
 

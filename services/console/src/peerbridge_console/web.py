@@ -14,7 +14,6 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from .api import SignInAgain
 from .sessions import Session
 
 TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -105,10 +104,6 @@ def sign_in_redirect(request: Request, next_path: str) -> Response:
     return RedirectResponse(target, status_code=303)
 
 
-def handle_sign_in_again(request: Request) -> Response:
-    return sign_in_redirect(request, request.url.path)
-
-
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -128,7 +123,3 @@ def content_security_policy(provider_origin: str) -> str:
 def origin_of(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
-
-
-def is_signed_in_error(exc: Exception) -> bool:
-    return isinstance(exc, SignInAgain | NeedsSignIn)
