@@ -16,16 +16,17 @@ DB_SERVICES := scheduling escalation metrics
 PYTEST_ARGS ?=
 SIMULATE_ARGS ?= --participants 200 --weeks 8 --seed 7 --check
 
-.PHONY: install lock up down stack-up stack-down stack-status topics migrate test lint docs bench bench-each clean \
-        deploy-render deploy-check simulate contracts images images-smoke
+.PHONY: console-users install lock up down stack-up stack-down stack-status topics migrate test lint docs bench \
+        bench-each clean deploy-render deploy-check simulate contracts images images-smoke
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: requirements-dev.txt constraints.txt shared/pyproject.toml services/*/pyproject.toml deploy/pyproject.toml simulator/pyproject.toml
+$(VENV)/.installed: requirements-dev.txt constraints.txt shared/pyproject.toml services/*/pyproject.toml deploy/pyproject.toml simulator/pyproject.toml services/console/assets.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r requirements-dev.txt -c constraints.txt
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(PY) -m pip install -q -r requirements-dev.txt -c constraints.txt
+	bash services/console/assets.sh
 	touch $@
 
 # Re-pin every dependency after changing a pyproject.toml.
@@ -55,17 +56,22 @@ migrate: install
 	done
 
 up: stack-up
+	bash deploy/local/keycloak.sh start
 	bash deploy/local/services.sh start
+	@$(MAKE) --no-print-directory console-users
 	@echo
 	@echo "PeerBridge is up."
 	@echo "  stack:      Kafka 127.0.0.1:9092, PostgreSQL 127.0.0.1:5432, Redis 127.0.0.1:6379"
 	@echo "  gateway:    http://127.0.0.1:8000/docs   (services: 8001 scheduling, 8002 escalation, 8003 metrics; logs: .stack/services/)"
+	@echo "  console:    http://127.0.0.1:8010   (sign in at Keycloak http://127.0.0.1:8080, realm peerbridge; make simulate for cases)"
+	@$(VENV)/bin/peerbridge-console-realm users
 	@echo "  try:        TOKEN=\$$($(VENV)/bin/peerbridge-dev-token --org org-demo --role program_admin)"
 	@echo "              curl -s -H \"Authorization: Bearer \$$TOKEN\" http://127.0.0.1:8000/v1/programs"
 	@echo "  stop:       make down"
 
 down:
 	bash deploy/local/services.sh stop
+	bash deploy/local/keycloak.sh stop
 	bash deploy/local/stack.sh down
 
 test: stack-up
@@ -117,10 +123,19 @@ bench-each:
 	$(PY) bench/gateway_push_latency.py
 	$(PY) bench/signal_to_socket_under_load.py
 	$(PY) bench/metrics_throughput.py
+	$(PY) bench/console_inbox.py
 
 # A realistic program through the gateway of `make up` (docs/simulator.md); SIMULATE_ARGS to change it.
 simulate: install
 	$(VENV)/bin/peerbridge-simulate $(SIMULATE_ARGS)
+	@$(MAKE) --no-print-directory console-users
+
+# The local Keycloak's demo clinicians and supervisors work in every program of org-demo (program ids
+# are made at run time by scheduling; docs/console.md).
+console-users: install
+	@$(VENV)/bin/peerbridge-console-realm programs --org org-demo \
+	  --token "$$($(VENV)/bin/peerbridge-dev-token --org org-demo --role program_admin --ttl 120)" \
+	  || echo "[console] demo users' programs not set (is Keycloak up? make up)"
 
 clean: down
 	rm -rf .stack $(VENV)

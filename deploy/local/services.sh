@@ -23,6 +23,18 @@ load_processes() {
 
 ready() { curl -fsS "$1" >/dev/null; }
 
+# Development defaults of the local run (each may be set beforehand): the console on plain
+# http://127.0.0.1 (no Secure cookie), signing in at the local Keycloak (keycloak.sh), whose tokens
+# the gateway trusts beside the dev key; pages link to the console's case page.
+KEYCLOAK_URL="http://127.0.0.1:${PEERBRIDGE_KEYCLOAK_PORT:-8080}"
+export CONSOLE_COOKIE_SECURE="${CONSOLE_COOKIE_SECURE:-false}"
+export CONSOLE_OIDC_ISSUER="${CONSOLE_OIDC_ISSUER:-$KEYCLOAK_URL/realms/peerbridge}"
+export ESCALATION_CONSOLE_URL="${ESCALATION_CONSOLE_URL:-http://127.0.0.1:8010}"
+if [[ -z ${GATEWAY_TRUSTED_ISSUERS:-} && -x $VENV/bin/peerbridge-console-realm ]]; then
+  GATEWAY_TRUSTED_ISSUERS="$("$VENV/bin/peerbridge-console-realm" trust --keycloak "$KEYCLOAK_URL")"
+  export GATEWAY_TRUSTED_ISSUERS
+fi
+
 start() {
   load_processes
   mkdir -p "$RUN"

@@ -132,6 +132,7 @@ class Platform:
     cases: CaseLog
     processes: dict[str, Popen] = field(default_factory=dict)
     log_offsets: dict[str, int] = field(default_factory=dict)
+    console: str | None = None  # the console's URL, when started with console_settings
 
     def start(self, name: str) -> None:
         spec, log = self.specs[name], self.logs / f"{name}.log"
@@ -170,13 +171,15 @@ def _ready(spec: Spec, log: Path, offset: int) -> bool:
 
 @contextmanager
 def private_platform(migrated_database: Callable[[str, Path], str], kafka: KafkaSettings, home: Path, *,
-                     smtp_port: int, metrics_feed_interval_s: float = 1.0, **gateway_settings: object
-                     ) -> Iterator[Platform]:
-    """``gateway_settings``: GATEWAY_* values to use instead of the test ones (rate limits off...)."""
+                     smtp_port: int, metrics_feed_interval_s: float = 1.0, console_settings: dict | None = None,
+                     **gateway_settings: object) -> Iterator[Platform]:
+    """``gateway_settings``: GATEWAY_* values to use instead of the test ones (rate limits off...).
+    ``console_settings``: CONSOLE_* values; when given, the console runs too (``Platform.console``) and
+    escalation's pages link to its case page."""
     tag = uuid.uuid4().hex[:8]
     scheduling_db = migrated_database("e2e_scheduling", SERVICES / "scheduling" / "alembic.ini")
     escalation_db = migrated_database("e2e_escalation", SERVICES / "escalation" / "alembic.ini")
-    port = {name: free_port() for name in ("gateway", "scheduling", "escalation", "metrics", "metrics_web")}
+    port = {name: free_port() for name in ("gateway", "scheduling", "escalation", "metrics", "metrics_web", "console")}
     url = {name: f"http://127.0.0.1:{p}" for name, p in port.items()}
     escalation_app, metrics_app = f"e2e-escalation-{tag}", f"e2e-metrics-{tag}"
     fanout_group, webhooks_group = f"e2e-gateway-fanout-{tag}", f"e2e-gateway-webhooks-{tag}"
@@ -194,7 +197,8 @@ def private_platform(migrated_database: Callable[[str, Path], str], kafka: Kafka
     scheduling = env("SCHEDULING_", database_url=scheduling_db, port=port["scheduling"], environment="test")
     escalation = env("ESCALATION_", database_url=escalation_db, port=port["escalation"], environment="test",
                      scheduling_url=url["scheduling"], faust_app_id=escalation_app, faust_offset_reset="earliest",
-                     smtp_port=smtp_port, timer_interval_s=0.5, delivery_interval_s=0.2)
+                     smtp_port=smtp_port, timer_interval_s=0.5, delivery_interval_s=0.2,
+                     **({"console_url": url["console"]} if console_settings is not None else {}))
     metrics = env("METRICS_", port=port["metrics"], environment="test", faust_app_id=metrics_app,
                   faust_web_port=port["metrics_web"], faust_data_dir=home / "metrics-faust",
                   feed_interval_s=metrics_feed_interval_s, funder_clock_offset_days=40,
@@ -229,10 +233,16 @@ def private_platform(migrated_database: Callable[[str, Path], str], kafka: Kafka
         "gateway-fanout": Spec([PY, "-m", "peerbridge_gateway.fanout"], gateway),
         "gateway-webhooks": Spec([PY, "-m", "peerbridge_gateway.webhooks"], gateway),
     }
+    if console_settings is not None:
+        console = env("CONSOLE_", **{"port": port["console"], "environment": "test", "public_url": url["console"],
+                                     "gateway_url": url["gateway"], "redis_prefix": f"e2e:{tag}:console:",
+                                     "cookie_secure": "false", **console_settings})
+        specs["console"] = Spec([PY, "-m", "peerbridge_console"], console, f"{url['console']}/readyz")
     logs = home / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
-        platform = Platform(url["gateway"], dev_key, logs, specs, stack, CaseLog(kafka))
+        platform = Platform(url["gateway"], dev_key, logs, specs, stack, CaseLog(kafka),
+                            console=url["console"] if console_settings is not None else None)
         stack.callback(platform.cases.close)
         for name in specs:
             platform.start(name)

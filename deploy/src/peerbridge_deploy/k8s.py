@@ -378,9 +378,9 @@ def ingress(registry: Registry) -> list[dict[str, Any]]:
                 "nginx.ingress.kubernetes.io/proxy-send-timeout": "3600",
                 "nginx.ingress.kubernetes.io/ssl-redirect": "true"}},
             "spec": {
-                "tls": [{"hosts": ["peerbridge.example.org"], "secretName": f"peerbridge-{process.name}-tls"}],
-                "rules": [{"host": "peerbridge.example.org", "http": {"paths": [{
-                    "path": "/", "pathType": "Prefix",
+                "tls": [{"hosts": [process.ingress_host], "secretName": f"peerbridge-{process.name}-tls"}],
+                "rules": [{"host": process.ingress_host, "http": {"paths": [{
+                    "path": process.ingress_path, "pathType": "Prefix",
                     "backend": {"service": {"name": process.name, "port": {"name": process.http.name}}}}]}}],
             }})
     return docs

@@ -13,6 +13,7 @@ from peerbridge_shared import heartbeat
 
 POD_OWNERS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"}
 HEARTBEAT_MODULE = "peerbridge_shared.heartbeat"
+PUBLIC = ("/gateway", "/console")  # the processes an Ingress reaches (public: true in the registry)
 
 
 def _pod_template(doc: dict[str, Any]) -> dict[str, Any]:
@@ -148,8 +149,9 @@ def lint_manifests(docs: list[dict[str, Any]], production: bool) -> list[str]:
     public = [p for p in policies for rule in p["spec"].get("ingress", []) if "from" not in rule]
     for policy in public:
         selected = [n for n, labels in pods.items() if _selects(policy["spec"]["podSelector"]["matchLabels"], labels)]
-        if any(not n.endswith("/gateway") for n in selected):
-            problems.append(f"{_name(policy)}: ingress from anywhere to {selected}: only the gateway takes ingress")
+        if any(not n.endswith(PUBLIC) for n in selected):
+            problems.append(f"{_name(policy)}: ingress from anywhere to {selected}: only the gateway and the console "
+                            "take ingress")
 
     # disruption budgets for everything with more than one replica, or autoscaled
     autoscaled = {doc["spec"]["scaleTargetRef"]["name"] for doc in by_kind.get("HorizontalPodAutoscaler", [])}

@@ -84,6 +84,8 @@ class Process(Strict):
     replicas: int = Field(default=1, ge=1)
     resources: str
     public: bool = False
+    ingress_host: str = Field(default="peerbridge.example.org", description="its Ingress host (public processes)")
+    ingress_path: str = Field(default="/", pattern=r"^/")
     autoscale: Autoscale | None = None
     data_env: str | None = None
     env: dict[str, str] = {}

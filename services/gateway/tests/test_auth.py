@@ -156,3 +156,69 @@ def test_a_remembered_token_is_refused_once_it_expires(gateway_settings, dev_key
         assert client.get("/v1/me", headers={"Authorization": f"Bearer {short}"}).status_code == 200  # cached
         time.sleep(2.2)
         assert client.get("/v1/me", headers={"Authorization": f"Bearer {short}"}).status_code == 401
+
+
+def test_another_issuer_is_trusted_beside_the_dev_key_with_its_own_claims_and_groups(run_server, gateway_settings,
+                                                                                      dev_key_file, tenant):
+    """An OIDC provider that sends groups and its own claim names (as Keycloak, Entra ID or Okta do):
+    its tokens map to PeerBridge roles by group, while dev tokens keep working in dev."""
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from peerbridge_gateway.app import create_app
+    from peerbridge_gateway.settings import TrustedIssuer
+
+    idp_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    idp = FastAPI()
+    idp.get("/certs")(lambda: {"keys": [public_jwk(idp_key)]})
+    issuer = "https://sso.example.org/realms/peerbridge"
+    trusted = TrustedIssuer.model_validate({
+        "issuer": issuer, "jwks_url": run_server(idp) + "/certs", "audience": "peerbridge-console",
+        "claims": {"user": "peerbridge_user", "organization": "tenant", "groups": "groups"},
+        "group_roles": {"sg-clinicians": "clinician", "sg-peers": "peer"}})
+    settings = gateway_settings.model_copy(update={"trusted_issuers": [trusted]})
+
+    def provider_token(key=idp_key, **claims):
+        now = int(time.time())
+        body = {"iss": issuer, "aud": "peerbridge-console", "sub": "5f0c-uuid", "iat": now, "exp": now + 60,
+                "peerbridge_user": "clin-9", "tenant": tenant, "groups": ["sg-clinicians", "staff"],
+                "programs": ["p1"], **claims}
+        signed = jwt.encode(body, key, algorithm="RS256", headers={"kid": public_jwk(key)["kid"]})
+        return {"Authorization": f"Bearer {signed}"}
+
+    with TestClient(create_app(settings)) as client:
+        me = client.get("/v1/me", headers=provider_token())
+        assert me.status_code == 200, me.text
+        assert me.json() == {"organization_id": tenant, "user_id": "clin-9", "roles": ["clinician"],
+                             "programs": ["p1"]}
+        dev = sign_user_token(ensure_dev_key(dev_key_file), issuer=DEV_ISSUER, audience=AUDIENCE,
+                              organization=tenant, user="cli", roles=["program_admin"])
+        assert client.get("/v1/me", headers={"Authorization": f"Bearer {dev}"}).status_code == 200
+        # an unmapped group is no role; the other issuer's audience is not this one's; a foreign key is refused
+        assert client.get("/v1/me", headers=provider_token(groups=["staff"])).status_code == 401
+        assert client.get("/v1/me", headers=provider_token(aud=AUDIENCE)).status_code == 401
+        stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        assert client.get("/v1/me", headers=provider_token(key=stranger)).status_code == 401
+        # a token signed with the dev key but naming the provider as issuer is refused
+        forged = provider_token(key=ensure_dev_key(dev_key_file))
+        assert client.get("/v1/me", headers=forged).status_code == 401
+        unknown = provider_token(iss="https://elsewhere.example.org")
+        refused = client.get("/v1/me", headers=unknown)
+        assert refused.status_code == 401 and "not trusted" in refused.json()["detail"]
+
+
+def test_prod_may_trust_only_configured_providers(monkeypatch):
+    from peerbridge_gateway.auth.issuers import trusted_issuers
+
+    monkeypatch.setenv("GATEWAY_INTERNAL_TOKEN_SECRET", "a-real-secret-from-the-vault-0123456789")
+    provider = {"issuer": "https://sso.example.org", "jwks_url": "https://sso.example.org/certs"}
+    settings = GatewaySettings(environment="prod", trusted_issuers=[provider])
+    assert not settings.primary_issuer_trusted
+    with pytest.raises(Exception, match="not trusted"):
+        trusted_issuers(settings)[DEV_ISSUER]
+    with pytest.raises(ValidationError, match="configured twice"):
+        GatewaySettings(trusted_issuers=[provider, provider])
+    with pytest.raises(ValidationError, match="dev token issuer"):
+        GatewaySettings(trusted_issuers=[{**provider, "issuer": DEV_ISSUER}])
+    with pytest.raises(ValidationError, match="jwks_url or jwks_file"):
+        GatewaySettings(trusted_issuers=[{"issuer": "https://sso.example.org"}])

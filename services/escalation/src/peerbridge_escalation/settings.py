@@ -25,7 +25,8 @@ class EscalationSettings(ServiceSettings):
         "an event's intake busy this long without progress stops the worker's heartbeat (a hung call); "
         "waiting out a database outage is progress"))
     scheduling_url: str = Field(default="http://127.0.0.1:8001", description="where safety plans are fetched")
-    console_url: str = Field(default="http://127.0.0.1:8000/console", description="links in notifications")
+    console_url: str = Field(default="http://127.0.0.1:8010",
+                             description="the console; pages link to <console_url>/cases/<case id>")
     webhook_signing_secret: SecretStr = SecretStr(DEV_SECRET)
     smtp_host: str = "127.0.0.1"
     smtp_port: int = Field(default=1025, ge=1, le=65535)

@@ -14,7 +14,7 @@ from starlette.middleware.cors import CORSMiddleware
 from peerbridge_shared.web import create_service_app
 
 from .audit import PhiAudit
-from .auth.keys import KeySet, key_set_for
+from .auth.issuers import TrustedIssuers, trusted_issuers
 from .auth.tokens import VerifiedTokens
 from .callers import CurrentCaller
 from .catalog import ROUTES
@@ -39,7 +39,7 @@ class Gateway:
     """What the request path shares, kept on ``app.state.gateway``."""
 
     settings: GatewaySettings
-    keys: KeySet
+    keys: TrustedIssuers
     upstreams: Upstreams
     redis: AsyncRedis
     events: EventLog
@@ -56,7 +56,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     redis = redis_client(settings.redis_url, timeout_s=2)
     async_redis = async_redis_client(settings.redis_url, timeout_s=5)
     keys = Keys(settings.redis_prefix)
-    gateway = Gateway(settings=settings, keys=key_set_for(settings), upstreams=Upstreams(settings),
+    gateway = Gateway(settings=settings, keys=trusted_issuers(settings), upstreams=Upstreams(settings),
                       redis=async_redis, events=EventLog(keys, settings.events_stream_max_len),
                       hub=Hub(async_redis, keys), limiter=RateLimiter(async_redis, settings),
                       idempotency=IdempotencyKeys(async_redis, settings),

@@ -4,13 +4,45 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from peerbridge_shared.identity import Role
 from peerbridge_shared.settings import Port, ServiceSettings, settings_loader
 
 DEV_ISSUER = "peerbridge-dev"
 """Issuer of the tokens ``peerbridge-dev-token`` signs; refused in prod."""
+
+
+class ClaimNames(BaseModel):
+    """Where an issuer puts what the gateway reads. Entra ID, Okta or an EHR's provider send groups
+    and their own claim names; ``groups`` (a list of group names) is read only when set."""
+
+    user: str = Field(default="sub", description="the user's PeerBridge id")
+    organization: str = "org"
+    roles: str = "roles"
+    programs: str = "programs"
+    groups: str | None = Field(default=None, description="a list of groups, mapped to roles by group_roles")
+
+
+class TrustedIssuer(BaseModel):
+    """One more identity provider whose tokens the gateway accepts (GATEWAY_TRUSTED_ISSUERS, a JSON list)."""
+
+    issuer: str = Field(min_length=1, description="the tokens' iss, exactly")
+    jwks_url: str | None = None
+    jwks_file: str | None = None
+    audience: str | None = Field(default=None, description="default: jwt_audience")
+    claims: ClaimNames = ClaimNames()
+    group_roles: dict[str, Role] = Field(default={}, description='group name -> PeerBridge role, e.g. '
+                                                                 '{"sg-peerbridge-clinicians": "clinician"}')
+
+    @model_validator(mode="after")
+    def _has_keys(self) -> "TrustedIssuer":
+        if not (self.jwks_url or self.jwks_file):
+            raise ValueError(f"trusted issuer {self.issuer!r} needs jwks_url or jwks_file")
+        if self.issuer == DEV_ISSUER:
+            raise ValueError(f"{DEV_ISSUER!r} is the dev token issuer, trusted through the dev key only")
+        return self
 
 
 class GatewaySettings(ServiceSettings):
@@ -28,6 +60,11 @@ class GatewaySettings(ServiceSettings):
     dev_key_file: str = Field(default=".stack/gateway/dev-signing-key.pem",
                               description="the dev token signing key (created on first use; dev and test only)")
     jwt_leeway_s: int = Field(default=30, ge=0, le=300)
+    claims: ClaimNames = Field(default=ClaimNames(), description="claim names of jwt_issuer's tokens")
+    group_roles: dict[str, Role] = Field(default={}, description="jwt_issuer's groups -> roles (claims.groups)")
+    trusted_issuers: list[TrustedIssuer] = Field(
+        default=[], description="more identity providers, each with its keys, audience and claim mapping; in dev the "
+                                "dev key stays trusted beside them for peerbridge-dev-token")
     jwks_refresh_min_s: float = Field(default=30.0, ge=0, description="at most one JWKS refetch per interval")
     internal_token_ttl_s: int = Field(default=60, ge=5, le=600)
 
@@ -62,12 +99,21 @@ class GatewaySettings(ServiceSettings):
     webhook_timeout_s: float = Field(default=10.0, gt=0)
     webhook_allow_http_localhost: bool = Field(default=False, description="dev and tests: http://127.0.0.1 endpoints")
 
+    @property
+    def primary_issuer_trusted(self) -> bool:
+        """jwt_issuer is trusted unless prod runs on trusted_issuers only (the dev issuer left unset)."""
+        return not (self.environment == "prod" and self.trusted_issuers and self.jwt_issuer == DEV_ISSUER
+                    and not (self.jwks_url or self.jwks_file))
+
     @model_validator(mode="after")
     def _refuse_dev_keys_in_prod(self) -> "GatewaySettings":
+        issuers = [self.jwt_issuer, *(trusted.issuer for trusted in self.trusted_issuers)]
+        if len(set(issuers)) != len(issuers):
+            raise ValueError(f"an issuer is configured twice: {issuers}")
         if self.environment == "prod":
-            if not (self.jwks_url or self.jwks_file):
+            if self.primary_issuer_trusted and not (self.jwks_url or self.jwks_file):
                 raise ValueError("jwks_url or jwks_file is required in prod (the dev signing key is never trusted)")
-            if self.jwt_issuer == DEV_ISSUER:
+            if self.primary_issuer_trusted and self.jwt_issuer == DEV_ISSUER:
                 raise ValueError(f"jwt_issuer {DEV_ISSUER!r} is the dev token issuer; set the real one in prod")
             if self.webhook_allow_http_localhost:
                 raise ValueError("webhook_allow_http_localhost is for dev and tests only")

@@ -67,6 +67,10 @@ class KeySet:
         except KeyError:
             raise UnknownKey(f"no trusted key with kid {kid!r}") from None
 
+    @property
+    def loaded(self) -> bool:
+        return bool(self._keys)
+
     def check_ready(self) -> None:
         if not self._keys:
             raise UnknownKey("no signing keys loaded")

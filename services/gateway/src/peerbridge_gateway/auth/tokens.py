@@ -1,7 +1,8 @@
 """User tokens: RS256 JWTs from the identity provider, checked for signature, issuer, audience and
-expiry. Claims: ``sub`` (the user's PeerBridge id: a peer's or clinician's id in scheduling),
-``org`` (organization), ``roles`` (PeerBridge roles; other values are ignored) and, optionally,
-``programs`` (program ids the user works in)."""
+expiry, by the provider that issued them (``issuers.py``). Claims (their names are the issuer's
+settings): ``sub`` (the user's PeerBridge id: a peer's or clinician's id in scheduling), ``org``
+(organization), ``roles`` (PeerBridge roles; other values are ignored), optionally ``programs``
+(program ids the user works in) and, when the issuer names a groups claim, groups mapped to roles."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ import jwt
 
 from peerbridge_shared.identity import Identity, Role
 
-from ..settings import GatewaySettings
-from .keys import KeySet, UnknownKey
+from ..settings import ClaimNames, GatewaySettings
+from .issuers import Issuer, TrustedIssuers, UntrustedIssuer
+from .keys import UnknownKey
 
 ALGORITHMS = ["RS256"]
 ROLE_NAMES = frozenset(role.value for role in Role)
@@ -51,34 +53,39 @@ class VerifiedTokens:
             self._entries.popitem(last=False)
 
 
-async def verify_user_token(token: str, *, keys: KeySet, settings: GatewaySettings,
+async def verify_user_token(token: str, *, keys: TrustedIssuers, settings: GatewaySettings,
                             client: httpx.AsyncClient, cache: VerifiedTokens | None = None) -> Identity:
     if cache is not None and (known := cache.get(token)) is not None:
         return known
     try:
         header = jwt.get_unverified_header(token)
-        key = await keys.key(header.get("kid"), client)
-        claims = jwt.decode(token, key.key, algorithms=ALGORITHMS, audience=settings.jwt_audience,
-                            issuer=settings.jwt_issuer, leeway=settings.jwt_leeway_s,
+        issuer = keys[jwt.decode(token, options={"verify_signature": False}).get("iss")]
+        key = await issuer.keys.key(header.get("kid"), client)
+        claims = jwt.decode(token, key.key, algorithms=ALGORITHMS, audience=issuer.audience,
+                            issuer=issuer.name, leeway=settings.jwt_leeway_s,
                             options={"require": ["exp", "iat", "iss", "aud", "sub"]})
-    except (jwt.InvalidTokenError, UnknownKey) as exc:
+    except (jwt.InvalidTokenError, UnknownKey, UntrustedIssuer) as exc:
         raise InvalidUserToken(str(exc)) from None
-    identity = identity_from_claims(claims)
+    identity = identity_from_claims(claims, issuer)
     if cache is not None:
         cache.put(token, identity, float(claims["exp"]))  # no leeway past expiry for a cached token
     return identity
 
 
-def identity_from_claims(claims: dict[str, Any]) -> Identity:
-    organization, subject = claims.get("org"), claims.get("sub")
+def identity_from_claims(claims: dict[str, Any], issuer: Issuer | None = None) -> Identity:
+    names = issuer.claims if issuer else ClaimNames()
+    organization, subject = claims.get(names.organization), claims.get(names.user)
     if not isinstance(organization, str) or not organization:
-        raise InvalidUserToken('claim "org" (the organization) is required')
+        raise InvalidUserToken(f'claim "{names.organization}" (the organization) is required')
     if not isinstance(subject, str) or not subject:
-        raise InvalidUserToken('claim "sub" must be a non-empty string')
-    roles = frozenset(Role(r) for r in _strings(claims, "roles") if r in ROLE_NAMES)
+        raise InvalidUserToken(f'claim "{names.user}" (the user id) must be a non-empty string')
+    named = {r for r in _strings(claims, names.roles) if r in ROLE_NAMES}
+    if names.groups and issuer:
+        named |= {issuer.group_roles[g].value for g in _strings(claims, names.groups) if g in issuer.group_roles}
+    roles = frozenset(Role(r) for r in named)
     if not roles:
-        raise InvalidUserToken('claim "roles" names no PeerBridge role')
-    programs = frozenset(_strings(claims, "programs"))
+        raise InvalidUserToken(f'claims "{names.roles}"/"{names.groups or names.roles}" name no PeerBridge role')
+    programs = frozenset(_strings(claims, names.programs))
     return Identity(organization_id=organization, user_id=subject, roles=roles, programs=programs)
 
 

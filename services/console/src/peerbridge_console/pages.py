@@ -1,0 +1,177 @@
+"""The clinician's on-call pages: Inbox, Case (with its actions), On call now."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from .api import Problem
+from .sessions import Session
+from .timeline import timeline
+from .web import RISK_ORDER, checked_form, current_session, render
+
+router = APIRouter()
+PURPOSES = {"TREAT": "Treatment", "ETREAT": "Emergency treatment", "HOPERAT": "Health care operations",
+            "HQUALIMP": "Quality improvement"}
+ACTIONS = {"acknowledge": "Acknowledged", "contact-made": "Contact recorded", "reassign": "Reassigned",
+           "resolve": "Resolved"}
+TABS = {"mine": "Mine", "programs": "My programs"}
+
+
+@router.get("/")
+async def home() -> Response:
+    return RedirectResponse("/inbox", status_code=303)
+
+
+async def _open_cases(request: Request, session: Session, tab: str) -> list[dict]:
+    console = request.app.state.console
+    lists = await asyncio.gather(*(console.gateway.get(session, "/cases", params={"status": status, "limit": 500})
+                                   for status in ("open", "acknowledged")))
+    cases = [case for listed in lists for case in listed]
+    paged = await console.activity.paged(session.organization, [case["id"] for case in cases])
+    for case in cases:
+        case["paged"] = paged.get(case["id"])
+    if tab == "mine":
+        me = session.user_id
+        cases = [case for case in cases if me in (case["assigned_to"], case["acknowledged_by"])
+                 or (case["paged"] or {}).get("recipient_id") == me]
+    far = "9999"
+    return sorted(cases, key=lambda case: (RISK_ORDER.get(case["risk_level"], 9),
+                                           case["acknowledge_by"] if case["status"] == "open" else far,
+                                           case["opened_at"]))
+
+
+@router.get("/inbox")
+async def inbox(request: Request, tab: str = "programs") -> Response:
+    session = await current_session(request)
+    tab = tab if tab in TABS else "programs"
+    cases = await _open_cases(request, session, tab)
+    return render(request, "inbox.html", session=session, cases=cases, tab=tab, tabs=TABS, now=_now())
+
+
+@router.get("/inbox/rows")
+async def inbox_rows(request: Request, tab: str = "programs") -> Response:
+    session = await current_session(request)
+    tab = tab if tab in TABS else "programs"
+    cases = await _open_cases(request, session, tab)
+    return render(request, "_case_rows.html", session=session, cases=cases, tab=tab, now=_now())
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+@router.get("/cases/{case_id}")
+async def case_page(request: Request, case_id: str, contact: int = 0) -> Response:
+    """Reading a case never changes it (mail scanners open page links): acknowledging is a POST."""
+    session = await current_session(request)
+    console = request.app.state.console
+    try:
+        response = await console.gateway.request(session, "GET", f"/cases/{case_id}")
+    except Problem as problem:
+        if problem.status == 404:
+            return render(request, "message.html", 404, session=session, title="Case not found",
+                          message="There is no such case among the cases you may see.")
+        raise
+    case, etag = response.json(), response.headers.get("etag", "")
+    participant = None
+    if contact and session.purpose_of_use:
+        participant = await console.gateway.get(session, f"/participants/{case['participant_id']}",
+                                                headers={"X-Purpose-Of-Use": session.purpose_of_use})
+    entries = timeline(case, await console.activity.of(session.organization, case_id))
+    return render(request, "case.html", session=session, case=case, etag=etag, entries=entries,
+                  participant=participant, want_contact=bool(contact), purposes=PURPOSES,
+                  dispositions=console.settings.dispositions, now=_now())
+
+
+@router.post("/purpose")
+async def set_purpose(request: Request) -> Response:
+    """The purpose of use for PHI reads, asked once per session and sent with each (the gateway audits it)."""
+    session = await current_session(request)
+    form = await checked_form(request, session)
+    case_id = form.get("case_id", "")
+    if form.get("purpose") not in PURPOSES:
+        session.flash = "Choose a purpose of use to see contact details."
+        await request.app.state.console.sessions.save(session)
+        return RedirectResponse(f"/cases/{case_id}#contact", status_code=303)
+    session.purpose_of_use = form["purpose"]
+    await request.app.state.console.sessions.save(session)
+    return RedirectResponse(f"/cases/{case_id}?contact=1#contact", status_code=303)
+
+
+def _body(action: str, form: dict[str, str]) -> dict | None:
+    if action == "contact-made":
+        return {"method": form.get("method", ""), "note": form.get("note") or None}
+    if action == "reassign":
+        return {"clinician_id": form.get("clinician_id", "").strip(), "reason": form.get("reason", "").strip()}
+    if action == "resolve":
+        return {"disposition_code": form.get("disposition_code", ""), "note": form.get("note", "").strip()}
+    return None
+
+
+@router.post("/cases/{case_id}/{action}")
+async def act(request: Request, case_id: str, action: str) -> Response:
+    """One action on a case. The form carries the case's ETag from when the page was drawn: if the
+    case changed since (another clinician acted), nothing is sent and the page says what changed. The
+    form's Idempotency-Key makes a double submission one action."""
+    session = await current_session(request)
+    console = request.app.state.console
+    form = await checked_form(request, session)
+    back = RedirectResponse(f"/cases/{case_id}", status_code=303)
+    if action not in ACTIONS:
+        return render(request, "message.html", 404, session=session, title="No such action", message=action)
+    current = await console.gateway.request(session, "GET", f"/cases/{case_id}")
+    if form.get("etag") and current.headers.get("etag") != form["etag"]:
+        now = current.json()
+        session.flash = (f"Conflict: case {now['case_number']} changed while you had it open (it is now "
+                         f"{now['status']}{_by(now)}). Nothing was sent; review it and try again.")
+    else:
+        try:
+            await console.gateway.post(session, f"/cases/{case_id}/{action}", idempotency_key=form.get("key", ""),
+                                       json=_body(action, form))
+            session.flash = f"{ACTIONS[action]}."
+        except Problem as problem:
+            session.flash = f"Not done: {problem.detail} ({problem.status} {problem.title})."
+    await console.sessions.save(session)
+    return back
+
+
+def _by(case: dict) -> str:
+    who = case.get("resolved_by") or case.get("acknowledged_by")
+    return f" by {who}" if who else ""
+
+
+@router.get("/oncall")
+async def on_call(request: Request) -> Response:
+    session = await current_session(request)
+    console = request.app.state.console
+    program_ids = session.user.get("programs") or [p["id"] for p in await console.gateway.get(session, "/programs")]
+    programs = await asyncio.gather(*(_program_on_call(console, session, program_id)
+                                      for program_id in sorted(program_ids)[:20]))
+    return render(request, "oncall.html", session=session, programs=programs)
+
+
+async def _program_on_call(console, session: Session, program_id: str) -> dict:  # noqa: ANN001
+    program = await console.gateway.get(session, f"/programs/{program_id}")
+    zone = ZoneInfo(program["time_zone"])
+    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    hours = range(0, console.settings.oncall_horizon_h + 1, 1)
+    moments = [datetime.now(UTC)] + [start + timedelta(hours=h) for h in hours[1:]]
+    answers = await asyncio.gather(*(console.gateway.get(session, f"/programs/{program_id}/on-call",
+                                                         params={"at": moment.isoformat()}) for moment in moments))
+    now_on_call = answers[0]["clinician_id"]
+    handoff = next(((m, a["clinician_id"]) for m, a in zip(moments, answers, strict=True)
+                    if a["clinician_id"] != now_on_call), None)
+    mine = [m for m, a in zip(moments, answers, strict=True) if a["clinician_id"] == session.user_id]
+
+    def local(moment: datetime) -> str:
+        return moment.astimezone(zone).strftime("%a %d %b %H:%M")
+
+    return {"id": program_id, "name": program["name"], "zone": program["time_zone"], "now": now_on_call,
+            "handoff": (local(handoff[0]), handoff[1]) if handoff else None,
+            "my_next": local(mine[0]) if mine else None, "roster_version": answers[0]["roster_version"],
+            "horizon_h": console.settings.oncall_horizon_h}

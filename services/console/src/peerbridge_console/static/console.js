@@ -1,0 +1,60 @@
+// The console's only script: live countdowns, the relayed case stream (refreshes the inbox through
+// htmx and announces changes to screen readers), and an optional sound cue. No inline script (CSP).
+(function () {
+  "use strict";
+  var announcer = document.getElementById("announcer");
+  var liveState = document.getElementById("live-state");
+  var sound = document.getElementById("sound-cue");
+  var names = { "case.opened": "New case", "case.escalated": "Escalated", "case.acknowledged": "Acknowledged",
+                "case.resolved": "Resolved", "case.breached": "Deadline missed", "case.notified": "Paged" };
+
+  function pad(n) { return n < 10 ? "0" + n : String(n); }
+  function spell(seconds) {
+    var m = Math.floor(seconds / 60), s = seconds % 60;
+    return m >= 60 ? Math.floor(m / 60) + " h " + pad(m % 60) + " min" : m + ":" + pad(s);
+  }
+  function tick() {
+    var now = Date.now();
+    document.querySelectorAll(".countdown[data-deadline]").forEach(function (el) {
+      var left = Math.round((Date.parse(el.getAttribute("data-deadline")) - now) / 1000);
+      el.classList.toggle("overdue", left < 0);
+      el.textContent = left >= 0 ? spell(left) + " left" : "overdue by " + spell(-left);
+    });
+  }
+  tick();
+  setInterval(tick, 1000);
+
+  if (sound) {
+    sound.checked = localStorage.getItem("pb-sound") === "on";
+    sound.addEventListener("change", function () { localStorage.setItem("pb-sound", sound.checked ? "on" : "off"); });
+  }
+  function beep() {
+    if (!sound || !sound.checked || !window.AudioContext) return;
+    var ctx = new AudioContext(), osc = ctx.createOscillator();
+    osc.connect(ctx.destination); osc.frequency.value = 880; osc.start(); osc.stop(ctx.currentTime + 0.25);
+  }
+  function announce(text) {
+    if (!announcer) return;
+    announcer.textContent = "";
+    setTimeout(function () { announcer.textContent = text; }, 50);
+  }
+
+  if (!document.querySelector("[data-live-list]") || !window.EventSource) return;
+  var source = new EventSource("/events");
+  source.onopen = function () { if (liveState) liveState.textContent = "Live updates: on"; };
+  source.onerror = function () { if (liveState) liveState.textContent = "Live updates: reconnecting…"; };
+  Object.keys(names).forEach(function (name) {
+    source.addEventListener(name, function (message) {
+      var event = JSON.parse(message.data);
+      document.body.dispatchEvent(new CustomEvent("pb:case-event"));
+      if (name === "case.notified") return;
+      var text = names[name] + ": case " + event.case_number + ", " + event.risk_level + " risk";
+      if (name === "case.escalated") text += ", level " + event.data.to_level;
+      announce(text);
+      if (name === "case.opened" || name === "case.escalated") beep();
+    });
+  });
+  source.addEventListener("reset", function () { document.body.dispatchEvent(new CustomEvent("pb:case-event")); });
+  source.addEventListener("signed-out", function () { source.close(); window.location.assign("/login"); });
+  document.body.addEventListener("htmx:afterSwap", tick);
+})();

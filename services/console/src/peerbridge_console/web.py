@@ -1,0 +1,125 @@
+"""What every page shares: templates, the signed-in session (refreshing its access token), CSRF on
+every form, safe redirects and the security headers (CSP 'self' only)."""
+
+from __future__ import annotations
+
+import hmac
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from .sessions import Session
+
+TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+                        autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+RISK_ORDER = {"imminent": 0, "high": 1, "moderate": 2, "low": 3}
+RISK_MARK = {"imminent": "!!!", "high": "!!", "moderate": "!", "low": "·"}
+
+
+class NeedsSignIn(Exception):
+    def __init__(self, next_path: str) -> None:
+        self.next_path = next_path
+
+
+class CsrfRefused(Exception):
+    pass
+
+
+def local_path(target: str | None, default: str = "/inbox") -> str:
+    """Only a path on this console (never //host or a scheme): no open redirect after sign-in."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    return target
+
+
+def _when(value: str | None) -> str:
+    if not value:
+        return ""
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+TEMPLATES.filters["when"] = _when
+TEMPLATES.globals.update(risk_mark=RISK_MARK, new_key=lambda: uuid.uuid4().hex)
+
+
+def render(request: Request, name: str, status: int = 200, session: Session | None = None, **context: object
+           ) -> HTMLResponse:
+    flash = None
+    if session is not None and session.flash:
+        flash, session.flash = session.flash, None
+        request.state.dirty = True
+    html = TEMPLATES.get_template(name).render(request=request, session=session, flash=flash,
+                                               csrf=session.csrf if session else "", **context)
+    return HTMLResponse(html, status_code=status)
+
+
+async def current_session(request: Request) -> Session:
+    """The signed-in session, its access token refreshed when about to expire; else NeedsSignIn."""
+    console = request.app.state.console
+    session = await console.sessions.load(request.cookies.get(console.settings.session_cookie),
+                                          touch=not request.url.path.startswith("/events"))
+    next_path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if session is None:
+        raise NeedsSignIn(next_path)
+    if session.access_expires_at - time.time() < console.settings.refresh_before_s:
+        if not session.refresh_token:
+            await console.sessions.delete(session.id)
+            raise NeedsSignIn(next_path)
+        try:
+            console.sessions.renew_tokens(session, await console.provider.refresh(session.refresh_token))
+        except Exception:  # noqa: BLE001 - a refused refresh (revoked, provider session over) means sign in again
+            await console.sessions.delete(session.id)
+            raise NeedsSignIn(next_path) from None
+        await console.sessions.save(session)
+    request.state.session = session
+    return session
+
+
+async def checked_form(request: Request, session: Session) -> dict[str, str]:
+    """The POSTed form, refused unless it carries this session's CSRF token and comes from this origin."""
+    form = {key: str(value) for key, value in (await request.form()).items()}
+    origin = request.headers.get("origin")
+    public = request.app.state.console.settings.public_url.rstrip("/")
+    if origin is not None and origin != public:
+        raise CsrfRefused()
+    if not hmac.compare_digest(form.get("csrf", ""), session.csrf):
+        raise CsrfRefused()
+    return form
+
+
+def sign_in_redirect(request: Request, next_path: str) -> Response:
+    target = f"/login?next={quote(local_path(next_path), safe='')}"
+    if request.headers.get("hx-request"):
+        return Response(status_code=401, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
+
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+def content_security_policy(provider_origin: str) -> str:
+    # form-action: the sign-out form's redirect goes on to the provider's logout endpoint
+    return ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+            f"font-src 'self'; form-action 'self' {provider_origin}; frame-ancestors 'none'; base-uri 'none'; "
+            "object-src 'none'")
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"

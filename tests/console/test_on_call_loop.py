@@ -1,0 +1,246 @@
+"""The on-call clinician's loop in a real browser: sign in through Keycloak's login form, a PHQ-9
+with item 9 = 2 posted through the API appears in the open inbox without a reload (and is
+announced), the page e-mail's link opens that case after sign-in (and reading it acknowledges
+nothing), keyboard-only acknowledge, contact details behind a purpose of use, a conflict shown
+when the case changed meanwhile, resolve, each step on the timeline; a peer and another
+organization's clinician see none of it; axe-core finds no serious or critical violation on any
+page; screenshots of each screen go to docs/console/screenshots."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from datetime import UTC, datetime, timedelta
+from email import message_from_string
+from email.policy import default as email_policy
+from zoneinfo import ZoneInfo
+
+import pytest
+import redis
+
+from peerbridge_simulator.tokens import DevTokens, User
+
+from .conftest import Api, axe_check, new_context, sign_in, wait_until
+
+ZONE = ZoneInfo("America/New_York")
+PHONE = {"width": 390, "height": 844}
+
+
+def policy(minutes: int) -> dict:
+    ladder = [{"targets": [target], "acknowledge_minutes": minutes, "repeats": 0}
+              for target in ("own_clinician", "supervisor", "medical_director")]
+    return {"version": "console-1", "time_zone": "America/New_York",
+            "risks": {level: {"levels": ladder} for level in ("imminent", "high", "moderate", "low")}}
+
+
+@pytest.fixture(scope="module")
+def world(platform, admin_keycloak):
+    """An organization with a program, its clinicians (the realm's 'clinician' is the primary), a roster,
+    a participant enrolled with that clinician, and the realm's users' claims pointing at them."""
+    org = f"org-console-{uuid.uuid4().hex[:8]}"
+    platform.cases.watch(org)
+    tokens = DevTokens(org, platform.dev_key)
+    admin = Api(platform.gateway, tokens.headers(User("admin-console", ("program_admin",))))
+    program = admin("POST", "/programs", 201, json={"name": "Console peer program", "time_zone": "America/New_York",
+                                                     "payer_ids": ["medicaid-nc"], "auto_no_show": False})["id"]
+    site = admin("POST", f"/programs/{program}/sites", 201, json={"name": "Main clinic"})["id"]
+    clinicians = {}
+    for role in ("primary", "backup", "director"):
+        clinicians[role] = admin("POST", "/clinicians", 201, json={
+            "display_name": f"Dr {role.title()}", "license_type": "LCSW", "license_number": f"NC-{role}",
+            "jurisdiction": "NC", "medical_director": role == "director"})["id"]
+        admin("PUT", f"/clinicians/{clinicians[role]}/contacts", json=[
+            {"channel": "email", "address": f"{role}-{org}@clinicians.example.org", "verified": True}])
+    admin("PUT", f"/programs/{program}/escalation-contacts", json={
+        "supervisor_id": clinicians["backup"], "medical_director_id": clinicians["director"]})
+    today = datetime.now(ZONE).date()
+    admin("POST", "/rosters", 201, json={
+        "program_id": program, "time_zone": "America/New_York", "effective_from": str(today - timedelta(days=1)),
+        "effective_until": str(today + timedelta(days=14)),
+        "layers": [{"name": "primary", "members": [clinicians["primary"]],
+                    "starts_on": str(today - timedelta(days=2))}]})
+    admin("PUT", f"/programs/{program}/escalation-policy", json=policy(30))
+    supervisor = admin("POST", "/supervisors", 201, json={"display_name": "Sam Supervisor", "credential": "LCSW"})["id"]
+    peer = admin("POST", "/peers", 201, json={
+        "program_id": program, "display_name": "Pat Peer", "credential_type": "CPSS", "credential_number": "C-1",
+        "credential_expires_on": str(today + timedelta(days=365)), "certified_on": str(today - timedelta(days=800)),
+        "languages": ["en"], "tags": [], "supervisor_id": supervisor})["id"]
+    participant = admin("POST", "/participants", 201, json={
+        "given_name": "Zebulon", "family_name": "Quixote", "birth_date": "1980-04-02",
+        "phone": "+1 919 555 0100"})["id"]
+    admin("POST", f"/participants/{participant}/consents", 201, json={
+        "program_id": program, "kind": "program", "granted": True, "effective_at": datetime.now(UTC).isoformat()})
+    admin("POST", "/enrollments", 201, json={
+        "participant_id": participant, "program_id": program, "site_id": site, "payer_id": "medicaid-nc",
+        "enrolled_on": str(today - timedelta(days=7)), "clinician_id": clinicians["primary"]})
+    admin("POST", f"/participants/{participant}/safety-plans", 201, json={
+        "program_id": program, "warning_signs": ["not sleeping"], "people_to_ask_for_help": [{"name": "Sister Ann"}]})
+    admin_keycloak.set_claims("clinician", organization=org, peerbridge_id=clinicians["primary"], programs=[program])
+    admin_keycloak.set_claims("peer", organization=org, peerbridge_id=peer, programs=[])
+    # another organization's clinician, even naming the same program id, must see nothing
+    admin_keycloak.set_claims("other-clinician", organization=f"{org}-other", peerbridge_id="clin-elsewhere",
+                              programs=[program])
+    return {"org": org, "admin": admin, "program": program, "participant": participant, "clinicians": clinicians}
+
+
+def _open_inbox_signed_in(browser, platform, username: str, **context_options):  # noqa: ANN001, ANN202
+    context = new_context(browser, **context_options)
+    page = context.new_page()
+    page.goto(f"{platform.console}/inbox")
+    sign_in(page, username)
+    page.wait_for_url(re.compile(r".*/inbox"))
+    return context, page
+
+
+def _tab_to(page, matches: str, limit: int = 80) -> None:  # noqa: ANN001
+    """Press Tab until the focused element matches the CSS selector (keyboard only)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("(s) => document.activeElement && document.activeElement.matches(s)", matches):
+            return
+    raise AssertionError(f"Tab never reached {matches}")
+
+
+@pytest.mark.timeout(900)
+def test_the_clinician_works_a_case_end_to_end_in_the_browser(platform, world, smtp, browser, screenshots):
+    inbox_mail = smtp[0]
+    admin, participant, primary = world["admin"], world["participant"], world["clinicians"]["primary"]
+    context, page = _open_inbox_signed_in(browser, platform, "clinician")
+    assert page.locator("h1").inner_text() == "Inbox"
+    cookies = {cookie["name"]: cookie for cookie in context.cookies()}
+    session_cookie = cookies.pop("pb_console")  # the browser holds this id and nothing else of the console's
+    assert session_cookie["httpOnly"] and session_cookie["sameSite"] == "Lax"
+    assert not [c for c in cookies.values() if c["domain"] == "127.0.0.1" and c["name"].startswith("pb_")]
+    assert "pb_console" not in page.evaluate("document.cookie")
+    # the tokens are in Redis, and a page request about to outlive the access token refreshes it
+    stored = redis.Redis.from_url("redis://127.0.0.1:6379/0")
+    key = f"{platform.specs['console'].env['CONSOLE_REDIS_PREFIX']}session:{session_cookie['value']}"
+    before = json.loads(stored.get(key))["access_token"]
+    page.wait_for_timeout(1100)  # a new token differs at least by its iat
+    page.reload()
+    assert json.loads(stored.get(key))["access_token"] != before, "the access token was not refreshed"
+    page.wait_for_selector("#live-state:has-text('on')")
+    axe_check(page, "inbox (empty)")
+    page.screenshot(path=screenshots / "inbox-empty.png", full_page=True)
+    page.evaluate("window.__noReload = true")
+
+    # a PHQ-9 with item 9 = 2, through the API: the case appears in the open inbox, announced
+    answers = {str(i): 2 for i in range(1, 10)}
+    response = admin("POST", f"/participants/{participant}/questionnaire-responses", 201, json={
+        "program_id": world["program"], "instrument": "phq9", "answers": answers,
+        "completed_at": (datetime.now(UTC) - timedelta(minutes=1)).isoformat()})
+    assert response["safety_signal"]
+    row = page.wait_for_selector("li.case", timeout=180_000)  # the whole pipeline, on a shared 2-core machine
+    assert page.evaluate("window.__noReload === true"), "the inbox was reloaded"
+    case = next(c for c in admin("GET", "/cases") if c["participant_id"] == participant)
+    assert row.get_attribute("data-case-id") == case["id"]
+    assert "High risk" in row.inner_text() and case["case_number"] in row.inner_text()
+    wait_until(lambda: page.inner_text("#announcer"), lambda text: f"case {case['case_number']}" in text, 10,
+               "the aria-live announcement")
+    assert re.search(r"\d+:\d\d left|\d+ h \d\d min left", row.inner_text()), row.inner_text()
+    page.wait_for_selector(f"li.case:has-text('{primary}')")  # who is paged, live too
+    axe_check(page, "inbox")
+    page.screenshot(path=screenshots / "inbox.png", full_page=True)
+
+    # the page e-mail: its link opens the case after sign-in; opening it acknowledges nothing
+    mail = wait_until(lambda: inbox_mail.to(f"primary-{world['org']}@clinicians.example.org"), bool, 60,
+                      "the page e-mail")[0]
+    body = message_from_string(mail, policy=email_policy).get_body().get_content()
+    link = re.search(r"http://127\.0\.0\.1:\d+/cases/[A-Za-z0-9-]+", body).group(0)
+    assert link == f"{platform.console}/cases/{case['id']}"
+    mail_context = new_context(browser)
+    mail_page = mail_context.new_page()
+    mail_page.goto(link)
+    sign_in(mail_page, "clinician")
+    mail_page.wait_for_url(link)
+    assert case["case_number"] in mail_page.locator("h1").inner_text()
+    mail_context.close()
+    assert admin("GET", f"/cases/{case['id']}")["status"] == "open", "a GET acknowledged the case"
+
+    # keyboard only: from the inbox to the case, then Acknowledge
+    page.focus("body")
+    _tab_to(page, f"a.case-link[href='/cases/{case['id']}']")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/cases/{case['id']}")
+    axe_check(page, "case (open)")
+    page.screenshot(path=screenshots / "case-open.png", full_page=True)
+    _tab_to(page, "#acknowledge")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("[role=status]:has-text('Acknowledged.')")
+    assert page.inner_text("#case-status") == "acknowledged"
+    assert admin("GET", f"/cases/{case['id']}")["acknowledged_by"] == primary
+
+    # contact details: a purpose of use first (once per session), then the PHI read
+    page.check("input[name=purpose][value=ETREAT]")
+    page.click("#contact form button")
+    page.wait_for_selector("#contact dd:has-text('Zebulon Quixote')")
+    assert "ETREAT" in page.inner_text("#contact")
+    axe_check(page, "case (acknowledged, contact details)")
+    page.screenshot(path=screenshots / "case-acknowledged.png", full_page=True)
+
+    # a second tab still shows the acknowledged case; the first resolves it; the second's resolve is a conflict
+    stale = context.new_page()
+    stale.goto(f"{platform.console}/cases/{case['id']}")
+    page.select_option("#disposition", "safety-plan-reviewed")
+    page.fill("#resolve-note", "Called, reviewed the safety plan together; sister staying tonight.")
+    page.click("#resolve")
+    page.wait_for_selector("[role=status]:has-text('Resolved.')")
+    stale.select_option("#disposition", "referred-crisis")
+    stale.fill("#resolve-note", "second try")
+    stale.click("#resolve")
+    conflict = stale.wait_for_selector("[role=alert]")
+    assert "Conflict" in conflict.inner_text() and "resolved" in conflict.inner_text()
+    stale.screenshot(path=screenshots / "case-conflict.png", full_page=True)
+    resolved = admin("GET", f"/cases/{case['id']}")
+    assert (resolved["status"], resolved["disposition_code"]) == ("resolved", "safety-plan-reviewed")
+
+    timeline = page.inner_text("#timeline")
+    for step in ("Opened", "Signal", "Paged", "Acknowledged", "Resolved"):
+        assert step in timeline, f"{step} missing from the timeline:\n{timeline}"
+    assert f"{primary} by email" in timeline and "safety-plan-reviewed" in timeline
+    axe_check(page, "case (resolved)")
+    page.screenshot(path=screenshots / "case-resolved.png", full_page=True)
+
+    # the inbox no longer lists it; On call now names the primary
+    page.goto(f"{platform.console}/inbox")
+    assert page.locator(f"li.case[data-case-id='{case['id']}']").count() == 0
+    page.goto(f"{platform.console}/oncall")
+    assert primary in page.inner_text("main") and "America/New_York" in page.inner_text("main")
+    axe_check(page, "on call now")
+    page.screenshot(path=screenshots / "on-call.png", full_page=True)
+
+    # phone-sized screens
+    phone = context.new_page()
+    phone.set_viewport_size(PHONE)
+    phone.goto(f"{platform.console}/cases/{case['id']}")
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "scrolls sideways"
+    axe_check(phone, "case on a phone")
+    phone.screenshot(path=screenshots / "case-phone.png", full_page=True)
+
+    # sign out (RP-initiated logout at Keycloak): the console asks for sign-in again
+    page.click("text=Sign out")
+    page.wait_for_url(re.compile(r".*/signed-out"))
+    axe_check(page, "signed out")
+    page.goto(f"{platform.console}/inbox")
+    page.wait_for_selector("#username")
+    context.close()
+
+
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("username", ["peer", "other-clinician"])
+def test_a_peer_and_another_organizations_clinician_see_none_of_it(platform, world, browser, username):
+    admin = world["admin"]
+    case = wait_until(lambda: [c for c in admin("GET", "/cases")
+                               if c["participant_id"] == world["participant"]], bool, 180, "the case")[0]
+    case_id = case["id"]
+    context, page = _open_inbox_signed_in(browser, platform, username)
+    assert page.locator("li.case").count() == 0
+    assert world["participant"] not in page.content() and case_id not in page.content()
+    axe_check(page, f"inbox of {username}")
+    page.goto(f"{platform.console}/cases/{case_id}")
+    refused = page.content()
+    assert "Zebulon" not in refused and case["case_number"] not in refused
+    assert page.locator("h1").inner_text() in ("Case not found", "Forbidden"), page.locator("h1").inner_text()
+    axe_check(page, f"case page refused to {username}")
+    context.close()
