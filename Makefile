@@ -17,7 +17,7 @@ PYTEST_ARGS ?=
 SIMULATE_ARGS ?= --participants 200 --weeks 8 --seed 7 --check
 
 .PHONY: install lock up down stack-up stack-down stack-status topics migrate test lint docs bench bench-each clean \
-        deploy-render deploy-check simulate contracts images images-smoke
+        deploy-render deploy-check simulate contracts images images-smoke compose-smoke
 
 install: $(VENV)/.installed
 
@@ -103,6 +103,13 @@ images:
 # through the containerized gateway (tests/images; needs the local stack and `make images`).
 images-smoke: install
 	PEERBRIDGE_IMAGE_TAG=$${IMAGE_TAG:-dev} $(PY) -m pytest -p no:cacheprovider tests/images $(PYTEST_ARGS)
+
+# docker-compose.yml run by podman-compose on the images built here and the third-party stand-ins
+# (deploy/images/build.sh --infra), then a smoke through its gateway (tests/images/test_compose.py).
+compose-smoke: install
+	bash deploy/images/build.sh --infra
+	PEERBRIDGE_IMAGE_TAG=$${IMAGE_TAG:-dev} PEERBRIDGE_COMPOSE_SMOKE=1 PODMAN_COMPOSE=$(VENV)/bin/podman-compose \
+	  $(PY) -m pytest -p no:cacheprovider tests/images/test_compose.py $(PYTEST_ARGS)
 
 bench: stack-up
 	@rm -f .stack/bench-results.jsonl

@@ -3,6 +3,13 @@
 `docker compose up` reads both: Kafka (KRaft, the official Apache image), PostgreSQL, Redis, an
 OpenTelemetry collector with Jaeger as the trace UI, topic creation and migrations as one-shot
 services, then every process of the registry with the same command as the local run.
+
+Each third-party image is a variable (``KAFKA_IMAGE``...) defaulting to the registry's, so a machine
+that cannot pull them runs stand-ins built from Debian packages (deploy/images/infra). The
+PostgreSQL password has no default in the production-like file: compose stops and says so when
+``POSTGRES_PASSWORD`` is unset; the dev override writes the development password in every place
+that needs it (an implementation that interpolates each file before merging them, such as
+podman-compose, still needs the variable).
 """
 
 from __future__ import annotations
@@ -12,14 +19,26 @@ from typing import Any
 from .dockerfiles import DATA_DIR
 from .registry import HEARTBEAT_START_S, Process, Registry
 
-PG_PASSWORD = "${POSTGRES_PASSWORD:-peerbridge}"
+PG_PASSWORD = "${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD to the PostgreSQL password}"
+DEV_PG_PASSWORD = "peerbridge"  # docker-compose.override.yml only
+IMAGE_VARIABLES = {"kafka": "KAFKA_IMAGE", "postgres": "POSTGRES_IMAGE", "redis": "REDIS_IMAGE",
+                   "otel_collector": "OTEL_COLLECTOR_IMAGE", "trace_ui": "TRACE_UI_IMAGE"}
+DEV_KEY_FILE = f"{DATA_DIR}/data/dev-signing-key.pem"  # the gateway's dev signing key, on a volume
 KAFKA = "kafka:9092"
 OTLP = "http://otel-collector:4318"
 TAG = "${PEERBRIDGE_TAG:-dev}"
 
 
-def database_url(registry: Registry, image: str) -> str:
-    return f"postgresql+psycopg://peerbridge:{PG_PASSWORD}@postgres:5432/{registry.databases[image]}"
+def database_url(registry: Registry, image: str, password: str = PG_PASSWORD) -> str:
+    return f"postgresql+psycopg://peerbridge:{password}@postgres:5432/{registry.databases[image]}"
+
+
+def third_party(registry: Registry, name: str) -> str:
+    return f"${{{IMAGE_VARIABLES[name]}:-{getattr(registry.infrastructure, name)}}}"
+
+
+def signs_dev_tokens(process: Process) -> bool:
+    return process.image == "gateway" and process.kind == "api"
 
 
 def _python_check(code: str) -> list[str]:
@@ -55,7 +74,7 @@ HARDENING: dict[str, Any] = {
 }
 
 
-def environment(registry: Registry, process: Process) -> dict[str, str]:
+def environment(registry: Registry, process: Process, password: str = PG_PASSWORD) -> dict[str, str]:
     image = registry.images[process.image]
     prefix = image.env_prefix
     env = {
@@ -67,7 +86,9 @@ def environment(registry: Registry, process: Process) -> dict[str, str]:
         "OTEL_EXPORTER_OTLP_ENDPOINT": OTLP,
     }
     if image.database:
-        env[f"{prefix}DATABASE_URL"] = database_url(registry, process.image)
+        env[f"{prefix}DATABASE_URL"] = database_url(registry, process.image, password)
+    if signs_dev_tokens(process):  # outside prod: created on first start, kept on the volume
+        env[f"{prefix}DEV_KEY_FILE"] = DEV_KEY_FILE
     env.update({f"{prefix}{key}": value for key, value in image.config.items()})
     env.update({f"{prefix}{key}": value for key, value in process.env.items()})
     if process.data_env:
@@ -75,9 +96,9 @@ def environment(registry: Registry, process: Process) -> dict[str, str]:
     return env
 
 
-def command(registry: Registry, process: Process) -> list[str]:
+def command(registry: Registry, process: Process, password: str = PG_PASSWORD) -> list[str]:
     def fill(part: str) -> str:
-        return database_url(registry, process.image) if part == "{database_url}" else part
+        return database_url(registry, process.image, password) if part == "{database_url}" else part
     return [fill(part) for part in process.command]
 
 
@@ -100,10 +121,9 @@ def depends_on(registry: Registry, process: Process) -> dict[str, dict[str, str]
 
 
 def infrastructure(registry: Registry) -> dict[str, Any]:
-    images = registry.infrastructure
     return {
         "kafka": {
-            "image": images.kafka,
+            "image": third_party(registry, "kafka"),
             "environment": {
                 "KAFKA_NODE_ID": "1",
                 "KAFKA_PROCESS_ROLES": "broker,controller",
@@ -129,7 +149,7 @@ def infrastructure(registry: Registry) -> dict[str, Any]:
             "restart": "unless-stopped",
         },
         "postgres": {
-            "image": images.postgres,
+            "image": third_party(registry, "postgres"),
             "environment": {"POSTGRES_USER": "peerbridge", "POSTGRES_PASSWORD": PG_PASSWORD,
                             "POSTGRES_DB": "peerbridge"},
             "volumes": ["postgres-data:/var/lib/postgresql/data",
@@ -139,21 +159,21 @@ def infrastructure(registry: Registry) -> dict[str, Any]:
             "restart": "unless-stopped",
         },
         "redis": {
-            "image": images.redis,
+            "image": third_party(registry, "redis"),
             "command": ["redis-server", "--appendonly", "yes"],
             "volumes": ["redis-data:/data"],
             "healthcheck": {"test": ["CMD", "redis-cli", "ping"], "interval": "5s", "timeout": "5s", "retries": 12},
             "restart": "unless-stopped",
         },
         "otel-collector": {
-            "image": images.otel_collector,
+            "image": third_party(registry, "otel_collector"),
             "command": ["--config=/etc/otelcol/config.yaml"],
             "volumes": ["./deploy/compose/otel-collector.yaml:/etc/otelcol/config.yaml:ro"],
             "depends_on": {"trace-ui": {"condition": "service_started"}},
             "restart": "unless-stopped",
         },
         "trace-ui": {
-            "image": images.trace_ui,
+            "image": third_party(registry, "trace_ui"),
             "restart": "unless-stopped",
         },
     }
@@ -197,29 +217,43 @@ def render_compose(registry: Registry) -> dict[str, Any]:
         }
         if process.data_env:
             service["volumes"] = [f"{name}-data:{DATA_DIR}/data"]
+        if signs_dev_tokens(process):
+            service["volumes"] = [f"{name}-dev-key:{DATA_DIR}/data"]
         services[name] = service
     volumes = ["kafka-data", "postgres-data", "redis-data"] + [
-        f"{name}-data" for name, process in registry.processes.items() if process.data_env]
+        f"{name}-data" for name, process in registry.processes.items() if process.data_env] + [
+        f"{name}-dev-key" for name, process in registry.processes.items() if signs_dev_tokens(process)]
     return {"name": "peerbridge", "services": services, "volumes": {volume: {} for volume in volumes}}
 
 
 def render_override(registry: Registry) -> dict[str, Any]:
-    """Dev: published ports on loopback, and API processes that reload on a source change."""
+    """Dev: the development password, published ports on loopback, and API processes that reload
+    on a source change."""
     services: dict[str, Any] = {
         "kafka": {"ports": ["127.0.0.1:29092:29092"]},
-        "postgres": {"ports": ["127.0.0.1:15432:5432"]},
+        "postgres": {"ports": ["127.0.0.1:15432:5432"], "environment": {"POSTGRES_PASSWORD": DEV_PG_PASSWORD}},
         "redis": {"ports": ["127.0.0.1:16379:6379"]},
         "trace-ui": {"ports": ["127.0.0.1:16686:16686"]},
     }
+    for image, _database in registry.databases.items():
+        prefix = registry.images[image].env_prefix
+        services[f"migrate-{image}"] = {
+            "environment": {f"{prefix}DATABASE_URL": database_url(registry, image, DEV_PG_PASSWORD)}}
     for name, process in registry.processes.items():
         service: dict[str, Any] = {}
+        if registry.images[process.image].database:
+            prefix = registry.images[process.image].env_prefix
+            service["environment"] = {f"{prefix}DATABASE_URL": database_url(registry, process.image, DEV_PG_PASSWORD)}
+        if "{database_url}" in process.command:
+            service["command"] = command(registry, process, DEV_PG_PASSWORD)
         if process.http:
             service["ports"] = [f"127.0.0.1:{process.http.port}:{process.http.port}"]
         if process.kind == "api" and process.module:
             image = process.image
             service["command"] = ["uvicorn", "--factory", f"{process.module}.app:create_app", "--host", "0.0.0.0",
                                   "--port", str(process.http.port), "--reload", "--reload-dir", "/app/src"]
-            service["environment"] = {"PYTHONPATH": f"/app/src/{image}:/app/src/shared"}
+            service["environment"] = {**service.get("environment", {}),
+                                      "PYTHONPATH": f"/app/src/{image}:/app/src/shared"}
             service["volumes"] = [f"./services/{image}/src:/app/src/{image}:ro", "./shared/src:/app/src/shared:ro"]
         if service:
             services[name] = service
