@@ -1,6 +1,6 @@
-"""No secret silently defaults in the production-like docker-compose.yml: the PostgreSQL password
-is required (compose stops with a message without it), and the dev override gives every place
-that uses it the development value, so the merged dev configuration needs no variable."""
+"""No secret silently defaults in docker-compose.yml: the PostgreSQL password is required (compose
+stops with a message without it); the development value is in deploy/compose/dev.env, which a
+developer names (`--env-file`), never read by itself."""
 
 from __future__ import annotations
 
@@ -24,15 +24,6 @@ def strings(node: Any, path: tuple = ()) -> list[tuple[tuple, str]]:
     return [(path, node)] if isinstance(node, str) else []
 
 
-def merged(base: dict, override: dict) -> dict:
-    """Compose's merge for what the override sets: mappings merged, anything else replaced."""
-    result = dict(base)
-    for key, value in override.items():
-        result[key] = merged(base[key], value) if isinstance(value, dict) and isinstance(base.get(key), dict) \
-            else value
-    return result
-
-
 def test_the_password_has_no_default_anywhere():
     uses = [(path, text) for path, text in strings(BASE) if "POSTGRES_PASSWORD" in text]
     assert len(uses) > 5  # postgres itself, the migrations, every process with a database
@@ -43,11 +34,12 @@ def test_the_password_has_no_default_anywhere():
     assert defaults == []
 
 
-def test_the_dev_override_supplies_every_use_of_the_password():
-    dev = merged(BASE, OVERRIDE)
-    assert [path for path, text in strings(dev) if "POSTGRES_PASSWORD:?" in text] == []
-    assert dev["services"]["postgres"]["environment"]["POSTGRES_PASSWORD"] == "peerbridge"
-    assert "peerbridge:peerbridge@postgres" in dev["services"]["scheduling-relay"]["command"][-1]
+def test_the_development_password_is_named_only_by_its_env_file():
+    dev = dict(line.split("=", 1) for line in (REPO_ROOT / "deploy/compose/dev.env").read_text().splitlines()
+               if line and not line.startswith("#"))
+    assert dev == {"POSTGRES_PASSWORD": "peerbridge"}
+    assert not (REPO_ROOT / ".env").exists(), "compose would read a .env by itself"
+    assert "POSTGRES_PASSWORD" not in (REPO_ROOT / "docker-compose.override.yml").read_text()
 
 
 def test_third_party_images_are_variables_with_the_registrys_defaults():

@@ -6,10 +6,9 @@ services, then every process of the registry with the same command as the local 
 
 Each third-party image is a variable (``KAFKA_IMAGE``...) defaulting to the registry's, so a machine
 that cannot pull them runs stand-ins built from Debian packages (deploy/images/infra). The
-PostgreSQL password has no default in the production-like file: compose stops and says so when
-``POSTGRES_PASSWORD`` is unset; the dev override writes the development password in every place
-that needs it (an implementation that interpolates each file before merging them, such as
-podman-compose, still needs the variable).
+PostgreSQL password has no default: compose stops and says so when ``POSTGRES_PASSWORD`` is unset.
+Compose interpolates a file's environment before merging the override into it, so the development
+value is in deploy/compose/dev.env (``docker compose --env-file deploy/compose/dev.env up``).
 """
 
 from __future__ import annotations
@@ -20,7 +19,6 @@ from .dockerfiles import DATA_DIR
 from .registry import HEARTBEAT_START_S, Process, Registry
 
 PG_PASSWORD = "${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD to the PostgreSQL password}"
-DEV_PG_PASSWORD = "peerbridge"  # docker-compose.override.yml only
 IMAGE_VARIABLES = {"kafka": "KAFKA_IMAGE", "postgres": "POSTGRES_IMAGE", "redis": "REDIS_IMAGE",
                    "otel_collector": "OTEL_COLLECTOR_IMAGE", "trace_ui": "TRACE_UI_IMAGE"}
 DEV_KEY_FILE = f"{DATA_DIR}/data/dev-signing-key.pem"  # the gateway's dev signing key, on a volume
@@ -29,8 +27,8 @@ OTLP = "http://otel-collector:4318"
 TAG = "${PEERBRIDGE_TAG:-dev}"
 
 
-def database_url(registry: Registry, image: str, password: str = PG_PASSWORD) -> str:
-    return f"postgresql+psycopg://peerbridge:{password}@postgres:5432/{registry.databases[image]}"
+def database_url(registry: Registry, image: str) -> str:
+    return f"postgresql+psycopg://peerbridge:{PG_PASSWORD}@postgres:5432/{registry.databases[image]}"
 
 
 def third_party(registry: Registry, name: str) -> str:
@@ -74,7 +72,7 @@ HARDENING: dict[str, Any] = {
 }
 
 
-def environment(registry: Registry, process: Process, password: str = PG_PASSWORD) -> dict[str, str]:
+def environment(registry: Registry, process: Process) -> dict[str, str]:
     image = registry.images[process.image]
     prefix = image.env_prefix
     env = {
@@ -86,7 +84,7 @@ def environment(registry: Registry, process: Process, password: str = PG_PASSWOR
         "OTEL_EXPORTER_OTLP_ENDPOINT": OTLP,
     }
     if image.database:
-        env[f"{prefix}DATABASE_URL"] = database_url(registry, process.image, password)
+        env[f"{prefix}DATABASE_URL"] = database_url(registry, process.image)
     if signs_dev_tokens(process):  # outside prod: created on first start, kept on the volume
         env[f"{prefix}DEV_KEY_FILE"] = DEV_KEY_FILE
     env.update({f"{prefix}{key}": value for key, value in image.config.items()})
@@ -96,9 +94,9 @@ def environment(registry: Registry, process: Process, password: str = PG_PASSWOR
     return env
 
 
-def command(registry: Registry, process: Process, password: str = PG_PASSWORD) -> list[str]:
+def command(registry: Registry, process: Process) -> list[str]:
     def fill(part: str) -> str:
-        return database_url(registry, process.image, password) if part == "{database_url}" else part
+        return database_url(registry, process.image) if part == "{database_url}" else part
     return [fill(part) for part in process.command]
 
 
@@ -227,33 +225,22 @@ def render_compose(registry: Registry) -> dict[str, Any]:
 
 
 def render_override(registry: Registry) -> dict[str, Any]:
-    """Dev: the development password, published ports on loopback, and API processes that reload
-    on a source change."""
+    """Dev: published ports on loopback, and API processes that reload on a source change."""
     services: dict[str, Any] = {
         "kafka": {"ports": ["127.0.0.1:29092:29092"]},
-        "postgres": {"ports": ["127.0.0.1:15432:5432"], "environment": {"POSTGRES_PASSWORD": DEV_PG_PASSWORD}},
+        "postgres": {"ports": ["127.0.0.1:15432:5432"]},
         "redis": {"ports": ["127.0.0.1:16379:6379"]},
         "trace-ui": {"ports": ["127.0.0.1:16686:16686"]},
     }
-    for image, _database in registry.databases.items():
-        prefix = registry.images[image].env_prefix
-        services[f"migrate-{image}"] = {
-            "environment": {f"{prefix}DATABASE_URL": database_url(registry, image, DEV_PG_PASSWORD)}}
     for name, process in registry.processes.items():
         service: dict[str, Any] = {}
-        if registry.images[process.image].database:
-            prefix = registry.images[process.image].env_prefix
-            service["environment"] = {f"{prefix}DATABASE_URL": database_url(registry, process.image, DEV_PG_PASSWORD)}
-        if "{database_url}" in process.command:
-            service["command"] = command(registry, process, DEV_PG_PASSWORD)
         if process.http:
             service["ports"] = [f"127.0.0.1:{process.http.port}:{process.http.port}"]
         if process.kind == "api" and process.module:
             image = process.image
             service["command"] = ["uvicorn", "--factory", f"{process.module}.app:create_app", "--host", "0.0.0.0",
                                   "--port", str(process.http.port), "--reload", "--reload-dir", "/app/src"]
-            service["environment"] = {**service.get("environment", {}),
-                                      "PYTHONPATH": f"/app/src/{image}:/app/src/shared"}
+            service["environment"] = {"PYTHONPATH": f"/app/src/{image}:/app/src/shared"}
             service["volumes"] = [f"./services/{image}/src:/app/src/{image}:ro", "./shared/src:/app/src/shared:ro"]
         if service:
             services[name] = service
