@@ -14,6 +14,7 @@ Skipped unless PEERBRIDGE_COMPOSE_SMOKE is set; DOCKER_COMPOSE names the compose
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 import subprocess
@@ -68,6 +69,14 @@ def docker_api(home: Path) -> Iterator[str]:
         service.wait(timeout=30)
 
 
+def go_duration_s(text: str) -> float:
+    """``10s``, ``1m0s``, ``500ms`` (podman's Go durations) in seconds; a bare number is nanoseconds."""
+    if text.isdigit():
+        return int(text) / 1e9
+    units = {"h": 3600, "m": 60, "s": 1, "ms": 0.001, "us": 1e-6, "µs": 1e-6, "ns": 1e-9}
+    return sum(float(number) * units[unit] for number, unit in re.findall(r"([\d.]+)(ms|us|µs|ns|h|m|s)", text))
+
+
 @contextmanager
 def health_ticker(project: str) -> Iterator[None]:
     """What systemd's timers do for podman: run each container's healthcheck at its interval."""
@@ -75,7 +84,7 @@ def health_ticker(project: str) -> Iterator[None]:
 
     def interval_s(name: str) -> float:
         seen = podman("inspect", "--format", "{{.Config.Healthcheck.Interval}}", name, timeout=60).stdout.strip()
-        return int(seen) / 1e9 if seen.isdigit() and int(seen) > 0 else 30.0
+        return go_duration_s(seen) or 30.0
 
     def tick() -> None:
         while not stop.wait(1):

@@ -39,20 +39,14 @@ def signs_dev_tokens(process: Process) -> bool:
     return process.image == "gateway" and process.kind == "api"
 
 
-def _python_check(code: str) -> list[str]:
-    return ["CMD", "python", "-c", code]
-
-
 def healthcheck(process: Process) -> dict[str, Any]:
     start = "120s" if process.kind == "stateful" else "20s"
     timing = {"interval": "10s", "timeout": "5s", "retries": 6, "start_period": start}
     if process.http and process.http.readiness:
         url = f"http://127.0.0.1:{process.http.port}{process.http.readiness}"
-        return {"test": _python_check(f"import urllib.request; urllib.request.urlopen('{url}', timeout=3)"),
-                **timing}
+        return {"test": ["CMD", "python", "-m", "peerbridge_shared.probe", url], **timing}
     if process.port:
-        code = f"import socket; socket.create_connection(('127.0.0.1', {process.port.port}), 3)"
-        return {"test": _python_check(code), **timing}
+        return {"test": ["CMD", "python", "-m", "peerbridge_shared.probe", "tcp", str(process.port.port)], **timing}
     # The same command as the Kubernetes liveness probe. Compose only reports an unhealthy container
     # (`docker compose ps`); it restarts a process that exits.
     return {"test": ["CMD", *process.heartbeat_check], "interval": "10s", "timeout": "5s", "retries": 3,
