@@ -12,12 +12,15 @@ KAFKA_MODE ?= single
 # kustomize for deploy-check, built once from the Go module (needs Go; or pass KUSTOMIZE=/path)
 KUSTOMIZE_VERSION := v5.8.1
 KUSTOMIZE ?= .cache/kustomize-$(KUSTOMIZE_VERSION)/kustomize
+# docker compose for compose-smoke, built once from the Go module (or pass DOCKER_COMPOSE=/path)
+COMPOSE_VERSION := v2.29.7
+DOCKER_COMPOSE ?= .cache/compose-$(COMPOSE_VERSION)/docker-compose
 DB_SERVICES := scheduling escalation metrics
 PYTEST_ARGS ?=
 SIMULATE_ARGS ?= --participants 200 --weeks 8 --seed 7 --check
 
 .PHONY: console-users install lock up down stack-up stack-down stack-status topics migrate test lint docs bench \
-        bench-each clean deploy-render deploy-check simulate contracts images images-smoke
+        bench-each clean deploy-render deploy-check simulate contracts images images-smoke compose-smoke
 
 install: $(VENV)/.installed
 
@@ -109,6 +112,19 @@ images:
 # through the containerized gateway (tests/images; needs the local stack and `make images`).
 images-smoke: install
 	PEERBRIDGE_IMAGE_TAG=$${IMAGE_TAG:-dev} $(PY) -m pytest -p no:cacheprovider tests/images $(PYTEST_ARGS)
+
+# docker-compose.yml run by docker compose (v2, built once from its Go module; or pass
+# DOCKER_COMPOSE=/path) against podman's Docker API, on the images built here and the third-party
+# stand-ins (deploy/images/build.sh --infra), then a smoke through its gateway (tests/images/test_compose.py).
+compose-smoke: install $(DOCKER_COMPOSE)
+	bash deploy/images/build.sh --infra
+	PEERBRIDGE_IMAGE_TAG=$${IMAGE_TAG:-dev} PEERBRIDGE_COMPOSE_SMOKE=1 DOCKER_COMPOSE=$(DOCKER_COMPOSE) \
+	  $(PY) -m pytest -p no:cacheprovider tests/images/test_compose.py $(PYTEST_ARGS)
+
+.cache/compose-$(COMPOSE_VERSION)/docker-compose:
+	@command -v go >/dev/null || { echo "compose-smoke builds docker compose with Go: install Go or pass DOCKER_COMPOSE=/path"; exit 1; }
+	GOTOOLCHAIN=local GOBIN=$(CURDIR)/$(@D) go install github.com/docker/compose/v2/cmd@$(COMPOSE_VERSION)
+	mv $(@D)/cmd $@
 
 bench: stack-up
 	@rm -f .stack/bench-results.jsonl

@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Build the image of every service (each services/*/Dockerfile) with podman, as CI does.
 #   deploy/images/build.sh [SERVICE...]        default: every service with a Dockerfile
+#   deploy/images/build.sh --infra             the stand-ins for docker-compose.yml's third-party
+#                                              images (deploy/images/infra: Kafka from the local
+#                                              stack's Maven jars, PostgreSQL and Redis from Debian,
+#                                              an OTLP sink), as localhost/peerbridge/<name>:local
 # PYTHON_IMAGE  the Python base of every image. Default: one built here from Debian bookworm
 #               packages (mmdebstrap; no registry needed), kept in .cache/images/ between runs.
 #               PYTHON_IMAGE=python:3.11-slim-bookworm uses the official one, as the Dockerfiles do.
@@ -52,8 +56,27 @@ base_image() {
   echo "$image"
 }
 
+build_infra() {
+  local name context started
+  bash deploy/local/kafka.sh fetch
+  local libs; libs="$(ls -d "${PEERBRIDGE_CACHE_DIR:-$root/.cache}"/kafka-*/libs | sort -V | tail -n1)"
+  for name in kafka postgres redis otlp-sink; do
+    context="$cache/context-$name"
+    rm -rf "$context" && mkdir -p "$context"
+    cp -r "$here/infra/$name/." "$context/"
+    [[ $name == kafka ]] && cp -r "$libs" "$context/libs" && rm -f "$context/libs/.complete"
+    log "building localhost/peerbridge/$name:local"
+    started=$SECONDS
+    pm build --quiet --network=host --build-arg BASE_IMAGE="$base" -f "$context/Containerfile" \
+      -t "localhost/peerbridge/$name:local" "$context" >/dev/null || die "building $name failed"
+    log "localhost/peerbridge/$name:local: $((SECONDS - started)) s," \
+        "$(( $(pm image inspect --format '{{.Size}}' "localhost/peerbridge/$name:local") / 1000000 )) MB"
+  done
+}
+
 ensure_tools
 if [[ -n ${PYTHON_IMAGE:-} ]]; then base="$PYTHON_IMAGE"; else base="$(base_image)" || die "no Python base image"; fi
+if [[ ${1:-} == --infra ]]; then build_infra; exit 0; fi
 services=("$@")
 if ((${#services[@]} == 0)); then
   for dockerfile in services/*/Dockerfile; do services+=("$(basename "$(dirname "$dockerfile")")"); done

@@ -4,11 +4,8 @@ its real command line (``peerbridge_shared.testing.processes.running``).
 Isolation from other runs on the same Kafka, PostgreSQL and Redis: its own databases, free ports
 (never 8000-8003), its own Faust app ids and consumer groups (each group committed at the end of
 its topics before the process starts, so it reads only what this run produces), and its own Redis
-prefix. Test clock: escalation deadlines are the program's policy (1 minute is the shortest a policy
-allows) and the timer loop runs every 0.5 s; the funder feed publishes closed periods only (the
-period's end plus a 7-day grace), so the metrics processes run 40 days ahead for that rule alone
-(``METRICS_FUNDER_CLOCK_OFFSET_DAYS``, refused in prod) and a test sees this month's funder report;
-corrections are published as soon as the data changes (no daily correction interval).
+prefix. Test clock: none is needed; escalation deadlines are the program's policy (1 minute is
+the shortest a policy allows) and the timer loop runs every 0.5 s.
 
 Topic names are global, so escalation workers of other runs on the same Kafka (another test
 session, a developer's `make up`, a fault drill) also classify this run's signals and publish
@@ -21,6 +18,7 @@ starts a killed one again with the same command and environment.
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import time
 import urllib.request
@@ -81,6 +79,7 @@ class Spec:
     env: dict[str, str]
     ready_url: str | None = None  # else ready when started (or when ``ready_text`` is in its log)
     ready_text: str | None = None
+    ready_command: list[str] | None = None  # ready once it exits 0 (a container's exec probe)
 
 
 @dataclass(frozen=True)
@@ -158,6 +157,8 @@ class Platform:
 
 
 def _ready(spec: Spec, log: Path, offset: int) -> bool:
+    if spec.ready_command is not None:
+        return subprocess.run(spec.ready_command, capture_output=True, timeout=30).returncode == 0
     if spec.ready_text is not None:
         return spec.ready_text in log.read_bytes()[offset:].decode(errors="replace")
     if spec.ready_url is None:
@@ -169,17 +170,26 @@ def _ready(spec: Spec, log: Path, offset: int) -> bool:
         return False
 
 
-@contextmanager
-def private_platform(migrated_database: Callable[[str, Path], str], kafka: KafkaSettings, home: Path, *,
-                     smtp_port: int, metrics_feed_interval_s: float = 1.0, console_settings: dict | None = None,
-                     **gateway_settings: object) -> Iterator[Platform]:
-    """``gateway_settings``: GATEWAY_* values to use instead of the test ones (rate limits off...).
-    ``console_settings``: CONSOLE_* values; when given, the console runs too (``Platform.console``) and
-    escalation's pages link to its case page."""
+@dataclass
+class Settings:
+    """One private platform's settings: ports and URLs, its databases, its own Faust app ids and
+    consumer groups (committed at the end of their topics), and each image's environment."""
+
+    tag: str
+    port: dict[str, int]
+    url: dict[str, str]
+    databases: dict[str, str]
+    dev_key: Path
+    env: dict[str, dict[str, str]]
+    """Per image: its settings, with the image's prefix."""
+    relay_env: dict[str, str]
+
+
+def platform_settings(databases: dict[str, str], kafka: KafkaSettings, home: Path, *, smtp_port: int,
+                      metrics_feed_interval_s: float = 1.0, **gateway_settings: object) -> Settings:
     tag = uuid.uuid4().hex[:8]
-    scheduling_db = migrated_database("e2e_scheduling", SERVICES / "scheduling" / "alembic.ini")
-    escalation_db = migrated_database("e2e_escalation", SERVICES / "escalation" / "alembic.ini")
-    port = {name: free_port() for name in ("gateway", "scheduling", "escalation", "metrics", "metrics_web", "console")}
+    port = {name: free_port() for name in ("gateway", "scheduling", "escalation", "metrics", "metrics_web",
+                                           "escalation_web", "console")}
     url = {name: f"http://127.0.0.1:{p}" for name, p in port.items()}
     escalation_app, metrics_app = f"e2e-escalation-{tag}", f"e2e-metrics-{tag}"
     fanout_group, webhooks_group = f"e2e-gateway-fanout-{tag}", f"e2e-gateway-webhooks-{tag}"
@@ -194,11 +204,12 @@ def private_platform(migrated_database: Callable[[str, Path], str], kafka: Kafka
     def env(prefix: str, **values: object) -> dict[str, str]:
         return {f"{prefix}{key.upper()}": str(value) for key, value in {**kafka_env, **values}.items()}
 
-    scheduling = env("SCHEDULING_", database_url=scheduling_db, port=port["scheduling"], environment="test")
-    escalation = env("ESCALATION_", database_url=escalation_db, port=port["escalation"], environment="test",
-                     scheduling_url=url["scheduling"], faust_app_id=escalation_app, faust_offset_reset="earliest",
-                     smtp_port=smtp_port, timer_interval_s=0.5, delivery_interval_s=0.2,
-                     **({"console_url": url["console"]} if console_settings is not None else {}))
+    scheduling = env("SCHEDULING_", database_url=databases["scheduling"], port=port["scheduling"],
+                     environment="test")
+    escalation = env("ESCALATION_", database_url=databases["escalation"], port=port["escalation"],
+                     environment="test", scheduling_url=url["scheduling"], faust_app_id=escalation_app,
+                     faust_offset_reset="earliest", faust_web_port=port["escalation_web"], smtp_port=smtp_port,
+                     timer_interval_s=0.5, delivery_interval_s=0.2, console_url=url["console"])
     metrics = env("METRICS_", port=port["metrics"], environment="test", faust_app_id=metrics_app,
                   faust_web_port=port["metrics_web"], faust_data_dir=home / "metrics-faust",
                   feed_interval_s=metrics_feed_interval_s, funder_clock_offset_days=40,
@@ -209,7 +220,42 @@ def private_platform(migrated_database: Callable[[str, Path], str], kafka: Kafka
         "redis_prefix": f"e2e:{tag}:", "rate_limit_per_token": 1_000_000, "rate_limit_per_ip": 1_000_000,
         "fanout_group_id": fanout_group, "webhooks_group_id": webhooks_group, "webhook_allow_http_localhost": "true",
         "webhook_backoff_s": 0.5, "events_heartbeat_s": 1, **gateway_settings})
-    relay = {"PEERBRIDGE_KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers}
+    return Settings(tag, port, url, databases, dev_key,
+                    {"scheduling": scheduling, "escalation": escalation, "metrics": metrics, "gateway": gateway},
+                    {"PEERBRIDGE_KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers})
+
+
+@contextmanager
+def started(settings: Settings, specs: dict[str, Spec], home: Path, kafka: KafkaSettings) -> Iterator[Platform]:
+    """Every spec started, then each waited for until ready; all stopped when the block ends."""
+    logs = home / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    with ExitStack() as stack:
+        platform = Platform(settings.url["gateway"], settings.dev_key, logs, specs, stack, CaseLog(kafka),
+                            console=settings.url["console"] if "console" in specs else None)
+        stack.callback(platform.cases.close)
+        for name in specs:
+            platform.start(name)
+        for name in specs:
+            platform.wait_ready(name)
+        yield platform
+
+
+@contextmanager
+def private_platform(migrated_database: Callable[[str, Path], str], kafka: KafkaSettings, home: Path, *,
+                     smtp_port: int, metrics_feed_interval_s: float = 1.0, console_settings: dict | None = None,
+                     **gateway_settings: object) -> Iterator[Platform]:
+    """``gateway_settings``: GATEWAY_* values to use instead of the test ones (rate limits off...).
+    ``console_settings``: CONSOLE_* values; when given, the console runs too (``Platform.console``) and
+    escalation's pages link to its case page."""
+    databases = {name: migrated_database(f"e2e_{name}", SERVICES / name / "alembic.ini")
+                 for name in ("scheduling", "escalation")}
+    settings = platform_settings(databases, kafka, home, smtp_port=smtp_port,
+                                 metrics_feed_interval_s=metrics_feed_interval_s, **gateway_settings)
+    scheduling, escalation, metrics, gateway = (settings.env[name] for name in
+                                                ("scheduling", "escalation", "metrics", "gateway"))
+    url, relay, tag = settings.url, settings.relay_env, settings.tag
+    scheduling_db, escalation_db = databases["scheduling"], databases["escalation"]
     specs = {
         "scheduling": Spec([PY, "-m", "peerbridge_scheduling"], scheduling, f"{url['scheduling']}/readyz"),
         "scheduling-relay": Spec([PY, "-m", "peerbridge_shared.outbox", "--database-url", scheduling_db,
@@ -234,18 +280,10 @@ def private_platform(migrated_database: Callable[[str, Path], str], kafka: Kafka
         "gateway-webhooks": Spec([PY, "-m", "peerbridge_gateway.webhooks"], gateway),
     }
     if console_settings is not None:
-        console = env("CONSOLE_", **{"port": port["console"], "environment": "test", "public_url": url["console"],
-                                     "gateway_url": url["gateway"], "redis_prefix": f"e2e:{tag}:console:",
-                                     "cookie_secure": "false", **console_settings})
+        console = {f"CONSOLE_{key.upper()}": str(value) for key, value in {
+            "port": settings.port["console"], "environment": "test", "public_url": url["console"],
+            "gateway_url": url["gateway"], "redis_prefix": f"e2e:{tag}:console:", "cookie_secure": "false",
+            **console_settings}.items()}
         specs["console"] = Spec([PY, "-m", "peerbridge_console"], console, f"{url['console']}/readyz")
-    logs = home / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
-    with ExitStack() as stack:
-        platform = Platform(url["gateway"], dev_key, logs, specs, stack, CaseLog(kafka),
-                            console=url["console"] if console_settings is not None else None)
-        stack.callback(platform.cases.close)
-        for name in specs:
-            platform.start(name)
-        for name in specs:
-            platform.wait_ready(name)
+    with started(settings, specs, home, kafka) as platform:
         yield platform

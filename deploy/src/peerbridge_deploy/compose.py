@@ -3,6 +3,12 @@
 `docker compose up` reads both: Kafka (KRaft, the official Apache image), PostgreSQL, Redis, an
 OpenTelemetry collector with Jaeger as the trace UI, topic creation and migrations as one-shot
 services, then every process of the registry with the same command as the local run.
+
+Each third-party image is a variable (``KAFKA_IMAGE``...) defaulting to the registry's, so a machine
+that cannot pull them runs stand-ins built from Debian packages (deploy/images/infra). The
+PostgreSQL password has no default: compose stops and says so when ``POSTGRES_PASSWORD`` is unset.
+Compose interpolates a file's environment before merging the override into it, so the development
+value is in deploy/compose/dev.env (``docker compose --env-file deploy/compose/dev.env up``).
 """
 
 from __future__ import annotations
@@ -12,7 +18,10 @@ from typing import Any
 from .dockerfiles import DATA_DIR
 from .registry import HEARTBEAT_START_S, Process, Registry
 
-PG_PASSWORD = "${POSTGRES_PASSWORD:-peerbridge}"
+PG_PASSWORD = "${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD to the PostgreSQL password}"
+IMAGE_VARIABLES = {"kafka": "KAFKA_IMAGE", "postgres": "POSTGRES_IMAGE", "redis": "REDIS_IMAGE",
+                   "otel_collector": "OTEL_COLLECTOR_IMAGE", "trace_ui": "TRACE_UI_IMAGE"}
+DEV_KEY_FILE = f"{DATA_DIR}/data/dev-signing-key.pem"  # the gateway's dev signing key, on a volume
 KAFKA = "kafka:9092"
 OTLP = "http://otel-collector:4318"
 TAG = "${PEERBRIDGE_TAG:-dev}"
@@ -22,8 +31,12 @@ def database_url(registry: Registry, image: str) -> str:
     return f"postgresql+psycopg://peerbridge:{PG_PASSWORD}@postgres:5432/{registry.databases[image]}"
 
 
-def _python_check(code: str) -> list[str]:
-    return ["CMD", "python", "-c", code]
+def third_party(registry: Registry, name: str) -> str:
+    return f"${{{IMAGE_VARIABLES[name]}:-{getattr(registry.infrastructure, name)}}}"
+
+
+def signs_dev_tokens(process: Process) -> bool:
+    return process.image == "gateway" and process.kind == "api"
 
 
 def healthcheck(process: Process) -> dict[str, Any]:
@@ -31,11 +44,9 @@ def healthcheck(process: Process) -> dict[str, Any]:
     timing = {"interval": "10s", "timeout": "5s", "retries": 6, "start_period": start}
     if process.http and process.http.readiness:
         url = f"http://127.0.0.1:{process.http.port}{process.http.readiness}"
-        return {"test": _python_check(f"import urllib.request; urllib.request.urlopen('{url}', timeout=3)"),
-                **timing}
+        return {"test": ["CMD", "python", "-m", "peerbridge_shared.probe", url], **timing}
     if process.port:
-        code = f"import socket; socket.create_connection(('127.0.0.1', {process.port.port}), 3)"
-        return {"test": _python_check(code), **timing}
+        return {"test": ["CMD", "python", "-m", "peerbridge_shared.probe", "tcp", str(process.port.port)], **timing}
     # The same command as the Kubernetes liveness probe. Compose only reports an unhealthy container
     # (`docker compose ps`); it restarts a process that exits.
     return {"test": ["CMD", *process.heartbeat_check], "interval": "10s", "timeout": "5s", "retries": 3,
@@ -68,6 +79,8 @@ def environment(registry: Registry, process: Process) -> dict[str, str]:
     }
     if image.database:
         env[f"{prefix}DATABASE_URL"] = database_url(registry, process.image)
+    if signs_dev_tokens(process):  # outside prod: created on first start, kept on the volume
+        env[f"{prefix}DEV_KEY_FILE"] = DEV_KEY_FILE
     env.update({f"{prefix}{key}": value for key, value in image.config.items()})
     env.update({f"{prefix}{key}": value for key, value in process.env.items()})
     if process.data_env:
@@ -100,10 +113,9 @@ def depends_on(registry: Registry, process: Process) -> dict[str, dict[str, str]
 
 
 def infrastructure(registry: Registry) -> dict[str, Any]:
-    images = registry.infrastructure
     return {
         "kafka": {
-            "image": images.kafka,
+            "image": third_party(registry, "kafka"),
             "environment": {
                 "KAFKA_NODE_ID": "1",
                 "KAFKA_PROCESS_ROLES": "broker,controller",
@@ -129,7 +141,7 @@ def infrastructure(registry: Registry) -> dict[str, Any]:
             "restart": "unless-stopped",
         },
         "postgres": {
-            "image": images.postgres,
+            "image": third_party(registry, "postgres"),
             "environment": {"POSTGRES_USER": "peerbridge", "POSTGRES_PASSWORD": PG_PASSWORD,
                             "POSTGRES_DB": "peerbridge"},
             "volumes": ["postgres-data:/var/lib/postgresql/data",
@@ -139,21 +151,21 @@ def infrastructure(registry: Registry) -> dict[str, Any]:
             "restart": "unless-stopped",
         },
         "redis": {
-            "image": images.redis,
+            "image": third_party(registry, "redis"),
             "command": ["redis-server", "--appendonly", "yes"],
             "volumes": ["redis-data:/data"],
             "healthcheck": {"test": ["CMD", "redis-cli", "ping"], "interval": "5s", "timeout": "5s", "retries": 12},
             "restart": "unless-stopped",
         },
         "otel-collector": {
-            "image": images.otel_collector,
+            "image": third_party(registry, "otel_collector"),
             "command": ["--config=/etc/otelcol/config.yaml"],
             "volumes": ["./deploy/compose/otel-collector.yaml:/etc/otelcol/config.yaml:ro"],
             "depends_on": {"trace-ui": {"condition": "service_started"}},
             "restart": "unless-stopped",
         },
         "trace-ui": {
-            "image": images.trace_ui,
+            "image": third_party(registry, "trace_ui"),
             "restart": "unless-stopped",
         },
     }
@@ -197,9 +209,12 @@ def render_compose(registry: Registry) -> dict[str, Any]:
         }
         if process.data_env:
             service["volumes"] = [f"{name}-data:{DATA_DIR}/data"]
+        if signs_dev_tokens(process):
+            service["volumes"] = [f"{name}-dev-key:{DATA_DIR}/data"]
         services[name] = service
     volumes = ["kafka-data", "postgres-data", "redis-data"] + [
-        f"{name}-data" for name, process in registry.processes.items() if process.data_env]
+        f"{name}-data" for name, process in registry.processes.items() if process.data_env] + [
+        f"{name}-dev-key" for name, process in registry.processes.items() if signs_dev_tokens(process)]
     return {"name": "peerbridge", "services": services, "volumes": {volume: {} for volume in volumes}}
 
 

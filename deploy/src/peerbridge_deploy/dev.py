@@ -101,6 +101,27 @@ def datastores(registry: Registry) -> list[dict[str, Any]]:
     return docs
 
 
+DEV_KEY_SECRET = "peerbridge-gateway-dev-key"
+DEV_KEY_DIR = "/var/run/peerbridge/dev-key"
+
+
+def dev_key_patch() -> str:
+    """The gateway reads the development signing key from a Secret the developer creates from
+    their key (its root filesystem is read-only: it cannot create one), so every replica and
+    ``peerbridge-dev-token`` sign with the same key."""
+    from .yamlout import dump
+
+    operations = [
+        {"op": "add", "path": "/spec/template/spec/volumes/-",
+         "value": {"name": "dev-key", "secret": {"secretName": DEV_KEY_SECRET}}},
+        {"op": "add", "path": "/spec/template/spec/containers/0/volumeMounts/-",
+         "value": {"name": "dev-key", "mountPath": DEV_KEY_DIR, "readOnly": True}},
+        {"op": "add", "path": "/spec/template/spec/containers/0/env/-",
+         "value": {"name": "GATEWAY_DEV_KEY_FILE", "value": f"{DEV_KEY_DIR}/dev-signing-key.pem"}},
+    ]
+    return dump(operations)
+
+
 def render_dev(registry: Registry, header: str) -> dict[str, str]:
     from .yamlout import dump, dump_all
 
@@ -112,6 +133,9 @@ def render_dev(registry: Registry, header: str) -> dict[str, str]:
                                                        "labels": {"peerbridge.org/dev-only": "true"}},
              "literals": [f"{key}={value}" for key, value in dev_secret_values(registry, name).items()]}
             for name in registry.images],
+        "patches": [{"target": {"kind": "Deployment", "name": name}, "patch": dev_key_patch()}
+                    for name, process in registry.processes.items()
+                    if process.image == "gateway" and process.kind == "api"],
     }
     return {
         "deploy/k8s/components/dev-datastores/datastores.yaml": dump_all(datastores(registry), header),

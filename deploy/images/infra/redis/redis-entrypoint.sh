@@ -1,0 +1,6 @@
+#!/bin/sh
+if [ "$1" = redis-server ]; then
+  shift
+  set -- redis-server --bind '* -::*' --protected-mode no "$@"
+fi
+exec "$@"
