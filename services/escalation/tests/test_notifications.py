@@ -22,6 +22,7 @@ from peerbridge_escalation.routing.models import Notification
 from .test_intake import NOW
 from .test_ladder import open_high_case, published, staff_program
 
+CONSOLE = "https://console.example.org"
 SECRET = "test-webhook-secret-0123456789abcdef"
 
 
@@ -107,16 +108,22 @@ def test_a_failed_channel_falls_back_to_the_next_contact_method(escalation_db, t
         {"channel": "sms", "address": "+19195550100", "priority": 1},
         {"channel": "email", "address": "own-1@clinic.example.org", "priority": 2}])
     case_id = open_high_case(escalation_db, tenant, participant)
-    assert deliver_pending(escalation_db, channels(port), "https://console.example.org", NOW) == 1
+    # a refused connection may pass: tried 3 times with backoff (5 s, 10 s), then the next method;
+    # no SMS gateway cannot pass: the next method at once
+    assert deliver_pending(escalation_db, channels(port), "https://console.example.org", NOW) == 0
+    assert deliver_pending(escalation_db, channels(port), CONSOLE, NOW + timedelta(seconds=4)) == 0
+    assert deliver_pending(escalation_db, channels(port), CONSOLE, NOW + timedelta(seconds=5)) == 0
+    assert deliver_pending(escalation_db, channels(port), CONSOLE, NOW + timedelta(seconds=15)) == 1
 
     [(recipients, content)] = inbox.messages
     assert recipients == ["own-1@clinic.example.org"] and "needs a clinician to acknowledge" in content
     with escalation_db.transaction() as session:
-        tried = [(n.channel, n.status, n.last_error) for n in session.scalars(
+        tried = [(n.channel, n.status, n.last_error, n.attempts) for n in session.scalars(
             select(Notification).where(Notification.case_id == case_id).order_by(Notification.created_at,
                                                                                   Notification.attempts))]
-    assert [(c, s) for c, s, _ in tried] == [("webhook", "failed"), ("sms", "failed"), ("email", "sent")]
-    assert tried[1][2] == "no sms gateway configured"
+    assert [(c, s, a) for c, s, _, a in tried] == [("webhook", "failed", 3), ("sms", "failed", 1),
+                                                    ("email", "sent", 1)]
+    assert tried[0][2] == "webhook unreachable: ConnectError" and tried[1][2] == "no sms gateway configured"
 
 
 def test_nothing_is_sent_after_an_acknowledgement(escalation_db, tenant, smtp):

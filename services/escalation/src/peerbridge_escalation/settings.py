@@ -31,6 +31,15 @@ class EscalationSettings(ServiceSettings):
     sms_gateway_url: str | None = None
     sms_gateway_token: SecretStr | None = None
     delivery_interval_s: float = Field(default=0.5, gt=0)
+    delivery_max_attempts: int = Field(default=3, ge=1, le=20, description="tries of one contact method, then "
+                                       "the next method")
+    delivery_backoff_s: float = Field(default=5.0, gt=0, le=3600, description="wait after a first failed try "
+                                      "(doubles each try)")
+    delivery_max_backoff_s: float = Field(default=300.0, gt=0, le=86400)
+    delivery_workers: int = Field(default=8, ge=1, le=64, description="tries in flight at once")
+    delivery_per_organization: int = Field(default=2, ge=1, le=64,
+                                           description="tries in flight at once for one organization")
+    step_max_attempts: int = Field(default=5, ge=1, le=50, description="tries of a timer step that keeps failing")
     timer_interval_s: float = Field(default=1.0, gt=0, description="how often due escalation steps are fired")
     watchdog_interval_s: float = Field(default=10.0, gt=0)
     watchdog_grace_s: float = Field(default=30.0, gt=0, description="a step this late means the timer loop is down")

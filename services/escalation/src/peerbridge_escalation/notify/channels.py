@@ -21,7 +21,16 @@ import httpx
 
 
 class DeliveryError(Exception):
-    pass
+    """The channel could not deliver; ``permanent`` when trying again cannot help (an address the
+    channel cannot use, a refusal such as a 4xx): the next contact method is tried at once."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+def _refusal_is_permanent(status: int) -> bool:
+    return 400 <= status < 500 and status not in (408, 425, 429)
 
 
 @dataclass(frozen=True)
@@ -68,7 +77,8 @@ class WebhookChannel:
         except httpx.HTTPError as exc:
             raise DeliveryError(f"webhook unreachable: {type(exc).__name__}") from None
         if response.status_code >= 300:
-            raise DeliveryError(f"webhook answered {response.status_code}")
+            raise DeliveryError(f"webhook answered {response.status_code}",
+                                permanent=_refusal_is_permanent(response.status_code))
 
 
 class EmailChannel:
@@ -121,5 +131,5 @@ class PhoneChannel:
 
     def send(self, page: Page, address: str) -> None:
         if self.gateway is None:
-            raise DeliveryError(f"no {self.name} gateway configured")
+            raise DeliveryError(f"no {self.name} gateway configured", permanent=True)
         self.gateway.send(address, page.text(), voice=self.voice)
