@@ -191,7 +191,8 @@ def private_platform(migrated_database: Callable[[str, Path], str], kafka: Kafka
     scheduling = env("SCHEDULING_", database_url=scheduling_db, port=port["scheduling"], environment="test")
     escalation = env("ESCALATION_", database_url=escalation_db, port=port["escalation"], environment="test",
                      scheduling_url=url["scheduling"], faust_app_id=escalation_app, faust_offset_reset="earliest",
-                     smtp_port=smtp_port, timer_interval_s=0.5, delivery_interval_s=0.2)
+                     smtp_port=smtp_port, timer_interval_s=0.5, delivery_interval_s=0.2,
+                     webhook_allow_http_localhost="true")  # the simulator's pager, test receivers
     metrics = env("METRICS_", port=port["metrics"], environment="test", faust_app_id=metrics_app,
                   faust_web_port=port["metrics_web"], faust_data_dir=home / "metrics-faust",
                   feed_interval_s=metrics_feed_interval_s)

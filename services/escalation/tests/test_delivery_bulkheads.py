@@ -19,10 +19,10 @@ from peerbridge_escalation.routing.ladder import STEPS_FAILED, fire_due
 from peerbridge_escalation.routing.models import Notification, Step
 from peerbridge_shared.events.scheduling import ParticipantEnrolled
 
-from .conftest import envelope
+from .conftest import envelope, verified
 from .test_intake import NOW, phq9
 from .test_ladder import pages, staff_program
-from .test_notifications import CONSOLE, smtp  # noqa: F401 - the SMTP fixture
+from .test_notifications import CONSOLE
 
 
 class Exploding:
@@ -45,7 +45,7 @@ def channels(port, webhook=None):
 def contacts(db, admin, clinician, *methods):
     with db.transaction() as session:
         rosters.replace_contacts(session=session, caller=admin, clinician_id=clinician,
-                                 contacts=[ContactCreate(**m, verified=True) for m in methods])
+                                 contacts=[ContactCreate(**m) for m in methods], start_verification=verified)
 
 
 def open_cases(db, tenant, clinician, count):
@@ -65,7 +65,7 @@ def notes(db, tenant):
 
 
 def test_a_contact_that_breaks_the_channel_is_recorded_backs_off_and_never_holds_up_another_organization(
-        escalation_db, smtp):  # noqa: F811
+        escalation_db, smtp):
     inbox, port = smtp
     broken_org, other_org = f"org-{uuid.uuid4().hex[:8]}", f"org-{uuid.uuid4().hex[:8]}"
     _, admin = staff_program(escalation_db, broken_org)
@@ -97,7 +97,7 @@ def test_a_contact_that_breaks_the_channel_is_recorded_backs_off_and_never_holds
     assert len(inbox.messages) == 4
 
 
-def test_organizations_and_their_clinicians_are_served_in_turn(escalation_db, smtp):  # noqa: F811
+def test_organizations_and_their_clinicians_are_served_in_turn(escalation_db, smtp):
     inbox, port = smtp
     busy, quiet = f"org-{uuid.uuid4().hex[:8]}", f"org-{uuid.uuid4().hex[:8]}"
     _, admin = staff_program(escalation_db, busy)
@@ -115,7 +115,7 @@ def test_organizations_and_their_clinicians_are_served_in_turn(escalation_db, sm
     assert first.count("own-1@example.org") == 2, "the busy organization's other clinician too"
 
 
-def test_a_clinician_with_no_method_left_makes_the_case_climb_and_the_alert_rise(escalation_db, smtp):  # noqa: F811
+def test_a_clinician_with_no_method_left_makes_the_case_climb_and_the_alert_rise(escalation_db, smtp):
     inbox, port = smtp
     tenant = f"org-{uuid.uuid4().hex[:8]}"
     participant, admin = staff_program(escalation_db, tenant)

@@ -35,8 +35,10 @@ class DevTokens:
 
     def headers(self, user: User) -> dict[str, str]:
         with self._lock:
-            minted_at, headers = self._cache.get(user, (0.0, {}))
-            if time.monotonic() - minted_at > self.ttl_s * 0.8:
+            minted_at, headers = self._cache.get(user, (None, {}))
+            # never minted, or close to expiry (not "monotonic() > 0.8 ttl": a machine up for less than
+            # that would never mint at all)
+            if minted_at is None or time.monotonic() - minted_at > self.ttl_s * 0.8:
                 token = sign_user_token(self._key, issuer=self.issuer, audience=self.audience,
                                         organization=self.organization, user=user.id, roles=user.roles,
                                         programs=user.programs, ttl_s=self.ttl_s)

@@ -1,6 +1,6 @@
 """Escalation settings: environment variables prefixed ESCALATION_ (nested with __)."""
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from peerbridge_shared.settings import DEV_SECRET, Port, ServiceSettings, settings_loader
@@ -24,6 +24,10 @@ class EscalationSettings(ServiceSettings):
     scheduling_url: str = Field(default="http://127.0.0.1:8001", description="where safety plans are fetched")
     console_url: str = Field(default="http://127.0.0.1:8000/console", description="links in notifications")
     webhook_signing_secret: SecretStr = SecretStr(DEV_SECRET)
+    webhook_allow_http_localhost: bool = Field(default=False, description="dev and tests: http://127.0.0.1 "
+                                               "pager webhooks (never in production)")
+    verification_code_minutes: int = Field(default=15, ge=1, le=1440, description="how long a code stays valid")
+    verification_max_tries: int = Field(default=5, ge=1, le=20, description="wrong codes before a new one is needed")
     smtp_host: str = "127.0.0.1"
     smtp_port: int = Field(default=1025, ge=1, le=65535)
     smtp_sender: str = "peerbridge-alerts@localhost"
@@ -43,6 +47,13 @@ class EscalationSettings(ServiceSettings):
     timer_interval_s: float = Field(default=1.0, gt=0, description="how often due escalation steps are fired")
     watchdog_interval_s: float = Field(default=10.0, gt=0)
     watchdog_grace_s: float = Field(default=30.0, gt=0, description="a step this late means the timer loop is down")
+
+
+    @model_validator(mode="after")
+    def _no_local_webhooks_in_prod(self) -> "EscalationSettings":
+        if self.environment == "prod" and self.webhook_allow_http_localhost:
+            raise ValueError("webhook_allow_http_localhost is for dev and tests only")
+        return self
 
 
 get_settings = settings_loader(EscalationSettings)

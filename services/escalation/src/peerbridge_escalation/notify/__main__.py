@@ -13,24 +13,11 @@ from peerbridge_shared.db import Database
 from peerbridge_shared.logs import configure_logging
 
 from ..retry import RetryPolicy
-from ..settings import EscalationSettings, get_settings
-from .channels import Channel, EmailChannel, HttpSmsGateway, PhoneChannel, WebhookChannel
+from ..settings import get_settings
 from .pool import DeliveryPool
+from .setup import channels_from
 
 log = logging.getLogger(__name__)
-
-
-def channels_from(settings: EscalationSettings) -> dict[str, Channel]:
-    gateway = None
-    if settings.sms_gateway_url:
-        token = settings.sms_gateway_token.get_secret_value() if settings.sms_gateway_token else ""
-        gateway = HttpSmsGateway(settings.sms_gateway_url, token)
-    found: list[Channel] = [
-        WebhookChannel(settings.webhook_signing_secret.get_secret_value()),
-        EmailChannel(settings.smtp_host, settings.smtp_port, settings.smtp_sender, settings.smtp_starttls),
-        PhoneChannel(gateway, voice=False), PhoneChannel(gateway, voice=True),
-    ]
-    return {channel.name: channel for channel in found}
 
 
 def main(argv: list[str] | None = None) -> None:
