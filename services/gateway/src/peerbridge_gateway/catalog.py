@@ -18,7 +18,7 @@ from peerbridge_escalation.cases.schemas import CaseRead, CaseView, ChainCheck, 
 from peerbridge_escalation.policy import Policy
 from peerbridge_escalation.rosters.schemas import ContactCreate as ClinicianContact
 from peerbridge_escalation.rosters.schemas import ContactRead as ClinicianContactRead
-from peerbridge_escalation.rosters.schemas import OnCall, ProgramContactsSet, RosterPublish, RosterRead
+from peerbridge_escalation.rosters.schemas import ContactVerify, OnCall, ProgramContactsSet, RosterPublish, RosterRead
 from peerbridge_scheduling.attendance.schemas import AttendanceRead, AttendanceSubmit
 from peerbridge_scheduling.contacts.schemas import ContactCreate, ContactRead, Cosign
 from peerbridge_scheduling.goals.schemas import GoalCreate, GoalRead, StatusChange
@@ -36,6 +36,7 @@ from peerbridge_scheduling.participants.schemas import (
 )
 from peerbridge_scheduling.programs.schemas import ProgramCreate, ProgramRead, SiteCreate, SiteRead
 from peerbridge_scheduling.questionnaires.definitions import InstrumentDefinition
+from peerbridge_scheduling.questionnaires.retire_views import InstrumentRetired
 from peerbridge_scheduling.questionnaires.schemas import ResponseCreate, ResponseRead
 from peerbridge_scheduling.reminders.views import CheckInCreate, CheckInRead
 from peerbridge_scheduling.safety.schemas import ConcernCreate, ConcernRead, SafetyPlanCreate, SafetyPlanRead
@@ -128,6 +129,7 @@ CASE_WORK: Access = {R.CLINICIAN: Scope.PROGRAMS}
 CASE_MOVE: Access = {R.PROGRAM_ADMIN: ORG, R.SUPERVISOR: Scope.PROGRAMS, R.CLINICIAN: Scope.PROGRAMS}
 AUDITORS: Access = {R.PROGRAM_ADMIN: ORG, R.PLATFORM_ADMIN: ORG}
 OWN_CONTACTS: Access = {R.PROGRAM_ADMIN: ORG, R.CLINICIAN: Scope.OWN}
+ONLY_THE_CLINICIAN: Access = {R.CLINICIAN: Scope.OWN}
 PEER_STATUS: Access = {R.PROGRAM_ADMIN: ORG, R.SUPERVISOR: ORG, R.PEER: Scope.OWN}
 NOT_FUNDERS = STAFF
 
@@ -199,6 +201,8 @@ ROUTES: tuple[Route, ...] = (
     get("/instruments/{code}", SCHEDULING, NOT_FUNDERS, InstrumentDefinition, query=q.InstrumentVersion,
         tags=("questionnaires",)),
     post("/instruments", SCHEDULING, ADMIN, InstrumentDefinition, InstrumentDefinition, tags=("questionnaires",)),
+    post("/instruments/{code}/retire", SCHEDULING, ADMIN, None, InstrumentRetired, status=200,
+         summary="No new responses with it; every version stays readable", tags=("questionnaires",)),
     post("/participants/{participant_id}/questionnaire-responses", SCHEDULING, WRITE_CARE, ResponseCreate,
          ResponseRead, owner=P, tags=("questionnaires",)),
     get("/participants/{participant_id}/questionnaire-responses", SCHEDULING, CARE_TEAM, list[ResponseRead], owner=P,
@@ -231,7 +235,14 @@ ROUTES: tuple[Route, ...] = (
     get("/audit/verify", ESCALATION, AUDITORS, ChainCheck, tags=("cases",)),
     # on-call
     put("/clinicians/{clinician_id}/contacts", ESCALATION, OWN_CONTACTS, list[ClinicianContact],
-        list[ClinicianContactRead], owner=M, tags=("on-call",)),
+        list[ClinicianContactRead], owner=M, summary="A clinician's contact methods; a new one starts its verification",
+        tags=("on-call",)),
+    post("/clinicians/{clinician_id}/contacts/{contact_id}/verification", ESCALATION, OWN_CONTACTS, None,
+         ClinicianContactRead, status=200, owner=M, summary="Send a new verification code (or webhook challenge)",
+         tags=("on-call",)),
+    post("/clinicians/{clinician_id}/contacts/{contact_id}/verify", ESCALATION, ONLY_THE_CLINICIAN, ContactVerify,
+         ClinicianContactRead, status=200, owner=M, summary="The clinician enters the code they received",
+         tags=("on-call",)),
     put("/programs/{program_id}/escalation-contacts", ESCALATION, ADMIN, ProgramContactsSet, ProgramContactsSet,
         tags=("on-call",)),
     put("/programs/{program_id}/escalation-policy", ESCALATION, ADMIN, Policy, Policy,
