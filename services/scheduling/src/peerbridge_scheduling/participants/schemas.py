@@ -2,19 +2,20 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from peerbridge_shared.events.scheduling import ConsentKind
+from peerbridge_shared.validation import Day, Id, Instant, Name, Text
 
 
 class ParticipantCreate(BaseModel):
-    given_name: str = Field(min_length=1, max_length=100)
-    family_name: str = Field(min_length=1, max_length=100)
-    birth_date: date
-    member_id: str | None = Field(default=None, max_length=50, description="payer member id (PHI)")
-    phone: str | None = Field(default=None, pattern=r"^\+?[0-9 ()-]{7,20}$")
+    given_name: Name = Field(min_length=1, max_length=100)
+    family_name: Name = Field(min_length=1, max_length=100)
+    birth_date: Day
+    member_id: Text | None = Field(default=None, max_length=50, description="payer member id (PHI)")
+    phone: Text | None = Field(default=None, pattern=r"^\+?[0-9 ()-]{7,20}$")
     email: EmailStr | None = None
-    preferred_language: str = Field(default="en", pattern=r"^[a-z]{2,3}$", description="BCP 47 primary tag")
+    preferred_language: Text = Field(default="en", pattern=r"^[a-z]{2,3}$", description="BCP 47 primary tag")
     interpreter_needed: bool = False
 
 
@@ -24,10 +25,10 @@ class ParticipantRead(ParticipantCreate):
 
 
 class ConsentCreate(BaseModel):
-    program_id: str
+    program_id: Id
     kind: ConsentKind
     granted: bool
-    effective_at: AwareDatetime
+    effective_at: Instant
 
 
 class ConsentRead(ConsentCreate):
@@ -39,15 +40,15 @@ class ConsentRead(ConsentCreate):
 
 
 class EnrollmentCreate(BaseModel):
-    participant_id: str
-    program_id: str
-    site_id: str
-    enrolled_on: date
-    referral_source: str | None = Field(default=None, max_length=100)
-    payer_id: str | None = None
+    participant_id: Id
+    program_id: Id
+    site_id: Id
+    enrolled_on: Day
+    referral_source: Text | None = Field(default=None, max_length=100)
+    payer_id: Id | None = None
     authorized_units: int | None = Field(default=None, ge=0)
-    clinician_id: str | None = Field(default=None, description="the participant's own clinician")
-    index_discharge_on: date | None = Field(default=None, description="index psychiatric discharge, if any")
+    clinician_id: Id | None = Field(default=None, description="the participant's own clinician")
+    index_discharge_on: Day | None = Field(default=None, description="index psychiatric discharge, if any")
 
 
 class EnrollmentRead(EnrollmentCreate):
@@ -59,9 +60,10 @@ class EnrollmentRead(EnrollmentCreate):
 
 
 class EnrollmentEnd(BaseModel):
-    ended_on: date
-    reason: str = Field(min_length=1, max_length=100, description="completed, withdrew, transferred, lost to follow-up")
+    ended_on: Day
+    reason: Text = Field(min_length=1, max_length=100,
+                         description="completed, withdrew, transferred, lost to follow-up")
 
 
 class PeerAssignment(BaseModel):
-    peer_id: str
+    peer_id: Id
