@@ -25,6 +25,7 @@ from peerbridge_shared.messaging.dead_letters import DeadLetters, header_list
 from peerbridge_shared.topics import CARE, ENROLLMENTS, HOSPITAL, SAFETY
 
 from .cases.intake import handle
+from .retry import LOOP_ERRORS
 from .settings import EscalationSettings, get_settings
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ class Intake:
                     time.sleep(min(5.0, 0.2 * 2 ** min(outage, 5)))
                     continue
                 attempt += 1
+                LOOP_ERRORS.labels("intake").inc()
                 if attempt >= self.settings.max_attempts:
                     return self._dead_letter(topic, partition, offset, key, value, headers,
                                              f"handler failed: {exc}", exc, attempt)

@@ -183,7 +183,7 @@ def _record_step_error(database: Database, step_id: int, error: BaseException, p
             step.retry_at = policy.next_attempt(step.attempts, now)
 
 
-def _fire_claimed(database: Database, now: datetime, worker: str) -> int | None:
+def _fire_claimed(database: Database, now: datetime, worker: str, policy: RetryPolicy) -> int | None:
     """Claim and fire one due step in its own transaction; None when none is due. An unexpected
     error is recorded on that step (which then backs off) and never stops the loop."""
     step_id = None
@@ -201,17 +201,17 @@ def _fire_claimed(database: Database, now: datetime, worker: str) -> int | None:
             raise
         LOOP_ERRORS.labels("timers").inc()
         log.exception("escalation step failed", extra={"step_id": step_id})
-        _record_step_error(database, step_id, exc, STEP_RETRY, now)
+        _record_step_error(database, step_id, exc, policy, now)
         return -1
 
 
-def fire_due(database: Database, now: datetime, worker: str) -> int:
+def fire_due(database: Database, now: datetime, worker: str, policy: RetryPolicy = STEP_RETRY) -> int:
     """Fire every step due by ``now``; each in its own transaction, claimed with SKIP LOCKED so
     several timer loops (and the watchdog) never fire the same step twice. A step that fails backs
     off (``retry_at``) and is parked after its last try; returns how many steps fired."""
     fired = 0
     while True:
-        outcome = _fire_claimed(database, now, worker)
+        outcome = _fire_claimed(database, now, worker, policy)
         if outcome is None:
             return fired
         fired += outcome != -1
