@@ -27,8 +27,10 @@ def upgrade() -> None:
                                                   nullable=False))
     op.add_column('clinician_contacts', sa.Column('verification_error', sa.Text(), nullable=True))
     op.add_column('clinician_contacts', sa.Column('verified_at', sa.DateTime(timezone=True), nullable=True))
-    # methods marked verified by a caller before the platform verified them no longer count
-    op.execute("UPDATE clinician_contacts SET verified = false")
+    # methods a caller marked verified before the platform verified any: still paged (turning them all
+    # off at once would stop out-of-band pages until every clinician re-verified), shown as "legacy"
+    # so that operators ask for a verification (POST .../verification) of each
+    op.execute("UPDATE clinician_contacts SET verification = 'legacy' WHERE verified")
 
 
 def downgrade() -> None:

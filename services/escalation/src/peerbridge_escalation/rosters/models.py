@@ -10,7 +10,8 @@ from ..database import Base, TenantRecord
 
 class ClinicianContact(TenantRecord, Base):
     """How to reach a clinician: e-mail, SMS, voice or webhook; only methods the platform verified
-    count (``verification``: pending, code_sent, send_failed, expired, verified)."""
+    count (``verification``: pending, code_sent, send_failed, challenge_failed, expired, verified;
+    legacy: marked verified by a caller before the platform verified methods)."""
 
     __tablename__ = "clinician_contacts"
 

@@ -50,7 +50,8 @@ class ContactRead(BaseModel):
     address: str
     priority: int
     verified: bool
-    verification: str = Field(description="pending, code_sent, send_failed, challenge_failed, expired or verified")
+    verification: str = Field(description="pending, code_sent, send_failed, challenge_failed, expired, verified or "
+                              "legacy (marked verified by a caller before the platform verified methods)")
     verification_error: str | None = None
 
 
