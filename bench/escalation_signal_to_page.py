@@ -25,6 +25,7 @@ from common import assigned_consumer, kafka_settings, percentiles, raw_round_tri
 from peerbridge_escalation.cases.intake import handle
 from peerbridge_escalation.rosters import service as rosters
 from peerbridge_escalation.rosters.schemas import ContactCreate, ProgramContactsSet, RosterPublish
+from peerbridge_escalation.rosters.verification import mark_verified
 from peerbridge_shared.db import Database
 from peerbridge_shared.events import decode, new_envelope, utc_now
 from peerbridge_shared.events.safety import RiskScreenCompleted, ScreenInstrument
@@ -43,7 +44,8 @@ def staff(database: Database, tenant: str) -> None:
     with database.transaction() as session:
         for clinician in ("own-1", "oncall-1", "sup-1", "md-1"):
             rosters.replace_contacts(session=session, caller=admin, clinician_id=clinician, contacts=[
-                ContactCreate(channel="email", address=f"{clinician}@example.org", verified=True)])
+                ContactCreate(channel="email", address=f"{clinician}@example.org")],
+                start_verification=lambda row: mark_verified(row, utc_now()))  # verified before the drill
         rosters.set_program_contacts(session=session, caller=admin, program_id="prog", clock=utc_now,
                                      data=ProgramContactsSet(supervisor_id="sup-1", medical_director_id="md-1"))
         rosters.publish_roster(session=session, caller=admin, clock=utc_now, data=RosterPublish(

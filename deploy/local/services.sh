@@ -38,6 +38,8 @@ fi
 start() {
   load_processes
   mkdir -p "$RUN"
+  # local only: the simulator's pager (a webhook on 127.0.0.1) can be verified and paged
+  export ESCALATION_WEBHOOK_ALLOW_HTTP_LOCALHOST="${ESCALATION_WEBHOOK_ALLOW_HTTP_LOCALHOST:-true}"
   for entry in "${PROCESSES[@]}"; do
     IFS='|' read -r name url _ command <<<"$entry"
     pid_alive "$RUN/$name.pid" && continue

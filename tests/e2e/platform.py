@@ -209,7 +209,8 @@ def platform_settings(databases: dict[str, str], kafka: KafkaSettings, home: Pat
     escalation = env("ESCALATION_", database_url=databases["escalation"], port=port["escalation"],
                      environment="test", scheduling_url=url["scheduling"], faust_app_id=escalation_app,
                      faust_offset_reset="earliest", faust_web_port=port["escalation_web"], smtp_port=smtp_port,
-                     timer_interval_s=0.5, delivery_interval_s=0.2, console_url=url["console"])
+                     timer_interval_s=0.5, delivery_interval_s=0.2, console_url=url["console"],
+                     webhook_allow_http_localhost="true")  # the simulator's pager, test receivers
     metrics = env("METRICS_", port=port["metrics"], environment="test", faust_app_id=metrics_app,
                   faust_web_port=port["metrics_web"], faust_data_dir=home / "metrics-faust",
                   feed_interval_s=metrics_feed_interval_s, funder_clock_offset_days=40,

@@ -16,7 +16,7 @@ from peerbridge_escalation.routing.models import Notification, Step
 from peerbridge_shared.events.scheduling import ParticipantEnrolled
 from peerbridge_shared.identity import Identity, Role
 
-from .conftest import envelope
+from .conftest import envelope, verified
 from .test_intake import NOW, phq9, published
 
 STAFF = ["own-1", "oncall-a", "oncall-b", "sup-1", "md-1"]
@@ -27,7 +27,7 @@ def staff_program(db, tenant, *, own_clinician="own-1"):
     with db.transaction() as session:
         for clinician in STAFF:
             rosters.replace_contacts(session=session, caller=admin, clinician_id=clinician, contacts=[
-                ContactCreate(channel="email", address=f"{clinician}@example.org", verified=True)])
+                ContactCreate(channel="email", address=f"{clinician}@example.org")], start_verification=verified)
         rosters.set_program_contacts(session=session, caller=admin, program_id="prog-1", clock=lambda: NOW,
                                      data=ProgramContactsSet(supervisor_id="sup-1", medical_director_id="md-1"))
         rosters.publish_roster(session=session, caller=admin, clock=lambda: NOW, data=RosterPublish(

@@ -4,13 +4,11 @@ receiver; the webhook is HMAC-signed; a failing channel falls back to the next o
 import hashlib
 import hmac
 import json
-import socket
 import threading
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from peerbridge_escalation.notify.channels import EmailChannel, PhoneChannel, WebhookChannel
@@ -19,34 +17,12 @@ from peerbridge_escalation.rosters import service as rosters
 from peerbridge_escalation.rosters.schemas import ContactCreate
 from peerbridge_escalation.routing.models import Notification
 
+from .conftest import verified
 from .test_intake import NOW
 from .test_ladder import open_high_case, published, staff_program
 
+CONSOLE = "https://console.example.org"
 SECRET = "test-webhook-secret-0123456789abcdef"
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-        self.messages.append((envelope.rcpt_tos, envelope.content.decode()))
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def smtp():
-    inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, port
-    controller.stop()
 
 
 @pytest.fixture
@@ -71,14 +47,15 @@ def webhook():
 
 
 def channels(smtp_port):
-    return {"webhook": WebhookChannel(SECRET), "email": EmailChannel("127.0.0.1", smtp_port, "alerts@peerbridge"),
+    return {"webhook": WebhookChannel(SECRET, allow_http_localhost=True),
+            "email": EmailChannel("127.0.0.1", smtp_port, "alerts@peerbridge"),
             "sms": PhoneChannel(None, voice=False)}
 
 
 def set_contacts(db, admin, clinician, contacts):
     with db.transaction() as session:
         rosters.replace_contacts(session=session, caller=admin, clinician_id=clinician,
-                                 contacts=[ContactCreate(**c, verified=True) for c in contacts])
+                                 contacts=[ContactCreate(**c) for c in contacts], start_verification=verified)
 
 
 def test_a_signed_webhook_page_carries_the_case_number_and_a_link_but_no_phi(escalation_db, tenant, webhook, smtp):
@@ -107,16 +84,22 @@ def test_a_failed_channel_falls_back_to_the_next_contact_method(escalation_db, t
         {"channel": "sms", "address": "+19195550100", "priority": 1},
         {"channel": "email", "address": "own-1@clinic.example.org", "priority": 2}])
     case_id = open_high_case(escalation_db, tenant, participant)
-    assert deliver_pending(escalation_db, channels(port), "https://console.example.org", NOW) == 1
+    # a refused connection may pass: tried 3 times with backoff (5 s, 10 s), then the next method;
+    # no SMS gateway cannot pass: the next method at once
+    assert deliver_pending(escalation_db, channels(port), "https://console.example.org", NOW) == 0
+    assert deliver_pending(escalation_db, channels(port), CONSOLE, NOW + timedelta(seconds=4)) == 0
+    assert deliver_pending(escalation_db, channels(port), CONSOLE, NOW + timedelta(seconds=5)) == 0
+    assert deliver_pending(escalation_db, channels(port), CONSOLE, NOW + timedelta(seconds=15)) == 1
 
     [(recipients, content)] = inbox.messages
     assert recipients == ["own-1@clinic.example.org"] and "needs a clinician to acknowledge" in content
     with escalation_db.transaction() as session:
-        tried = [(n.channel, n.status, n.last_error) for n in session.scalars(
+        tried = [(n.channel, n.status, n.last_error, n.attempts) for n in session.scalars(
             select(Notification).where(Notification.case_id == case_id).order_by(Notification.created_at,
                                                                                   Notification.attempts))]
-    assert [(c, s) for c, s, _ in tried] == [("webhook", "failed"), ("sms", "failed"), ("email", "sent")]
-    assert tried[1][2] == "no sms gateway configured"
+    assert [(c, s, a) for c, s, _, a in tried] == [("webhook", "failed", 3), ("sms", "failed", 1),
+                                                    ("email", "sent", 1)]
+    assert tried[0][2] == "webhook unreachable: ConnectError" and tried[1][2] == "no sms gateway configured"
 
 
 def test_nothing_is_sent_after_an_acknowledgement(escalation_db, tenant, smtp):

@@ -11,6 +11,7 @@ from peerbridge_escalation.rosters.schedule import RosterDefinition
 from peerbridge_escalation.settings import EscalationSettings
 
 from .test_cases_api import headers
+from .test_contact_verification import verify_by_email
 
 WEEKLY = {"name": "primary", "members": ["ana", "ben"], "starts_on": "2026-02-23", "handoff": "08:00",
           "shift_days": 7}
@@ -51,26 +52,23 @@ def test_gaps_are_found_to_the_minute():
 
 
 @pytest.fixture
-def client(escalation_url):
-    app = create_app(EscalationSettings(database_url=escalation_url))
+def client(escalation_url, smtp):
+    app = create_app(EscalationSettings(database_url=escalation_url, smtp_port=smtp[1]))
     with TestClient(app) as test_client:
         yield test_client
     app.state.database.dispose()
 
 
-def test_publishing_is_refused_naming_the_gap_or_the_unreachable_clinician(client, tenant):
+def test_publishing_is_refused_naming_the_gap_or_the_unreachable_clinician(client, smtp, tenant):
     admin = headers(tenant, "admin-1")
     body = {"program_id": "prog-1", "time_zone": "America/New_York", "effective_from": "2026-03-02",
             "effective_until": "2026-03-08", "layers": [WEEKLY]}
     unreachable = client.post("/rosters", json=body, headers=admin)
     assert unreachable.status_code == 422 and unreachable.json()["clinicians"] == ["ana", "ben"]
-    client.put("/clinicians/ana/contacts", json=[{"channel": "email", "address": "ana@example.org", "verified": True}],
-               headers=admin)
-    client.put("/clinicians/ben/contacts", json=[{"channel": "sms", "address": "+19195550100", "verified": False}],
-               headers=admin)
-    assert client.post("/rosters", json=body, headers=admin).json()["clinicians"] == ["ben"]
-    client.put("/clinicians/ben/contacts", json=[{"channel": "sms", "address": "+19195550100", "verified": True}],
-               headers=admin)
+    verify_by_email(client, smtp[0], tenant, "ana", "ana@example.org")
+    client.put("/clinicians/ben/contacts", json=[{"channel": "sms", "address": "+19195550100"}], headers=admin)
+    assert client.post("/rosters", json=body, headers=admin).json()["clinicians"] == ["ben"], "not verified"
+    verify_by_email(client, smtp[0], tenant, "ben", "ben@example.org")
     gappy = client.post("/rosters", json={**body, "layers": [{**WEEKLY, "weekdays": [0, 1, 2, 3, 4]}]},
                         headers=admin).json()
     assert gappy["errors"][0]["rule"] == "full_coverage"

@@ -149,9 +149,9 @@ def test_a_remembered_token_is_refused_once_it_expires(gateway_settings, dev_key
     from peerbridge_gateway.app import create_app
 
     key = ensure_dev_key(dev_key_file)
-    short = sign_user_token(key, issuer=DEV_ISSUER, audience=AUDIENCE, organization="org-a", user="u",
-                            roles=["peer"], ttl_s=2)
     with TestClient(create_app(gateway_settings.model_copy(update={"jwt_leeway_s": 0}))) as client:
+        short = sign_user_token(key, issuer=DEV_ISSUER, audience=AUDIENCE, organization="org-a", user="u",
+                                roles=["peer"], ttl_s=2)  # signed once the app is up (a slow start ate it)
         assert client.get("/v1/me", headers={"Authorization": f"Bearer {short}"}).status_code == 200
         assert client.get("/v1/me", headers={"Authorization": f"Bearer {short}"}).status_code == 200  # cached
         time.sleep(2.2)

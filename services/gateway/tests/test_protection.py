@@ -26,19 +26,27 @@ from peerbridge_shared.web import PROBLEM_JSON
 from .world import build_world
 
 
-def test_each_user_and_each_address_has_a_limit_shared_by_every_replica(gateway_settings, token, tenant):
+def test_each_user_has_a_limit_shared_by_every_replica_and_an_address_only_for_callers_without_a_token(
+        gateway_settings, token, tenant):
     settings = gateway_settings.model_copy(update={"rate_limit_per_token": 3, "rate_limit_per_ip": 5})
     with TestClient(create_app(settings)) as one, TestClient(create_app(settings)) as two:
-        alice, bob = token(tenant, "peer", user="alice"), token(tenant, "peer", user="bob")
+        alice = token(tenant, "peer", user="alice")
         assert [c.get("/v1/me", headers=alice).status_code for c in (one, two, one)] == [200, 200, 200]
         limited = two.get("/v1/me", headers=alice)
         assert limited.status_code == 429 and limited.headers["content-type"] == PROBLEM_JSON
         assert 1 <= int(limited.headers["retry-after"]) <= settings.rate_limit_window_s
         assert limited.json()["errors"][0]["rule"] == "rate_limit_user"
-        assert one.get("/v1/me", headers=bob).status_code == 200  # 5th request from this address
-        by_address = one.get("/v1/me", headers=token(tenant, "peer", user="carol"))
+        # a clinic behind one NAT address: each user keeps their own budget (12 requests, one address)
+        for user in ("bob", "carol", "dave"):
+            assert [one.get("/v1/me", headers=token(tenant, "peer", user=user)).status_code
+                    for _ in range(3)] == [200, 200, 200]
+        # without a valid token, the address is all that is known: 5 tries, then 429
+        bad = {"Authorization": "Bearer not-a-token"}
+        assert [one.get("/v1/me", headers=bad).status_code for _ in range(3)] == [401] * 3
+        assert [one.get("/v1/me").status_code for _ in range(2)] == [401, 401]
+        by_address = one.get("/v1/me")
         assert by_address.status_code == 429 and by_address.json()["errors"][0]["rule"] == "rate_limit_address"
-        assert one.get("/v1/me").status_code == 429  # unauthenticated requests count against the address too
+        assert one.get("/v1/me", headers=token(tenant, "peer", user="erin")).status_code == 200
         assert one.get("/healthz").status_code == 200
 
 

@@ -11,9 +11,14 @@ from .logs import configure_logging
 from .settings import ServiceSettings
 from .telemetry import setup_tracing
 
+UVICORN_OPTIONS = {"proxy_headers": False, "forwarded_allow_ips": ""}
+"""uvicorn would otherwise take X-Forwarded-For from any loopback peer as the client's address; the
+gateway decides itself which proxies it believes (GATEWAY_TRUSTED_PROXIES)."""
+
 
 def serve(create_app: Callable[[ServiceSettings], FastAPI], settings: ServiceSettings) -> None:
     """Validate settings (already done by constructing them), set up logs and traces, serve."""
     configure_logging(settings.service_name, settings.log_level)
     setup_tracing(settings.service_name)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None, access_log=False)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None, access_log=False,
+                **UVICORN_OPTIONS)

@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .db import database_unreachable
+from .input_guard import InputGuard
 from .settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -177,6 +178,7 @@ def create_service_app(
     app = FastAPI(title=title, **fastapi_options)
     app.state.settings = settings
     app.middleware("http")(_trace_request)
+    app.add_middleware(InputGuard)  # text no database can store is a 422 before any route (input_guard)
     app.add_exception_handler(RequestValidationError, _validation_problem)
     app.add_exception_handler(StarletteHTTPException, _http_problem)
     app.add_exception_handler(Problem, _domain_problem)

@@ -69,8 +69,10 @@ def _clinician(sim: Simulation, admin: User, license_type: str, jurisdiction: st
         "display_name": f"{first} {last}", "license_type": license_type,
         "license_number": f"{jurisdiction}-{sim.rng.randint(10000, 99999)}", "jurisdiction": jurisdiction,
         "medical_director": medical_director})["id"]
-    sim.gateway.put(admin, f"/clinicians/{clinician}/contacts", [
-        {"channel": "email", "address": f"{clinician}@clinicians.example.org", "verified": True, "priority": 0}])
+    [contact] = sim.gateway.put(admin, f"/clinicians/{clinician}/contacts", [
+        {"channel": "webhook", "address": sim.pager.address(clinician), "priority": 0}])
+    if not contact["verified"]:  # the pager echoes the platform's challenge at once
+        sim.problem(f"clinician {clinician}'s pager was not verified: {contact.get('verification_error')}")
     sim.count("clinicians")
     return clinician
 

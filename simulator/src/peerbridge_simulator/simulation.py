@@ -30,6 +30,7 @@ from .check import CheckReport, Foreign, check
 from .client import Gateway
 from .life import Life
 from .model import Program, Signal
+from .pager import Pager
 from .scenario import Config
 from .setup import set_up
 from .tokens import DevTokens, User
@@ -48,6 +49,7 @@ class Simulation:
                                run_id=self.run_id, retry_for_s=config.retry_for_s, stop=self.stop_event)
         self.admin = User(f"sim-admin-{self.run_id}", ("program_admin",))
         self.truth, self.desk, self.care, self.life = Truth(), CaseDesk(self), Care(self), Life(self)
+        self.pager = Pager()  # where the clinicians' pages go (a verified webhook contact each)
         self.programs: list[Program] = []
         self.sizes: dict[str, int] = {}
         self.signals: list[Signal] = []

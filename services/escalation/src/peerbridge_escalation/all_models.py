@@ -5,5 +5,6 @@ from peerbridge_shared.outbox import OutboxMessage  # noqa: F401
 
 from .audit import models as audit  # noqa: F401
 from .cases import models as cases  # noqa: F401
+from .cases import numbering as case_numbers  # noqa: F401
 from .rosters import models as rosters  # noqa: F401
 from .routing import models as routing  # noqa: F401

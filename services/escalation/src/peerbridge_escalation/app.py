@@ -6,6 +6,8 @@ from peerbridge_shared.db import Database
 from peerbridge_shared.web import create_service_app
 
 from .cases.views import router as cases_router
+from .notify.setup import channels_from
+from .rosters.contact_views import router as contacts_router
 from .rosters.views import router as rosters_router
 from .settings import EscalationSettings, get_settings
 
@@ -15,6 +17,8 @@ def create_app(settings: EscalationSettings | None = None) -> FastAPI:
     database = Database(settings.database_url)
     app = create_service_app("PeerBridge escalation", settings=settings, readiness={"database": database.ping})
     app.state.database = database
+    app.state.channels = channels_from(settings)
     app.include_router(cases_router)
     app.include_router(rosters_router)
+    app.include_router(contacts_router)
     return app

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from peerbridge_shared.events.escalation import RiskLevel
 from peerbridge_shared.timezones import iana_zone
+from peerbridge_shared.validation import Text, Zone
 
 Target = str  # own_clinician | on_call | supervisor | medical_director
 
@@ -31,8 +32,8 @@ class RiskPolicy(BaseModel):
 
 
 class Policy(BaseModel):
-    version: str = "default-1"
-    time_zone: str = "America/New_York"
+    version: Text = "default-1"
+    time_zone: Zone = "America/New_York"
     business_day_ends: time = time(17, 0)
     risks: dict[RiskLevel, RiskPolicy]
 

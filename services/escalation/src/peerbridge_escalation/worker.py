@@ -32,6 +32,7 @@ from peerbridge_shared.messaging.dead_letters import DeadLetters, header_list
 from peerbridge_shared.topics import CARE, ENROLLMENTS, HOSPITAL, SAFETY
 
 from .cases.intake import handle
+from .retry import LOOP_ERRORS
 from .settings import EscalationSettings, get_settings
 
 log = logging.getLogger(__name__)
@@ -86,6 +87,7 @@ class Intake:
                     self._progressed()  # alive, waiting out the outage
                     continue
                 attempt += 1
+                LOOP_ERRORS.labels("intake").inc()
                 if attempt >= self.settings.max_attempts:
                     return self._dead_letter(topic, partition, offset, key, value, headers,
                                              f"handler failed: {exc}", exc, attempt)

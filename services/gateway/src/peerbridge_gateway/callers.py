@@ -23,8 +23,8 @@ bearer = HTTPBearer(auto_error=False, description="a user token (RS256) from the
 
 
 async def identify(request: HTTPConnection, token: str | None) -> Identity:
-    """The identity in ``token`` (401 problem when missing or invalid), within the rate limits of
-    the client address (bad and missing tokens count too) and of the user."""
+    """The identity in ``token`` (401 problem when missing or invalid), within the user's rate limit;
+    missing and bad tokens count against the client address's."""
     gateway = request.app.state.gateway
     settings = gateway.settings
     address = ("address", client_address(request, settings.trusted_proxies), settings.rate_limit_per_ip)
@@ -39,8 +39,10 @@ async def identify(request: HTTPConnection, token: str | None) -> Identity:
         await gateway.limiter.check(address)
         raise Problem(401, f"invalid token: {exc}", rule="valid_token",
                       headers={"WWW-Authenticate": 'Bearer realm="peerbridge", error="invalid_token"'}) from None
-    await gateway.limiter.check(address, ("user", f"{identity.organization_id}:{identity.user_id}",
-                                          settings.rate_limit_per_token))
+    # a verified caller is limited as a user, not by address: many users behind one NAT (a clinic) never
+    # share a budget; requests without a valid token are limited by address (all that is known of them)
+    await gateway.limiter.check(("user", f"{identity.organization_id}:{identity.user_id}",
+                                 settings.rate_limit_per_token))
     request.state.identity = identity
     return identity
 

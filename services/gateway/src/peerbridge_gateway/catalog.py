@@ -80,10 +80,12 @@ CASE_WORK: Access = {R.CLINICIAN: Scope.PROGRAMS}
 CASE_MOVE: Access = {R.PROGRAM_ADMIN: ORG, R.SUPERVISOR: Scope.PROGRAMS, R.CLINICIAN: Scope.PROGRAMS}
 AUDITORS: Access = {R.PROGRAM_ADMIN: ORG, R.PLATFORM_ADMIN: ORG}
 OWN_CONTACTS: Access = {R.PROGRAM_ADMIN: ORG, R.CLINICIAN: Scope.OWN}
+ONLY_THE_CLINICIAN: Access = {R.CLINICIAN: Scope.OWN}
 PEER_STATUS: Access = {R.PROGRAM_ADMIN: ORG, R.SUPERVISOR: ORG, R.PEER: Scope.OWN}
 NOT_FUNDERS = STAFF
 SIGNER: Access = {R.PEER: Scope.OWN}  # signatures are given in person, never on someone's behalf
 COSIGNER: Access = {R.SUPERVISOR: Scope.PROGRAMS}
+ONLY_THE_CLINICIAN: Access = {R.CLINICIAN: Scope.OWN}
 
 ROUTES: tuple[Route, ...] = (
     # programs and sites
@@ -140,6 +142,8 @@ ROUTES: tuple[Route, ...] = (
     get("/instruments", SCHEDULING, NOT_FUNDERS, tags=("questionnaires",)),
     get("/instruments/{code}", SCHEDULING, NOT_FUNDERS, query=q.InstrumentVersion, tags=("questionnaires",)),
     post("/instruments", SCHEDULING, ADMIN, tags=("questionnaires",)),
+    post("/instruments/{code}/retire", SCHEDULING, ADMIN, status=200,
+         summary="No new responses with it; every version stays readable", tags=("questionnaires",)),
     post("/participants/{participant_id}/questionnaire-responses", SCHEDULING, WRITE_CARE, owner=P,
          phi=True, tags=("questionnaires",)),
     get("/participants/{participant_id}/questionnaire-responses", SCHEDULING, CARE_TEAM, owner=P,
@@ -165,7 +169,12 @@ ROUTES: tuple[Route, ...] = (
     post("/cases/{case_id}/resolve", ESCALATION, CASE_WORK, status=200, owner=Owner.CASE, phi=True, tags=("cases",)),
     get("/audit/verify", ESCALATION, AUDITORS, tags=("cases",)),
     # on-call
-    put("/clinicians/{clinician_id}/contacts", ESCALATION, OWN_CONTACTS, owner=M, tags=("on-call",)),
+    put("/clinicians/{clinician_id}/contacts", ESCALATION, OWN_CONTACTS, owner=M,
+        summary="A clinician's contact methods; a new one starts its verification", tags=("on-call",)),
+    post("/clinicians/{clinician_id}/contacts/{contact_id}/verification", ESCALATION, OWN_CONTACTS, status=200,
+         owner=M, summary="Send a new verification code (or webhook challenge)", tags=("on-call",)),
+    post("/clinicians/{clinician_id}/contacts/{contact_id}/verify", ESCALATION, ONLY_THE_CLINICIAN, status=200,
+         owner=M, summary="The clinician enters the code they received", tags=("on-call",)),
     put("/programs/{program_id}/escalation-contacts", ESCALATION, ADMIN, tags=("on-call",)),
     put("/programs/{program_id}/escalation-policy", ESCALATION, ADMIN,
         etag_from="/programs/{program_id}/escalation-policy", tags=("on-call",)),

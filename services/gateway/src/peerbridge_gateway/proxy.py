@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from peerbridge_shared.events.access import PurposeOfUse
 from peerbridge_shared.identity import Identity
+from peerbridge_shared.validation import Id
 from peerbridge_shared.web import PROBLEM_JSON, Problem, problem_responses
 
 from .access import Scope, scope_of
@@ -23,7 +24,6 @@ from .callers import authenticate
 from .catalog import ROUTES, Route
 from .contracts import ContractMissing
 from .etags import etag_of, matches, resource_lock
-from .hygiene import refuse_nul
 from .idempotency import HEADER as IDEMPOTENCY_HEADER
 from .idempotency import fingerprint
 from .queries import Page
@@ -94,8 +94,8 @@ def endpoint_for(route: Route) -> Callable[..., Any]:
         inspect.Parameter("caller", inspect.Parameter.KEYWORD_ONLY, annotation=Annotated[Authorized,
                                                                                           Depends(authorize)]),
     ]
-    parameters += [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=Annotated[str, Path()])
-                   for name in route.path_params]
+    parameters += [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=Annotated[Id, Path()])
+                   for name in route.path_params]  # no dot segment or slash can reach the upstream URL
     if route.query is not None:
         parameters.append(inspect.Parameter("query", inspect.Parameter.KEYWORD_ONLY,
                                             annotation=Annotated[route.query, Query()]))
@@ -111,7 +111,6 @@ async def forward(route: Route, request: Request, authorized: Authorized, values
     query = values["query"].model_dump(mode="json", exclude_none=True) if route.query is not None else {}
     purpose = purpose_of(request.headers.get(PURPOSE_HEADER), caller) if route.phi else None
     body = await request.body() if route.has_body else None
-    refuse_nul(path, query, body)
     query = await narrow(route, scope, caller, path, query, gateway.upstreams)
     call = Call(route, request, caller, scope, path, query, purpose,
                 target=route.path.format(**{k: quote(v, safe="") for k, v in path.items()}), body=body)

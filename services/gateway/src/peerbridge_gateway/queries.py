@@ -3,10 +3,12 @@ after the caller's scope is applied)."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from peerbridge_shared.validation import Day, Id, Instant, Line
+from peerbridge_shared.validation import InstrumentVersion as Version
 
 MAX_PAGE = 500
 MAX_OFFSET = 1_000_000  # far past any real list; beyond PostgreSQL's bigint the services would fail
@@ -24,17 +26,17 @@ class Page(Query):
 
 
 class SessionFilter(Page):
-    program_id: str | None = None
-    starts_from: AwareDatetime | None = None
-    starts_before: AwareDatetime | None = None
-    participant_id: str | None = None
-    peer_id: str | None = None
+    program_id: Id | None = None
+    starts_from: Instant | None = None
+    starts_before: Instant | None = None
+    participant_id: Id | None = None
+    peer_id: Id | None = None
 
 
 class EnrollmentFilter(Page):
-    participant_id: str | None = None
-    peer_id: str | None = Field(default=None, description="a peer's caseload (a peer always sees only their own)")
-    program_id: list[str] = []
+    participant_id: Id | None = None
+    peer_id: Id | None = Field(default=None, description="a peer's caseload (a peer always sees only their own)")
+    program_id: list[Id] = Field(default=[], max_length=100)
     active: bool | None = Field(default=None, description="true: not ended; false: ended")
 
 
@@ -43,7 +45,7 @@ class CaseFilter(Page):
 
 
 class PeerFilter(Query):
-    program_id: str | None = None
+    program_id: Id | None = None
 
 
 class PlanVersion(Query):
@@ -53,32 +55,33 @@ class PlanVersion(Query):
 
 
 class InstrumentVersion(Query):
-    version: str | None = None
+    version: Version | None = None
 
 
 class ResponseFilter(Query):
-    instrument: str | None = None
+    instrument: Id | None = None
 
 
 class StatusOn(Query):
-    on: date | None = None
+    on: Day | None = None
 
 
 class OnCallAt(Query):
-    at: AwareDatetime | None = None
+    at: Instant | None = None
 
 
 class MatchTags(Query):
-    tags: list[str] | None = Field(default=None, description="preferred lived-experience or cultural tags")
+    tags: list[Line] | None = Field(default=None, max_length=50,
+                                    description="preferred lived-experience or cultural tags")
 
 
 class MeasureFilter(Query):
-    program_id: str
+    program_id: Id
     period: str | None = Field(default=None, pattern=PERIOD, description="2026-10 or 2026-Q4")
 
 
 class FeedFilter(Query):
-    program_id: str | None = None
+    program_id: Id | None = None
 
 
 class FeedVersion(Query):

@@ -7,6 +7,8 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Sequence
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
 
 from prometheus_client import Counter
 from redis.asyncio import Redis as AsyncRedis
@@ -52,9 +54,27 @@ class RateLimiter:
                               headers={"Retry-After": str(retry_after)})
 
 
-def client_address(connection: HTTPConnection, trusted_proxies: int) -> str:
-    """The caller's address: the peer's, or the one ``trusted_proxies`` hops back in X-Forwarded-For."""
+def client_address(connection: HTTPConnection, trusted_proxies: Sequence[IPv4Network | IPv6Network]) -> str:
+    """The caller's address: the peer's own, unless the peer is a trusted proxy; then the right-most
+    X-Forwarded-For entry that is not a trusted proxy itself (entries further left are the client's
+    own claims and are never believed)."""
+    peer = connection.client.host if connection.client else "unknown"
+    if not trusted_proxies or not _trusted(peer, trusted_proxies):
+        return peer
     forwarded = [part.strip() for part in connection.headers.get("x-forwarded-for", "").split(",") if part.strip()]
-    if trusted_proxies and len(forwarded) >= trusted_proxies:
-        return forwarded[-trusted_proxies]
-    return connection.client.host if connection.client else "unknown"
+    for hop in reversed(forwarded):
+        if not _trusted(hop, trusted_proxies):
+            return hop if _address(hop) is not None else peer
+    return forwarded[0] if forwarded else peer
+
+
+def _address(value: str) -> IPv4Address | IPv6Address | None:
+    try:
+        return ip_address(value)
+    except ValueError:
+        return None
+
+
+def _trusted(value: str, networks: Sequence[IPv4Network | IPv6Network]) -> bool:
+    address = _address(value)
+    return address is not None and any(address in network for network in networks)

@@ -34,7 +34,7 @@ async def narrow(route: Route, scope: Scope, caller: Identity, path: Mapping[str
     if route.owner is Owner.PROGRAM:
         _require(path["program_id"] in (caller.programs or ()), "path.program_id", "program", path["program_id"])
     elif route.owner is Owner.SELF:
-        [name] = route.path_params
+        name = route.path_params[0]  # the person the path is about (a clinician's own contacts...)
         _require(path[name] == caller.user_id, f"path.{name}", name.removesuffix("_id"), path[name])
     elif route.owner is Owner.PARTICIPANT:
         await _check_participant(scope, caller, path["participant_id"], upstreams)

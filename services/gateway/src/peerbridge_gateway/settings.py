@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, IPvAnyNetwork, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from peerbridge_shared.identity import Role
@@ -85,7 +85,11 @@ class GatewaySettings(ServiceSettings):
     idempotency_store_wait_s: float = Field(
         default=10.0, ge=0, description="how long a request whose service answered waits for Redis to keep that answer")
     cors_origins: list[str] = Field(default=[], description='JSON list, e.g. ["https://console.example.org"]')
-    trusted_proxies: int = Field(default=0, ge=0, le=5, description="X-Forwarded-For hops to trust for the client IP")
+    trusted_proxies: list[IPvAnyNetwork] = Field(
+        default=[], max_length=50, description='JSON list of the proxies (addresses or networks, e.g. ["10.0.0.0/8"]) '
+        "whose X-Forwarded-For is believed; none by default: the peer's own address is the client's")
+    max_token_lifetime_s: int = Field(default=12 * 3600, ge=60, le=7 * 24 * 3600,
+                                      description="a user token valid for longer (exp - iat) is refused")
 
     events_stream_max_len: int = Field(default=10_000, ge=100, description="case events kept per organization")
     events_heartbeat_s: float = Field(default=15.0, gt=0)

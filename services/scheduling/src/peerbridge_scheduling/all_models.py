@@ -10,6 +10,7 @@ from .hospital import models as hospital  # noqa: F401
 from .participants import models as participants  # noqa: F401
 from .programs import models as programs  # noqa: F401
 from .questionnaires import models as questionnaires  # noqa: F401
+from .questionnaires import retired_models as retired_instruments  # noqa: F401
 from .reminders import models as reminders  # noqa: F401
 from .safety import models as safety  # noqa: F401
 from .sessions import models as sessions  # noqa: F401

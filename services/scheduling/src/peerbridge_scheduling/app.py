@@ -12,6 +12,7 @@ from .goals.views import router as goals
 from .hospital.views import router as hospital
 from .participants.views import router as participants
 from .programs.views import router as programs
+from .questionnaires.retire_views import router as instrument_retirement
 from .questionnaires.views import router as questionnaires
 from .reminders.views import router as reminders
 from .safety.views import router as safety
@@ -26,6 +27,6 @@ def create_app(settings: SchedulingSettings | None = None) -> FastAPI:
     app = create_service_app("PeerBridge scheduling", settings=settings, readiness={"database": database.ping})
     app.state.database = database
     for router in (programs, workforce, participants, sessions, attendance, contacts, goals, questionnaires,
-                   safety, hospital, fhir, reminders):
+                   instrument_retirement, safety, hospital, fhir, reminders):
         app.include_router(router)
     return app

@@ -11,6 +11,8 @@ from typing import Any
 
 import uvicorn
 
+from ..serve import UVICORN_OPTIONS
+
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -22,7 +24,8 @@ def free_port() -> int:
 def serve_in_thread(app: Any, *, port: int | None = None, startup_timeout_s: float = 30.0) -> Iterator[str]:
     """Serve ``app`` until the block ends; yields its base URL (``http://127.0.0.1:PORT``)."""
     port = port or free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on",
+                                           **UVICORN_OPTIONS))  # as in production
     thread = threading.Thread(target=server.run, daemon=True, name=f"uvicorn-{port}")
     thread.start()
     deadline = time.monotonic() + startup_timeout_s

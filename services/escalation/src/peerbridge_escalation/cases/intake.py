@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from peerbridge_shared.events import Envelope
@@ -29,7 +29,8 @@ from ..policy import Policy, first_deadline
 from ..publishing import publish
 from ..rosters.policy_service import policy_for
 from ..routing.ladder import cancel_pending, enter_level
-from .models import CASE_NUMBERS, Case, CaseSignal, ParticipantCare
+from .models import Case, CaseSignal, ParticipantCare
+from .numbering import next_case_number
 
 CONSUMER = "escalation-intake"
 SYSTEM = "system:escalation"
@@ -118,8 +119,7 @@ def _record_signal(session: Session, case: Case, envelope: Envelope, decision: D
 
 def _open(session: Session, envelope: Envelope, program_id: str, decision: Decision, now: datetime) -> Case:
     policy = policy_for(session, envelope.tenant, program_id)
-    number = session.scalar(select(func.nextval(CASE_NUMBERS.name)))
-    case = Case(organization_id=envelope.tenant, case_number=f"ESC-{now.year}-{number:06d}",
+    case = Case(organization_id=envelope.tenant, case_number=next_case_number(session, envelope.tenant, now),
                 participant_id=envelope.data.participant_id, program_id=program_id,
                 risk_level=decision.level.value, rule_version=decision.version, status=OPEN, opened_at=now,
                 acknowledge_by=first_deadline(policy, decision.level, now), current_level=0,

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, Sequence, String, Text, text
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, Sequence, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import Base, TenantRecord
 
-CASE_NUMBERS = Sequence("case_number_seq", metadata=Base.metadata)
+CASE_NUMBERS = Sequence("case_number_seq", metadata=Base.metadata)  # no longer used: see cases.numbering
 
 
 class ParticipantCare(Base):
@@ -29,7 +29,7 @@ class Case(TenantRecord, Base):
 
     __tablename__ = "cases"
 
-    case_number: Mapped[str] = mapped_column(String(20), unique=True)
+    case_number: Mapped[str] = mapped_column(String(20))  # unique per organization (cases.numbering)
     participant_id: Mapped[str] = mapped_column(String(64))
     program_id: Mapped[str] = mapped_column(String(64))
     risk_level: Mapped[str] = mapped_column(String(10))
@@ -59,6 +59,7 @@ class Case(TenantRecord, Base):
     __table_args__ = (
         Index("uq_cases_open_per_participant", "organization_id", "participant_id", "program_id", unique=True,
               postgresql_where=text("status <> 'resolved'")),
+        UniqueConstraint("organization_id", "case_number", name="uq_cases_organization_id"),
     )
 
 

@@ -6,6 +6,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from peerbridge_shared.events.escalation import RiskLevel
+from peerbridge_shared.validation import Id, Text
 
 
 class SignalRead(BaseModel):
@@ -49,17 +50,17 @@ class CaseView(CaseRead):
 
 class ContactMade(BaseModel):
     method: Literal["phone", "video", "in_person"]
-    note: str | None = Field(default=None, max_length=4000)
+    note: Text | None = Field(default=None, max_length=4000)
 
 
 class Reassign(BaseModel):
-    clinician_id: str
-    reason: str = Field(min_length=1, max_length=500)
+    clinician_id: Id
+    reason: Text = Field(min_length=1, max_length=500)
 
 
 class Resolve(BaseModel):
-    disposition_code: str = Field(pattern=r"^[a-z0-9_-]{2,50}$", examples=["safety-plan-reviewed", "referred-crisis"])
-    note: str = Field(min_length=1, max_length=4000)
+    disposition_code: Text = Field(pattern=r"^[a-z0-9_-]{2,50}$", examples=["safety-plan-reviewed", "referred-crisis"])
+    note: Text = Field(min_length=1, max_length=4000)
 
 
 class ChainCheck(BaseModel):

@@ -2,49 +2,41 @@
 
 from __future__ import annotations
 
+import argparse
 import logging
 import signal
 import threading
 
-from peerbridge_shared import heartbeat
+from prometheus_client import start_http_server
+
 from peerbridge_shared.db import Database
-from peerbridge_shared.events import utc_now
 from peerbridge_shared.logs import configure_logging
 
-from ..settings import EscalationSettings, get_settings
-from .channels import Channel, EmailChannel, HttpSmsGateway, PhoneChannel, WebhookChannel
-from .delivery import deliver_pending
+from ..retry import RetryPolicy
+from ..settings import get_settings
+from .pool import DeliveryPool
+from .setup import channels_from
 
 log = logging.getLogger(__name__)
 
 
-def channels_from(settings: EscalationSettings) -> dict[str, Channel]:
-    gateway = None
-    if settings.sms_gateway_url:
-        token = settings.sms_gateway_token.get_secret_value() if settings.sms_gateway_token else ""
-        gateway = HttpSmsGateway(settings.sms_gateway_url, token)
-    found: list[Channel] = [
-        WebhookChannel(settings.webhook_signing_secret.get_secret_value()),
-        EmailChannel(settings.smtp_host, settings.smtp_port, settings.smtp_sender, settings.smtp_starttls),
-        PhoneChannel(gateway, voice=False), PhoneChannel(gateway, voice=True),
-    ]
-    return {channel.name: channel for channel in found}
-
-
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="escalation-delivery", description=__doc__)
+    parser.add_argument("--metrics-port", type=int, default=0, help="serve Prometheus metrics on this port")
+    args = parser.parse_args(argv)
     settings = get_settings()
     configure_logging("escalation-delivery", settings.log_level)
+    if args.metrics_port:
+        start_http_server(args.metrics_port, addr=settings.host)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     database, channels = Database(settings.database_url), channels_from(settings)
-    log.info("delivery worker started")
-    while not stop.is_set():
-        try:
-            deliver_pending(database, channels, settings.console_url, utc_now())
-        except Exception:  # noqa: BLE001 - the worker outlives outages
-            log.exception("delivery pass failed")
-        heartbeat.wait(stop, settings.delivery_interval_s)
+    policy = RetryPolicy(settings.delivery_max_attempts, settings.delivery_backoff_s, settings.delivery_max_backoff_s)
+    pool = DeliveryPool(database, channels, settings.console_url, policy, workers=settings.delivery_workers,
+                        per_organization=settings.delivery_per_organization)
+    log.info("delivery worker started", extra={"workers": settings.delivery_workers})
+    pool.run(stop, settings.delivery_interval_s)
     database.dispose()
 
 

@@ -18,10 +18,23 @@ from email.message import EmailMessage
 from typing import Protocol
 
 import httpx
+from email_validator import EmailNotValidError, validate_email
+
+from peerbridge_shared.endpoints import EndpointRefused, post_pinned, resolve_public
+from peerbridge_shared.validation import e164
 
 
 class DeliveryError(Exception):
-    pass
+    """The channel could not deliver; ``permanent`` when trying again cannot help (an address the
+    channel cannot use, a refusal such as a 4xx): the next contact method is tried at once."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+def _refusal_is_permanent(status: int) -> bool:
+    return 400 <= status < 500 and status not in (408, 425, 429)
 
 
 @dataclass(frozen=True)
@@ -43,32 +56,73 @@ class Channel(Protocol):
 
     def send(self, page: Page, address: str) -> None: ...
 
+    def send_text(self, address: str, subject: str, text: str) -> None:
+        """A message that is not a page (a verification code)."""
+
 
 class WebhookChannel:
-    """POST a JSON body signed with HMAC-SHA256 over "<timestamp>.<body>" (header X-PeerBridge-Signature)."""
+    """POST a JSON body signed with HMAC-SHA256 over "<timestamp>.<body>" (header X-PeerBridge-Signature),
+    to the address the URL resolved to when it was checked again just now (public addresses only,
+    ``allow_http_localhost`` for dev and tests), so DNS rebinding cannot redirect it."""
 
     name = "webhook"
 
-    def __init__(self, secret: str, timeout_s: float = 5.0) -> None:
-        self.secret, self.timeout_s = secret.encode(), timeout_s
+    def __init__(self, secret: str, timeout_s: float = 5.0, *, allow_http_localhost: bool = False) -> None:
+        self.secret, self.timeout_s, self.allow_http_localhost = secret.encode(), timeout_s, allow_http_localhost
 
     def sign(self, timestamp: str, body: bytes) -> str:
         return "sha256=" + hmac.new(self.secret, timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
 
-    def send(self, page: Page, address: str) -> None:
-        body = json.dumps({"notification_id": page.notification_id, "case_id": page.case_id,
-                           "case_number": page.case_number, "risk_level": page.risk_level, "level": page.level,
-                           "link": page.link, "text": page.text()}).encode()
+    def post(self, address: str, payload: dict, idempotency_key: str) -> httpx.Response:
+        try:
+            endpoint = resolve_public(address, allow_http_localhost=self.allow_http_localhost)
+        except EndpointRefused as refused:
+            raise DeliveryError(f"webhook address refused: {refused.detail}", permanent=True) from None
+        body = json.dumps(payload).encode()
         timestamp = str(int(time.time()))
         headers = {"Content-Type": "application/json", "X-PeerBridge-Timestamp": timestamp,
-                   "X-PeerBridge-Signature": self.sign(timestamp, body),
-                   "Idempotency-Key": page.notification_id}
+                   "X-PeerBridge-Signature": self.sign(timestamp, body), "Idempotency-Key": idempotency_key}
         try:
-            response = httpx.post(address, content=body, headers=headers, timeout=self.timeout_s)
+            with httpx.Client(timeout=self.timeout_s, follow_redirects=False) as client:
+                response = post_pinned(client, endpoint, content=body, headers=headers)
         except httpx.HTTPError as exc:
             raise DeliveryError(f"webhook unreachable: {type(exc).__name__}") from None
         if response.status_code >= 300:
-            raise DeliveryError(f"webhook answered {response.status_code}")
+            raise DeliveryError(f"webhook answered {response.status_code}",
+                                permanent=_refusal_is_permanent(response.status_code))
+        return response
+
+    def send(self, page: Page, address: str) -> None:
+        self.post(address, {"notification_id": page.notification_id, "case_id": page.case_id,
+                            "case_number": page.case_number, "risk_level": page.risk_level, "level": page.level,
+                            "link": page.link, "text": page.text()}, page.notification_id)
+
+    def send_text(self, address: str, subject: str, text: str) -> None:
+        raise DeliveryError("webhooks are verified by a challenge, not a code", permanent=True)
+
+    def challenge(self, address: str, contact_id: str, challenge: str) -> bool:
+        """POST a signed verification challenge; True when the receiver echoed it back."""
+        response = self.post(address, {"type": "contact.verification", "contact_id": contact_id,
+                                       "challenge": challenge}, f"verify-{contact_id}-{challenge[:8]}")
+        try:
+            echoed = response.json().get("challenge")
+        except (ValueError, AttributeError):
+            return False
+        return isinstance(echoed, str) and hmac.compare_digest(echoed, challenge)
+
+
+def usable_email(address: str) -> str:
+    try:
+        return validate_email(address, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise DeliveryError(f"e-mail address unusable: {exc}", permanent=True) from None
+
+
+def usable_phone(address: str) -> str:
+    try:
+        return e164(address)
+    except ValueError as exc:
+        raise DeliveryError(f"phone number unusable: {exc}", permanent=True) from None
 
 
 class EmailChannel:
@@ -78,16 +132,26 @@ class EmailChannel:
         self.host, self.port, self.sender, self.starttls, self.timeout_s = host, port, sender, starttls, timeout_s
 
     def send(self, page: Page, address: str) -> None:
+        self._send(address, f"PeerBridge {page.risk_level} risk case {page.case_number}", page.text(),
+                   f"<{page.notification_id}@peerbridge>")
+
+    def send_text(self, address: str, subject: str, text: str) -> None:
+        self._send(address, subject, text, None)
+
+    def _send(self, address: str, subject: str, text: str, message_id: str | None) -> None:
         message = EmailMessage()
-        message["From"], message["To"] = self.sender, address
-        message["Subject"] = f"PeerBridge {page.risk_level} risk case {page.case_number}"
-        message["Message-ID"] = f"<{page.notification_id}@peerbridge>"
-        message.set_content(page.text())
+        message["From"], message["To"] = self.sender, usable_email(address)
+        message["Subject"] = subject
+        if message_id:
+            message["Message-ID"] = message_id
+        message.set_content(text)
         try:
             with smtplib.SMTP(self.host, self.port, timeout=self.timeout_s) as smtp:
                 if self.starttls:
                     smtp.starttls()
                 smtp.send_message(message)
+        except smtplib.SMTPRecipientsRefused:
+            raise DeliveryError("e-mail recipient refused", permanent=True) from None
         except (OSError, smtplib.SMTPException) as exc:
             raise DeliveryError(f"e-mail not accepted: {type(exc).__name__}") from None
 
@@ -120,6 +184,10 @@ class PhoneChannel:
         self.name = "voice" if voice else "sms"
 
     def send(self, page: Page, address: str) -> None:
+        self.send_text(address, "", page.text())
+
+    def send_text(self, address: str, subject: str, text: str) -> None:
+        number = usable_phone(address)
         if self.gateway is None:
-            raise DeliveryError(f"no {self.name} gateway configured")
-        self.gateway.send(address, page.text(), voice=self.voice)
+            raise DeliveryError(f"no {self.name} gateway configured", permanent=True)
+        self.gateway.send(number, text, voice=self.voice)

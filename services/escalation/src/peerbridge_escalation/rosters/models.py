@@ -2,14 +2,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..database import Base, TenantRecord
 
 
 class ClinicianContact(TenantRecord, Base):
-    """How to reach a clinician: e-mail, SMS, voice or webhook; only verified methods count."""
+    """How to reach a clinician: e-mail, SMS, voice or webhook; only methods the platform verified
+    count (``verification``: pending, code_sent, send_failed, challenge_failed, expired, verified;
+    legacy: marked verified by a caller before the platform verified methods)."""
 
     __tablename__ = "clinician_contacts"
 
@@ -18,6 +20,12 @@ class ClinicianContact(TenantRecord, Base):
     address: Mapped[str] = mapped_column(String(500))
     verified: Mapped[bool] = mapped_column(Boolean, default=False)
     priority: Mapped[int] = mapped_column(Integer, default=0)
+    verification: Mapped[str] = mapped_column(String(20), default="pending", server_default="pending")
+    verification_code_hash: Mapped[str | None] = mapped_column(String(64))
+    verification_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    verification_tries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    verification_error: Mapped[str | None] = mapped_column(Text)
+    verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class ProgramContacts(Base):

@@ -8,12 +8,13 @@ precedence over earlier ones; overrides take precedence over every layer.
 from __future__ import annotations
 
 import math
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from pydantic import AwareDatetime, BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from peerbridge_shared.timezones import iana_zone
+from peerbridge_shared.validation import Day, Id, Instant, Line, Name, Zone
 
 MINUTE = timedelta(minutes=1)
 MAX_DAYS = 92
@@ -40,9 +41,9 @@ class Window(BaseModel):
 
 
 class Layer(BaseModel):
-    name: str = Field(min_length=1, max_length=100)
-    members: list[str] = Field(min_length=1, description="clinician ids, in rotation order")
-    starts_on: date = Field(description="the first member's first shift begins this local day at handoff")
+    name: Name = Field(min_length=1, max_length=100)
+    members: list[Line] = Field(min_length=1, description="clinician ids, in rotation order")
+    starts_on: Day = Field(description="the first member's first shift begins this local day at handoff")
     handoff: time = time(8, 0)
     shift_days: int = Field(default=7, ge=1, le=28)
     window: Window | None = None
@@ -62,9 +63,9 @@ class Layer(BaseModel):
 
 
 class Override(BaseModel):
-    clinician_id: str
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    clinician_id: Id
+    starts_at: Instant
+    ends_at: Instant
 
     @model_validator(mode="after")
     def _ordered(self) -> Override:
@@ -74,9 +75,9 @@ class Override(BaseModel):
 
 
 class RosterDefinition(BaseModel):
-    time_zone: str
-    effective_from: date
-    effective_until: date = Field(description="last day covered (inclusive)")
+    time_zone: Zone
+    effective_from: Day
+    effective_until: Day = Field(description="last day covered (inclusive)")
     layers: list[Layer] = Field(min_length=1)
     overrides: list[Override] = []
 

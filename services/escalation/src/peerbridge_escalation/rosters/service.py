@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from peerbridge_shared.deps import Clock
@@ -31,15 +32,30 @@ def _require_reachable(session: Session, organization_id: str, clinician_ids: se
                       rule="verified_contact", clinicians=missing)
 
 
-def replace_contacts(*, session: Session, caller: Identity, clinician_id: str, contacts: list[ContactCreate]
-                     ) -> list[ClinicianContact]:
-    session.execute(delete(ClinicianContact).where(ClinicianContact.organization_id == caller.organization_id,
-                                                   ClinicianContact.clinician_id == clinician_id))
-    rows = [ClinicianContact(organization_id=caller.organization_id, clinician_id=clinician_id,
-                             channel=c.channel.value, address=c.address, verified=c.verified, priority=c.priority)
-            for c in contacts]
-    session.add_all(rows)
+def replace_contacts(*, session: Session, caller: Identity, clinician_id: str, contacts: list[ContactCreate],
+                     start_verification: Callable[[ClinicianContact], None]) -> list[ClinicianContact]:
+    """The clinician's methods become ``contacts``: a method already on file (same channel and address)
+    keeps its verification; a new one starts its own (``start_verification``)."""
+    keys = [(c.channel.value, c.address) for c in contacts]
+    if len(set(keys)) != len(keys):
+        raise Problem(422, "the same channel and address appear twice", field="body", rule="unique")
+    existing = {(c.channel, c.address): c for c in session.scalars(select(ClinicianContact).where(
+        ClinicianContact.organization_id == caller.organization_id, ClinicianContact.clinician_id == clinician_id))}
+    rows, added = [], []
+    for contact, key in zip(contacts, keys, strict=True):
+        row = existing.pop(key, None)
+        if row is None:
+            row = ClinicianContact(organization_id=caller.organization_id, clinician_id=clinician_id,
+                                   channel=key[0], address=key[1], verified=False, verification="pending")
+            session.add(row)
+            added.append(row)
+        row.priority = contact.priority
+        rows.append(row)
+    for gone in existing.values():
+        session.delete(gone)
     session.flush()
+    for row in added:
+        start_verification(row)
     return rows
 
 

@@ -10,16 +10,9 @@ from peerbridge_shared.deps import Caller, Db, Now
 from ..policy import Policy
 from . import policy_service, service
 from .schedule import RosterDefinition
-from .schemas import ContactCreate, ContactRead, OnCall, ProgramContactsSet, RosterPublish, RosterRead
+from .schemas import OnCall, ProgramContactsSet, RosterPublish, RosterRead
 
 router = APIRouter(tags=["on-call"])
-
-
-@router.put("/clinicians/{clinician_id}/contacts")
-def replace_contacts(clinician_id: str, body: list[ContactCreate], caller: Caller, db: Db) -> list[ContactRead]:
-    with db.transaction() as session:
-        return [ContactRead.model_validate(c) for c in service.replace_contacts(
-            session=session, caller=caller, clinician_id=clinician_id, contacts=body)]
 
 
 @router.put("/programs/{program_id}/escalation-contacts")

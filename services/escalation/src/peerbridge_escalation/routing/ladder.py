@@ -8,14 +8,16 @@ it is never skipped silently. The last level keeps being re-paged until someone 
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from prometheus_client import Counter
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from peerbridge_shared import heartbeat
-from peerbridge_shared.db import Database
+from peerbridge_shared.db import Database, database_unreachable
 from peerbridge_shared.events.escalation import (
     EscalationBreached,
     EscalationEscalated,
@@ -28,12 +30,14 @@ from ..audit.service import append
 from ..cases.models import Case, ParticipantCare
 from ..policy import Level, Policy
 from ..publishing import publish
+from ..retry import LOOP_ERRORS, RetryPolicy, describe
 from ..rosters.models import ClinicianContact, ProgramContacts
 from ..rosters.service import on_call
 from .models import Notification, Step
 
 SYSTEM = "system:escalation"
-PENDING, DONE, CANCELLED = "pending", "done", "cancelled"
+PENDING, DONE, CANCELLED, FAILED = "pending", "done", "cancelled", "failed"
+log = logging.getLogger(__name__)
 RETRY_NOBODY = timedelta(minutes=1)
 
 
@@ -114,6 +118,21 @@ def enter_level(session: Session, case: Case, level: int, now: datetime) -> None
                      due_at=now + window))
 
 
+def climb_unreachable(session: Session, case: Case, now: datetime) -> bool:
+    """Nobody of the current level can be reached out of band (every contact method failed): climb
+    now, as for a level that resolves to nobody, unless this is the last level (its re-pages go on)."""
+    level = case.current_level
+    if level >= len(_levels(case)) - 1:
+        return False
+    append(session, organization_id=case.organization_id, case_id=case.id, action="level.unreachable",
+           actor=SYSTEM, detail={"level": level}, at=now)
+    session.execute(update(Step).where(Step.case_id == case.id, Step.status == PENDING).values(status=CANCELLED))
+    publish(session, case, EscalationEscalated(**case.event_fields(), from_level=level, to_level=level + 1,
+                                                reason=EscalationReason.NO_RECIPIENT, escalated_at=now), now)
+    enter_level(session, case, level + 1, now)
+    return True
+
+
 def fire(session: Session, step: Step, now: datetime) -> None:
     case = session.scalars(select(Case).where(Case.id == step.case_id).with_for_update()).one()
     if case.status != "open" or step.level != case.current_level:
@@ -134,17 +153,66 @@ def fire(session: Session, step: Step, now: datetime) -> None:
     step.status, step.fired_at = DONE, now
 
 
-def fire_due(database: Database, now: datetime, worker: str) -> int:
-    """Fire every step due by ``now``; each in its own transaction, claimed with SKIP LOCKED so
-    several timer loops (and the watchdog) never fire the same step twice."""
-    fired = 0
-    while True:
+STEP_RETRY = RetryPolicy(max_attempts=5, first_backoff_s=2.0, max_backoff_s=60.0)
+STEPS_FAILED = Counter("peerbridge_escalation_steps_failed", "Timer steps given up on after their last try "
+                       "(alert on any increase)")
+
+
+def _claim_step(session: Session, now: datetime, step_id: int | None = None) -> Step | None:
+    query = select(Step).where(Step.status == PENDING, Step.due_at <= now,
+                               or_(Step.retry_at.is_(None), Step.retry_at <= now))
+    if step_id is not None:
+        query = query.where(Step.id == step_id)
+    return session.scalars(query.order_by(Step.due_at).limit(1).with_for_update(skip_locked=True)).first()
+
+
+def _record_step_error(database: Database, step_id: int, error: BaseException, policy: RetryPolicy,
+                       now: datetime) -> None:
+    with database.transaction() as session:
+        step = _claim_step(session, now, step_id)
+        if step is None:
+            return
+        step.attempts += 1
+        step.last_error = describe(error)
+        if policy.exhausted(step.attempts):
+            step.status = FAILED
+            STEPS_FAILED.inc()
+            log.error("escalation step parked after its last try", extra={"step_id": step.id, "case_id": step.case_id,
+                                                                          "error": step.last_error})
+        else:
+            step.retry_at = policy.next_attempt(step.attempts, now)
+
+
+def _fire_claimed(database: Database, now: datetime, worker: str, policy: RetryPolicy) -> int | None:
+    """Claim and fire one due step in its own transaction; None when none is due. An unexpected
+    error is recorded on that step (which then backs off) and never stops the loop."""
+    step_id = None
+    try:
         with database.transaction() as session:
-            step = session.scalars(select(Step).where(Step.status == PENDING, Step.due_at <= now)
-                                   .order_by(Step.due_at).limit(1).with_for_update(skip_locked=True)).first()
+            step = _claim_step(session, now)
             if step is None:
-                return fired
+                return None
+            step_id = step.id
             fire(session, step, now)
             step.fired_by = worker
-            fired += 1
+            return step_id
+    except Exception as exc:  # noqa: BLE001 - the bulkhead around one step
+        if database_unreachable(exc) or step_id is None:
+            raise
+        LOOP_ERRORS.labels("timers").inc()
+        log.exception("escalation step failed", extra={"step_id": step_id})
+        _record_step_error(database, step_id, exc, policy, now)
+        return -1
+
+
+def fire_due(database: Database, now: datetime, worker: str, policy: RetryPolicy = STEP_RETRY) -> int:
+    """Fire every step due by ``now``; each in its own transaction, claimed with SKIP LOCKED so
+    several timer loops (and the watchdog) never fire the same step twice. A step that fails backs
+    off (``retry_at``) and is parked after its last try; returns how many steps fired."""
+    fired = 0
+    while True:
+        outcome = _fire_claimed(database, now, worker, policy)
+        if outcome is None:
+            return fired
+        fired += outcome != -1
         heartbeat.beat()  # a long backlog is progress, not a stuck loop

@@ -24,12 +24,18 @@ class Step(Base):
     status: Mapped[str] = mapped_column(String(10), default="pending")
     fired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     fired_by: Mapped[str | None] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    retry_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # after a failed try
 
     __table_args__ = (Index("ix_case_steps_pending_due", "due_at", postgresql_where=text("status = 'pending'")),)
 
 
 class Notification(TenantRecord, Base):
-    """One page to one clinician through one channel; the delivery worker sends pending ones."""
+    """One page to one clinician through one channel; the delivery worker sends pending ones.
+
+    A failed try is recorded here (``attempts``, ``last_error``) and retried at ``next_attempt_at``
+    (backoff); after the last try it is parked (``failed``) and the next contact method is paged."""
 
     __tablename__ = "notifications"
 
@@ -43,5 +49,7 @@ class Notification(TenantRecord, Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
-    __table_args__ = (Index("ix_notifications_pending", "created_at", postgresql_where=text("status = 'pending'")),)
+    __table_args__ = (Index("ix_notifications_pending", "organization_id", "clinician_id", "created_at",
+                            postgresql_where=text("status = 'pending'")),)

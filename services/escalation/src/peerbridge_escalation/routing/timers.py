@@ -24,8 +24,9 @@ from peerbridge_shared import heartbeat
 from peerbridge_shared.db import Database
 from peerbridge_shared.events import utc_now
 
+from ..retry import RetryPolicy
 from ..settings import get_settings
-from .ladder import PENDING, fire_due
+from .ladder import PENDING, STEP_RETRY, fire_due
 from .models import Step
 
 log = logging.getLogger(__name__)
@@ -39,12 +40,13 @@ def overdue(database: Database, now: datetime, grace: timedelta) -> int:
         return session.scalar(select(func.count()).where(Step.status == PENDING, Step.due_at < now - grace))
 
 
-def watchdog_pass(database: Database, now: datetime, grace: timedelta, name: str) -> int:
+def watchdog_pass(database: Database, now: datetime, grace: timedelta, name: str,
+                  policy: RetryPolicy = STEP_RETRY) -> int:
     late = overdue(database, now, grace)
     OVERDUE.set(late)
     if late:
         log.error("escalation steps overdue: the timer loop is down or stalled; firing them", extra={"overdue": late})
-        STEPS_FIRED.labels("watchdog").inc(fire_due(database, now, name))
+        STEPS_FIRED.labels("watchdog").inc(fire_due(database, now, name, policy))
     HEARTBEAT.set(now.timestamp())
     return late
 
@@ -68,13 +70,14 @@ def main(argv: list[str] | None = None) -> None:
     database = Database(settings.database_url)
     grace = timedelta(seconds=settings.watchdog_grace_s)
     interval = settings.watchdog_interval_s if args.watchdog else settings.timer_interval_s
+    policy = RetryPolicy(settings.step_max_attempts, STEP_RETRY.first_backoff_s, STEP_RETRY.max_backoff_s)
     log.info(f"escalation {role} started", extra={"interval_s": interval})
     while not stop.is_set():
         try:
             if args.watchdog:
-                watchdog_pass(database, utc_now(), grace, name)
+                watchdog_pass(database, utc_now(), grace, name, policy)
             else:
-                STEPS_FIRED.labels("timers").inc(fire_due(database, utc_now(), name))
+                STEPS_FIRED.labels("timers").inc(fire_due(database, utc_now(), name, policy))
         except Exception:  # noqa: BLE001 - the loop outlives database outages
             log.exception(f"escalation {role} pass failed")
         heartbeat.wait(stop, interval)

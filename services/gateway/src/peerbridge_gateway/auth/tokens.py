@@ -66,10 +66,23 @@ async def verify_user_token(token: str, *, keys: TrustedIssuers, settings: Gatew
                             options={"require": ["exp", "iat", "iss", "aud", "sub"]})
     except (jwt.InvalidTokenError, UnknownKey, UntrustedIssuer) as exc:
         raise InvalidUserToken(str(exc)) from None
+    _bounded_lifetime(claims, settings.max_token_lifetime_s)
     identity = identity_from_claims(claims, issuer)
     if cache is not None:
         cache.put(token, identity, float(claims["exp"]))  # no leeway past expiry for a cached token
     return identity
+
+
+def _bounded_lifetime(claims: dict[str, Any], most_s: int) -> None:
+    """A stolen long-lived token stays dangerous for long: anything valid for more than ``most_s``
+    (exp - iat) is refused, whoever signed it."""
+    try:
+        lifetime = float(claims["exp"]) - float(claims["iat"])
+    except (TypeError, ValueError, KeyError):
+        raise InvalidUserToken('claims "exp" and "iat" must be numbers') from None
+    if lifetime > most_s:
+        raise InvalidUserToken(f"the token is valid for {int(lifetime)} s, more than the {most_s} s allowed "
+                               "(GATEWAY_MAX_TOKEN_LIFETIME_S)")
 
 
 def identity_from_claims(claims: dict[str, Any], issuer: Issuer | None = None) -> Identity:

@@ -54,6 +54,9 @@ async def events_socket(websocket: WebSocket) -> None:
     try:
         identity, scope = await _authorize(websocket)
     except Problem as refused:
+        # accepted first: a close before the handshake completes reaches the client as a bare HTTP 403,
+        # and it could not tell a missing token (4401) from a role without access (4403) or a limit (4429)
+        await websocket.accept()
         await websocket.close(code=4000 + refused.status, reason=refused.detail[:120])
         return
     await websocket.accept()

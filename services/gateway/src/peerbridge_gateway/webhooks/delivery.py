@@ -17,11 +17,11 @@ import httpx
 from prometheus_client import Counter
 
 from peerbridge_shared import heartbeat
+from peerbridge_shared.endpoints import EndpointRefused, post_pinned, resolve_public
 from peerbridge_shared.events import Envelope, InvalidEvent
 from peerbridge_shared.events.outcomes import OutcomeFeedPublished
 
 from ..settings import GatewaySettings
-from .endpoints import endpoint_problem
 from .store import Job, WebhookStore
 
 log = logging.getLogger(__name__)
@@ -71,13 +71,12 @@ class Webhooks:
                    "X-PeerBridge-Delivery": job.id, "Idempotency-Key": job.event_id,
                    "X-PeerBridge-Timestamp": timestamp,
                    "X-PeerBridge-Signature": signature(subscription.secret, timestamp, job.body)}
-        refused = endpoint_problem(subscription.url, allow_http_localhost=self.settings.webhook_allow_http_localhost)
-        try:
-            if refused is not None:
-                error = f"endpoint refused: {refused[1]}"
-            else:
-                response = self.client.post(subscription.url, content=job.body, headers=headers)
-                error = None if response.is_success else f"HTTP {response.status_code}"
+        try:  # checked again now, and the request goes to the very address checked (DNS rebinding)
+            endpoint = resolve_public(subscription.url, allow_http_localhost=self.settings.webhook_allow_http_localhost)
+            response = post_pinned(self.client, endpoint, content=job.body, headers=headers)
+            error = None if response.is_success else f"HTTP {response.status_code}"
+        except EndpointRefused as refused:
+            error = f"endpoint refused: {refused.detail}"
         except httpx.HTTPError as exc:
             error = type(exc).__name__
         if error is None:

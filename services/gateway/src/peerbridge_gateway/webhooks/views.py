@@ -8,20 +8,21 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 
+from peerbridge_shared.endpoints import endpoint_problem
 from peerbridge_shared.identity import Identity
+from peerbridge_shared.validation import Id, Text
 from peerbridge_shared.web import Problem, not_found, problem_responses
 
 from ..access import FUNDING, Access, scope_of
 from ..callers import authenticate
-from .endpoints import endpoint_problem
 from .store import Subscription, WebhookStore
 
 WEBHOOK_ACCESS: Access = FUNDING
 
 
 class SubscriptionCreate(BaseModel):
-    url: str = Field(max_length=2000, description="an https:// endpoint that answers 2xx")
-    program_ids: list[str] = Field(default=[], max_length=100, description="only these programs (default: all)")
+    url: Text = Field(max_length=2000, description="an https:// endpoint that answers 2xx")
+    program_ids: list[Id] = Field(default=[], max_length=100, description="only these programs (default: all)")
 
 
 class SubscriptionRead(BaseModel):
@@ -33,7 +34,7 @@ class SubscriptionRead(BaseModel):
 
 
 class SubscriptionCreated(SubscriptionRead):
-    secret: str = Field(description="the HMAC-SHA256 signing secret; shown only now")
+    secret: Text = Field(description="the HMAC-SHA256 signing secret; shown only now")
 
 
 async def funder(caller: Annotated[Identity, Depends(authenticate)]) -> Identity:

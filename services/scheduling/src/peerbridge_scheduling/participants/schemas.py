@@ -2,19 +2,20 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from peerbridge_shared.events.scheduling import ConsentKind
+from peerbridge_shared.validation import Day, Id, Instant, Name, Text
 
 
 class ParticipantCreate(BaseModel):
-    given_name: str = Field(min_length=1, max_length=100)
-    family_name: str = Field(min_length=1, max_length=100)
-    birth_date: date
-    member_id: str | None = Field(default=None, max_length=50, description="payer member id (PHI)")
-    phone: str | None = Field(default=None, pattern=r"^\+?[0-9 ()-]{7,20}$")
+    given_name: Name = Field(min_length=1, max_length=100)
+    family_name: Name = Field(min_length=1, max_length=100)
+    birth_date: Day
+    member_id: Text | None = Field(default=None, max_length=50, description="payer member id (PHI)")
+    phone: Text | None = Field(default=None, pattern=r"^\+?[0-9 ()-]{7,20}$")
     email: EmailStr | None = None
-    preferred_language: str = Field(default="en", pattern=r"^[a-z]{2,3}$", description="BCP 47 primary tag")
+    preferred_language: Text = Field(default="en", pattern=r"^[a-z]{2,3}$", description="BCP 47 primary tag")
     interpreter_needed: bool = False
 
 
@@ -24,14 +25,14 @@ class ParticipantRead(ParticipantCreate):
 
 
 class ConsentCreate(BaseModel):
-    program_id: str
+    program_id: Id
     kind: ConsentKind
     granted: bool
-    effective_at: AwareDatetime
-    recipient_program_ids: list[str] = Field(
+    effective_at: Instant
+    recipient_program_ids: list[Id] = Field(
         default=[], max_length=50,
         description="part2_disclosure only: the programs the Part 2 program's records may be disclosed to")
-    expires_at: AwareDatetime | None = Field(default=None, description="part2_disclosure: when the consent ends")
+    expires_at: Instant | None = Field(default=None, description="part2_disclosure: when the consent ends")
 
 
 class ConsentRead(ConsentCreate):
@@ -45,15 +46,15 @@ class ConsentRead(ConsentCreate):
 
 
 class EnrollmentCreate(BaseModel):
-    participant_id: str
-    program_id: str
-    site_id: str
-    enrolled_on: date
-    referral_source: str | None = Field(default=None, max_length=100)
-    payer_id: str | None = None
+    participant_id: Id
+    program_id: Id
+    site_id: Id
+    enrolled_on: Day
+    referral_source: Text | None = Field(default=None, max_length=100)
+    payer_id: Id | None = None
     authorized_units: int | None = Field(default=None, ge=0)
-    clinician_id: str | None = Field(default=None, description="the participant's own clinician")
-    index_discharge_on: date | None = Field(default=None, description="index psychiatric discharge, if any")
+    clinician_id: Id | None = Field(default=None, description="the participant's own clinician")
+    index_discharge_on: Day | None = Field(default=None, description="index psychiatric discharge, if any")
 
 
 class EnrollmentRead(EnrollmentCreate):
@@ -65,9 +66,10 @@ class EnrollmentRead(EnrollmentCreate):
 
 
 class EnrollmentEnd(BaseModel):
-    ended_on: date
-    reason: str = Field(min_length=1, max_length=100, description="completed, withdrew, transferred, lost to follow-up")
+    ended_on: Day
+    reason: Text = Field(min_length=1, max_length=100,
+                         description="completed, withdrew, transferred, lost to follow-up")
 
 
 class PeerAssignment(BaseModel):
-    peer_id: str
+    peer_id: Id

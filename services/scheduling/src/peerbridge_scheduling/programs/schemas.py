@@ -4,13 +4,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from peerbridge_shared.validation import Id, Name, Zone
+
 PlaceOfService = str  # CMS place-of-service code, e.g. "53" community mental health center, "02"/"10" telehealth
 
 
 class ProgramCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
-    time_zone: str = Field(description="IANA time zone, e.g. America/New_York")
-    payer_ids: list[str] = []
+    name: Name = Field(min_length=1, max_length=200)
+    time_zone: Zone = Field(description="IANA time zone, e.g. America/New_York")
+    payer_ids: list[Id] = []
     group_capacity: int = Field(default=12, ge=1, le=100, description="default capacity per group facilitator")
     caseload_cap: int = Field(default=15, ge=1, le=200, description="participants per peer")
     supervision_interval_days: int = Field(default=7, ge=1, le=90,
@@ -45,7 +47,7 @@ class ProgramRead(ProgramCreate):
 
 
 class SiteCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
+    name: Name = Field(min_length=1, max_length=200)
     place_of_service: PlaceOfService = Field(default="53", pattern=r"^\d{2}$")
 
 

@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from peerbridge_shared.events.safety import CssrsAnswers, ScreenInstrument
+from peerbridge_shared.validation import Finite, InstrumentVersion, Name, Text
 
 BUILT_IN_DIR = Path(__file__).parent / "instruments"
 
@@ -27,15 +28,15 @@ class ItemType(StrEnum):
 
 
 class AskedIf(BaseModel):
-    item: str
+    item: Text
     equals: bool | int
 
 
 class Item(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    id: str = Field(pattern=r"^[a-z0-9_]+$")
-    text: str
+    id: Text = Field(pattern=r"^[a-z0-9_]+$")
+    text: Text
     type: ItemType = ItemType.INTEGER
     min: int | None = None
     max: int | None = None
@@ -62,8 +63,8 @@ class Scoring(BaseModel):
 
 
 class Band(BaseModel):
-    min: float
-    label: str
+    min: Finite
+    label: Name
 
 
 class SafetyRule(BaseModel):
@@ -73,17 +74,17 @@ class SafetyRule(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     screen: ScreenInstrument
-    item: str | None = None
+    item: Text | None = None
     fields: dict[str, str] = {}
 
 
 class InstrumentDefinition(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    code: str = Field(pattern=r"^[a-z0-9_]+$", max_length=40)
-    version: str = Field(min_length=1, max_length=20)
-    name: str
-    loinc: str | None = None
+    code: Text = Field(pattern=r"^[a-z0-9_]+$", max_length=40)
+    version: InstrumentVersion
+    name: Name
+    loinc: Text | None = None
     items: list[Item] = Field(min_length=1)
     scoring: Scoring = Scoring()
     bands: list[Band] = []

@@ -2,17 +2,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from peerbridge_shared.validation import Id, Instant, Text
 
 from ..access import Disclosable
+from .definitions import InstrumentVersion
 
 
 class ResponseCreate(BaseModel):
-    program_id: str
-    instrument: str = Field(description="instrument code, e.g. phq9")
-    version: str | None = Field(default=None, description="default: the latest")
+    program_id: Id
+    instrument: Text = Field(description="instrument code, e.g. phq9")
+    version: InstrumentVersion | None = Field(default=None, description="default: the latest")
     answers: dict[str, int | bool | str | None] = Field(description="item id -> answer")
-    completed_at: AwareDatetime
+    completed_at: Instant
 
 
 class ResponseRead(Disclosable):

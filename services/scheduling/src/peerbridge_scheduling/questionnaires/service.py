@@ -7,40 +7,27 @@ from sqlalchemy.orm import Session
 from peerbridge_shared.events.care import AssessmentCompleted
 from peerbridge_shared.events.safety import RiskScreenCompleted
 from peerbridge_shared.identity import Identity
-from peerbridge_shared.web import Problem, not_found
+from peerbridge_shared.web import Problem
 
 from ..access import Reach
 from ..deps import Clock, publish
 from ..participants.service import enrolled_program, own_clinician
+from . import catalogue
 from .definitions import InstrumentDefinition, built_in
 from .models import CustomInstrument, QuestionnaireResponse
 from .schemas import ResponseCreate
 from .scoring import AnswerError, safety_signal, score, validate
 
 
-def _version_key(version: str) -> tuple:
-    return tuple(int(part) if part.isdigit() else part for part in version.split("."))
-
-
 def instruments(*, session: Session, organization_id: str) -> dict[str, list[InstrumentDefinition]]:
-    """Every instrument the organization can use, code -> versions (oldest first)."""
-    found: dict[str, list[InstrumentDefinition]] = {code: [d] for code, d in built_in().items()}
-    for row in session.scalars(select(CustomInstrument).where(CustomInstrument.organization_id == organization_id)):
-        found.setdefault(row.code, []).append(InstrumentDefinition.model_validate(row.definition))
-    return {code: sorted(versions, key=lambda d: _version_key(d.version)) for code, versions in found.items()}
+    """Every instrument the organization can use, code -> versions (oldest first); see ``catalogue``."""
+    return catalogue.catalogue(session, organization_id)
 
 
 def get_instrument(*, session: Session, organization_id: str, code: str, version: str | None = None,
                    field: str = "path.code", status: int = 404) -> InstrumentDefinition:
-    versions = instruments(session=session, organization_id=organization_id).get(code)
-    if not versions:
-        raise not_found(field, "instrument", code, status=status)
-    if version is None:
-        return versions[-1]
-    for definition in versions:
-        if definition.version == version:
-            return definition
-    raise not_found("body.version", f"instrument {code} version", version, status=status)
+    return catalogue.pick(session, organization_id, code, version, field=field, status=status,
+                          for_new_response=status == 422)
 
 
 def add_instrument(*, session: Session, organization_id: str, definition: InstrumentDefinition) -> None:

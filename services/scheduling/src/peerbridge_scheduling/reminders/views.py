@@ -5,6 +5,8 @@ from datetime import datetime
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 
+from peerbridge_shared.validation import Id
+
 from ..deps import Caller, Db, Now
 from ..sessions.service import get_session
 from . import service
@@ -13,7 +15,7 @@ router = APIRouter(tags=["attendance"])
 
 
 class CheckInCreate(BaseModel):
-    participant_id: str
+    participant_id: Id
 
 
 class CheckInRead(BaseModel):

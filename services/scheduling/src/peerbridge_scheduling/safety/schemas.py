@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from peerbridge_shared.events.safety import ConcernCategory
+from peerbridge_shared.validation import Id, Instant, Name, Text
 
 from ..access import Disclosable
 
@@ -12,12 +13,12 @@ CRISIS_LINE = "988 Suicide & Crisis Lifeline: call or text 988"
 
 
 class ConcernCreate(BaseModel):
-    program_id: str
+    program_id: Id
     category: ConcernCategory
     immediate_danger: bool = False
     peer_with_person: bool = Field(description="is the peer with the participant right now?")
-    note: str = Field(min_length=1, max_length=4000, description="free text; stays in this service")
-    raised_at: AwareDatetime
+    note: Text = Field(min_length=1, max_length=4000, description="free text; stays in this service")
+    raised_at: Instant
 
 
 class ConcernRead(ConcernCreate, Disclosable):
@@ -29,8 +30,8 @@ class ConcernRead(ConcernCreate, Disclosable):
 
 
 class Contact(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
-    phone: str | None = Field(default=None, max_length=30)
+    name: Name = Field(min_length=1, max_length=200)
+    phone: Text | None = Field(default=None, max_length=30)
 
 
 Entries = list[str]
@@ -53,7 +54,7 @@ class SafetyPlanSteps(BaseModel):
 
 
 class SafetyPlanCreate(SafetyPlanSteps):
-    program_id: str
+    program_id: Id
 
 
 class SafetyPlanRead(Disclosable):

@@ -3,9 +3,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from peerbridge_shared.events.scheduling import CancelledBy, Modality, SessionKind
+from peerbridge_shared.validation import Id, Instant, Text
 
 MAX_SESSION = timedelta(hours=12)
 
@@ -26,26 +27,26 @@ def ends_after(start_field: str) -> Callable[[datetime, ValidationInfo], datetim
 
 
 class SessionDetails(BaseModel):
-    program_id: str
-    site_id: str
+    program_id: Id
+    site_id: Id
     kind: SessionKind
     modality: Modality
-    place_of_service: str | None = Field(default=None, pattern=r"^\d{2}$", description="default: the site's")
-    peer_ids: list[str] = Field(min_length=1)
-    participant_ids: list[str] = Field(min_length=1)
+    place_of_service: Text | None = Field(default=None, pattern=r"^\d{2}$", description="default: the site's")
+    peer_ids: list[Id] = Field(min_length=1)
+    participant_ids: list[Id] = Field(min_length=1)
     capacity: int | None = Field(default=None, ge=1, le=100, description="default: the program's group capacity")
     interpreter_booked: bool = False
 
 
 class SessionCreate(SessionDetails):
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: Instant
+    ends_at: Instant
 
     _check_end = field_validator("ends_at")(ends_after("starts_at"))
 
 
 class SeriesCreate(SessionDetails):
-    rrule: str = Field(max_length=500, examples=["FREQ=WEEKLY;BYDAY=TU;COUNT=12"])
+    rrule: Text = Field(max_length=500, examples=["FREQ=WEEKLY;BYDAY=TU;COUNT=12"])
     first_local_start: datetime = Field(description="local wall-clock time in the program's zone, no offset")
     duration_minutes: int = Field(ge=5, le=12 * 60)
 
@@ -84,13 +85,13 @@ class SeriesRead(BaseModel):
 
 
 class Reschedule(BaseModel):
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
-    reason: str = Field(min_length=1, max_length=200)
+    starts_at: Instant
+    ends_at: Instant
+    reason: Text = Field(min_length=1, max_length=200)
 
     _check_end = field_validator("ends_at")(ends_after("starts_at"))
 
 
 class Cancel(BaseModel):
-    reason: str = Field(min_length=1, max_length=200)
+    reason: Text = Field(min_length=1, max_length=200)
     cancelled_by: CancelledBy

@@ -4,12 +4,14 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from peerbridge_shared.validation import Day, Finite, Id, Line, Name, Text
+
 LanguageCode = str
 
 
 class SupervisorCreate(BaseModel):
-    display_name: str = Field(min_length=1, max_length=200)
-    credential: str = Field(min_length=1, max_length=100, description="e.g. LCSW, LPC, certified peer supervisor")
+    display_name: Name = Field(min_length=1, max_length=200)
+    credential: Name = Field(min_length=1, max_length=100, description="e.g. LCSW, LPC, certified peer supervisor")
     max_peers: int = Field(default=8, ge=1, le=50, description="full-time peers this supervisor may supervise")
 
 
@@ -19,10 +21,10 @@ class SupervisorRead(SupervisorCreate):
 
 
 class ClinicianCreate(BaseModel):
-    display_name: str = Field(min_length=1, max_length=200)
-    license_type: str = Field(min_length=1, max_length=50)
-    license_number: str = Field(min_length=1, max_length=50)
-    jurisdiction: str = Field(pattern=r"^[A-Z]{2}$", description="state or territory, e.g. NC")
+    display_name: Name = Field(min_length=1, max_length=200)
+    license_type: Name = Field(min_length=1, max_length=50)
+    license_number: Text = Field(min_length=1, max_length=50)
+    jurisdiction: Text = Field(pattern=r"^[A-Z]{2}$", description="state or territory, e.g. NC")
     medical_director: bool = False
 
 
@@ -32,16 +34,16 @@ class ClinicianRead(ClinicianCreate):
 
 
 class PeerCreate(BaseModel):
-    program_id: str
-    display_name: str = Field(min_length=1, max_length=200)
-    credential_type: str = Field(min_length=1, max_length=50, description="e.g. NC Certified Peer Support Specialist")
-    credential_number: str = Field(min_length=1, max_length=50)
-    credential_expires_on: date
-    certified_on: date
+    program_id: Id
+    display_name: Name = Field(min_length=1, max_length=200)
+    credential_type: Name = Field(min_length=1, max_length=50, description="e.g. NC Certified Peer Support Specialist")
+    credential_number: Text = Field(min_length=1, max_length=50)
+    credential_expires_on: Day
+    certified_on: Day
     languages: list[LanguageCode] = Field(min_length=1, description="BCP 47 primary tags, e.g. en, es")
-    tags: list[str] = Field(default=[], description="lived-experience and cultural tags used in matching")
-    supervisor_id: str
-    mentor_id: str | None = None
+    tags: list[Line] = Field(default=[], description="lived-experience and cultural tags used in matching")
+    supervisor_id: Id
+    mentor_id: Id | None = None
     caseload_cap: int | None = Field(default=None, ge=1, le=200, description="default: the program's cap")
 
 
@@ -52,9 +54,9 @@ class PeerRead(PeerCreate):
 
 
 class TrainingCreate(BaseModel):
-    course: str = Field(min_length=1, max_length=200)
-    hours: float = Field(gt=0, le=1000)
-    completed_on: date
+    course: Text = Field(min_length=1, max_length=200)
+    hours: Finite = Field(gt=0, le=1000)
+    completed_on: Day
 
 
 class TrainingRead(TrainingCreate):
@@ -63,10 +65,10 @@ class TrainingRead(TrainingCreate):
 
 
 class SupervisionLogCreate(BaseModel):
-    supervisor_id: str | None = Field(default=None, description="you (the default), or whom a program admin records "
-                                                                "for (X-On-Behalf-Of)")
-    peer_id: str
-    held_on: date
+    supervisor_id: Id | None = Field(default=None, description="you (the default), or whom a program admin records "
+                                                               "for (X-On-Behalf-Of)")
+    peer_id: Id
+    held_on: Day
     minutes: int = Field(ge=1, le=480)
     cases_reviewed: int = Field(default=0, ge=0, le=200)
 
