@@ -1,9 +1,12 @@
 """What every PeerBridge HTTP service serves the same way: /healthz, /readyz, /metrics,
-and RFC 9457 problem+json errors that name the field and the rule."""
+and RFC 9457 problem+json errors that name the field and the rule (on FHIR routes, the same error
+as a FHIR R4 OperationOutcome, ``application/fhir+json``, which is what FHIR clients read)."""
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from http import HTTPStatus
 from typing import Any
@@ -27,6 +30,11 @@ DEPENDENCY_UNAVAILABLE = Counter("peerbridge_http_dependency_unavailable",
 RETRY_AFTER_S = 1
 
 PROBLEM_JSON = "application/problem+json"
+FHIR_JSON = "application/fhir+json"
+RULE_SYSTEM = "https://peerbridge.org/fhir/CodeSystem/problem-rule"
+ISSUE_TYPES = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found", 405: "not-supported",
+               406: "not-supported", 409: "conflict", 412: "conflict", 413: "too-costly", 415: "not-supported",
+               422: "invalid", 428: "business-rule", 429: "throttled", 503: "transient"}  # FHIR issue-type
 ReadinessCheck = Callable[[], None]
 """Raises when its dependency is not reachable."""
 
@@ -148,6 +156,51 @@ async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
     return problem(500, "internal error; it has been logged")
 
 
+def is_fhir_route(path: str) -> bool:
+    """A FHIR endpoint: a path with a ``fhir`` segment (``/participants/{id}/fhir``, ``/fhir/Measure/...``)."""
+    return "fhir" in path.split("/")
+
+
+def _fhirpath(field: str | None) -> str | None:
+    """``body.extension.0.url`` as the FHIRPath ``extension[0].url`` (within the posted resource)."""
+    if not field:
+        return None
+    path = field.removeprefix("body.") if field.startswith("body.") else field
+    return re.sub(r"\.(\d+)(?=\.|$)", r"[\1]", path)
+
+
+def operation_outcome(status: int, body: Mapping[str, Any]) -> dict[str, Any]:
+    """A problem+json body as a FHIR R4 OperationOutcome: one issue per field error."""
+    errors = body.get("errors") or [{"field": None, "rule": None, "message": body.get("detail", "")}]
+    issues = []
+    for error in errors:
+        rule = error.get("rule")
+        issue: dict[str, Any] = {
+            "severity": "error" if status < 500 else "fatal",
+            "code": "required" if rule in {"required", "missing"} else ISSUE_TYPES.get(status, "exception"),
+            "diagnostics": error.get("message") or body.get("detail") or HTTPStatus(status).phrase}
+        if rule:
+            issue["details"] = {"coding": [{"system": RULE_SYSTEM, "code": rule}], "text": issue["diagnostics"]}
+        expression = _fhirpath(error.get("field"))
+        if expression:
+            issue["expression"] = [expression]
+        issues.append(issue)
+    return {"resourceType": "OperationOutcome", "issue": issues}
+
+
+def _fhir_aware(handler: Callable[[Request, Any], Awaitable[Response]]) -> Callable[..., Awaitable[Response]]:
+    """On a FHIR route, the handler's problem+json answered as an OperationOutcome."""
+    async def handle(request: Request, exc: Exception) -> Response:
+        response = await handler(request, exc)
+        if not is_fhir_route(request.url.path) or response.media_type != PROBLEM_JSON:
+            return response
+        outcome = operation_outcome(response.status_code, json.loads(response.body))
+        headers = {k: v for k, v in response.headers.items() if k.lower() not in {"content-length", "content-type"}}
+        return JSONResponse(outcome, status_code=response.status_code, media_type=FHIR_JSON, headers=headers)
+
+    return handle
+
+
 _tracer = trace.get_tracer(__name__)
 
 
@@ -177,13 +230,13 @@ def create_service_app(
     app = FastAPI(title=title, **fastapi_options)
     app.state.settings = settings
     app.middleware("http")(_trace_request)
-    app.add_exception_handler(RequestValidationError, _validation_problem)
-    app.add_exception_handler(StarletteHTTPException, _http_problem)
-    app.add_exception_handler(Problem, _domain_problem)
-    app.add_exception_handler(DBAPIError, _dependency_down(None))
+    app.add_exception_handler(RequestValidationError, _fhir_aware(_validation_problem))
+    app.add_exception_handler(StarletteHTTPException, _fhir_aware(_http_problem))
+    app.add_exception_handler(Problem, _fhir_aware(_domain_problem))
+    app.add_exception_handler(DBAPIError, _fhir_aware(_dependency_down(None)))
     for error, dependency in (dependency_errors or {}).items():
-        app.add_exception_handler(error, _dependency_down(dependency))
-    app.add_exception_handler(Exception, _internal_error)
+        app.add_exception_handler(error, _fhir_aware(_dependency_down(dependency)))
+    app.add_exception_handler(Exception, _fhir_aware(_internal_error))
     checks = dict(readiness or {})
 
     @app.get("/healthz", tags=["operations"])
