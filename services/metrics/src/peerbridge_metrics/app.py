@@ -5,7 +5,8 @@ Answers from a :class:`FactsView` of the worker's tables (ready once it has caug
   (or by quarter with ``period=2026-Q4``), optionally for one program and one period;
 - ``GET /feeds``: the de-identified reports the caller's organization has (program and period);
 - ``GET /feeds/{program_id}/{period}``: one report as JSON, CSV (``text/csv``) or a FHIR R4
-  MeasureReport (``application/fhir+json``), by the Accept header.
+  MeasureReport (``application/fhir+json``), by the Accept header;
+- ``GET /fhir/Measure/{id}``: the FHIR R4 Measure those MeasureReports point at (its canonical URL).
 """
 
 from __future__ import annotations
@@ -79,6 +80,14 @@ def create_app(settings: MetricsSettings | None = None, view: FactsView | None =
         if "application/fhir+json" in accept:
             return JSONResponse(formats.as_measure_report(report, now()), media_type="application/fhir+json")
         return JSONResponse(formats.as_json(report, now()))
+
+    @app.get("/fhir/Measure/{measure_id}", tags=["feeds"], response_class=JSONResponse,
+             responses={200: {"content": {"application/fhir+json": {}}, "description": "a FHIR R4 Measure"}})
+    def fhir_measure(measure_id: str, caller: CurrentIdentity) -> JSONResponse:
+        """The Measure of the outcome reports' MeasureReports (``MeasureReport.measure``)."""
+        if measure_id != formats.MEASURE_ID:
+            raise not_found("path.measure_id", "Measure", measure_id)
+        return JSONResponse(formats.measure(), media_type="application/fhir+json")
 
     return app
 
