@@ -16,7 +16,6 @@ from peerbridge_metrics.reference import fold
 from peerbridge_metrics.report import DERIVED_FROM_SUPPRESSED, build_report
 from peerbridge_metrics.suppression import SMALLEST_SHOWN, determined
 from peerbridge_shared.events import Envelope
-from peerbridge_shared.testing.fhir_validator import assert_valid
 from peerbridge_shared.events.care import (
     AttendanceRecorded,
     AttendanceStatus,
@@ -26,6 +25,7 @@ from peerbridge_shared.events.care import (
 )
 from peerbridge_shared.events.safety import RiskScreenCompleted, ScreenInstrument
 from peerbridge_shared.events.scheduling import ConsentChanged, ConsentKind, ParticipantEnrolled, SessionKind
+from peerbridge_shared.testing.fhir_validator import assert_valid
 
 ORG, PROGRAM, PERIOD = "org-r", "prog-r", "2026-03"
 TODAY = date(2026, 6, 1)
