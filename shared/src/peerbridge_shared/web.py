@@ -50,6 +50,13 @@ class Problem(Exception):
         self.headers = dict(headers or {})
 
 
+class FhirJSONResponse(JSONResponse):
+    """A FHIR resource (``application/fhir+json``); as a route's ``response_class`` it documents the
+    route's answer under that media type."""
+
+    media_type = "application/fhir+json"
+
+
 class FieldError(BaseModel):
     field: str | None
     rule: str
@@ -68,21 +75,39 @@ class ProblemDetails(BaseModel):
     errors: list[FieldError] | None = None
 
 
-def _inline(schema: Any, definitions: dict[str, Any]) -> Any:
-    if isinstance(schema, dict):
-        if "$ref" in schema:
-            return _inline(definitions[schema["$ref"].rsplit("/", 1)[-1]], definitions)
-        return {key: _inline(value, definitions) for key, value in schema.items() if key != "$defs"}
-    if isinstance(schema, list):
-        return [_inline(item, definitions) for item in schema]
-    return schema
+PROBLEM_SCHEMA = "Problem"
+PROBLEM_REF = {"$ref": f"#/components/schemas/{PROBLEM_SCHEMA}"}
+
+
+def problem_schemas() -> dict[str, Any]:
+    """The components every service document carries once: ``Problem`` (RFC 9457) and ``FieldError``."""
+    schema = ProblemDetails.model_json_schema(ref_template="#/components/schemas/{model}")
+    definitions = schema.pop("$defs", {})
+    schema["title"] = PROBLEM_SCHEMA
+    return {PROBLEM_SCHEMA: schema, **definitions}
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses`` entries for these error statuses, as problem+json only."""
-    schema = ProblemDetails.model_json_schema()
-    content = {PROBLEM_JSON: {"schema": _inline(schema, schema.get("$defs", {}))}}
+    """OpenAPI ``responses`` entries for these error statuses, as problem+json only (one shared schema)."""
+    content = {PROBLEM_JSON: {"schema": PROBLEM_REF}}
     return {status: {"description": HTTPStatus(status).phrase, "content": content} for status in statuses}
+
+
+def _operation_id(route: Any) -> str:
+    """The endpoint's own name (``who_am_i``), not FastAPI's path-and-method compound."""
+    return route.operation_id or route.name
+
+
+def _document_problems(app: FastAPI) -> None:
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = generate()
+            document.setdefault("components", {}).setdefault("schemas", {}).update(problem_schemas())
+        return app.openapi_schema  # type: ignore[return-value]
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def not_found(field: str, kind: str, value: object, *, status: int = 404) -> Problem:
@@ -227,7 +252,9 @@ def create_service_app(
 ) -> FastAPI:
     """``dependency_errors``: errors that mean a named dependency is down (Redis...), answered 503
     like a lost database connection."""
+    fastapi_options.setdefault("generate_unique_id_function", _operation_id)
     app = FastAPI(title=title, **fastapi_options)
+    _document_problems(app)
     app.state.settings = settings
     app.middleware("http")(_trace_request)
     app.add_exception_handler(RequestValidationError, _fhir_aware(_validation_problem))

@@ -32,7 +32,7 @@ def _service_contracts(document: dict[str, Any], routes: tuple[Route, ...], pref
         answer = contracts.documented(route.service, route.contract["responses"][str(route.status)])
         content = answer.get("content", {})
         for media_type, described in operation["responses"].get(str(route.status), {}).get("content", {}).items():
-            if not content.get(media_type, {}).get("schema"):
+            if media_type in route.media_types and not content.get(media_type, {}).get("schema"):
                 content[media_type] = described  # the gateway's own words for a representation (CSV, FHIR)
         operation["responses"][str(route.status)] = {**answer, "content": content}
     schemas = document.setdefault("components", {}).setdefault("schemas", {})

@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 
 from peerbridge_shared.deps import Now
 from peerbridge_shared.identity import CurrentIdentity
-from peerbridge_shared.web import Problem, create_service_app, not_found
+from peerbridge_shared.web import FhirJSONResponse, Problem, create_service_app, not_found
 
 from . import formats
 from .billing.rules import load_policies
@@ -81,13 +81,13 @@ def create_app(settings: MetricsSettings | None = None, view: FactsView | None =
             return JSONResponse(formats.as_measure_report(report, now()), media_type="application/fhir+json")
         return JSONResponse(formats.as_json(report, now()))
 
-    @app.get("/fhir/Measure/{measure_id}", tags=["feeds"], response_class=JSONResponse,
-             responses={200: {"content": {"application/fhir+json": {}}, "description": "a FHIR R4 Measure"}})
-    def fhir_measure(measure_id: str, caller: CurrentIdentity) -> JSONResponse:
+    @app.get("/fhir/Measure/{measure_id}", tags=["feeds"], response_class=FhirJSONResponse,
+             responses={200: {"description": "a FHIR R4 Measure"}})
+    def fhir_measure(measure_id: str, caller: CurrentIdentity) -> FhirJSONResponse:
         """The Measure of the outcome reports' MeasureReports (``MeasureReport.measure``)."""
         if measure_id != formats.MEASURE_ID:
             raise not_found("path.measure_id", "Measure", measure_id)
-        return JSONResponse(formats.measure(), media_type="application/fhir+json")
+        return FhirJSONResponse(formats.measure())
 
     return app
 
