@@ -17,7 +17,7 @@ PYTEST_ARGS ?=
 SIMULATE_ARGS ?= --participants 200 --weeks 8 --seed 7 --check
 
 .PHONY: install lock up down stack-up stack-down stack-status topics migrate test lint docs bench bench-each clean \
-        deploy-render deploy-check simulate contracts images images-smoke
+        deploy-render deploy-check simulate contracts images images-smoke api-lint
 
 install: $(VENV)/.installed
 
@@ -81,6 +81,11 @@ docs: install
 # The services' contracts the gateway documents (ADR 0005), from the services' own OpenAPI documents.
 contracts: install
 	$(PY) -m peerbridge_deploy contracts
+
+# The public OpenAPI document through Spectral, Redocly, openapi-typescript + tsc and
+# openapi-python-client (tools/api-lint; npm packages pinned there).
+api-lint: install
+	bash tools/api-lint/run.sh
 
 # Compose, Dockerfiles and Kubernetes manifests from deploy/processes.yaml and the topic registry.
 deploy-render: install

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from . import contracts
 from .catalog import Route
+from .public_doc import describe
 
 
 def _local_times(node: Any) -> None:
@@ -50,6 +51,7 @@ def document_contracts(app: FastAPI, routes: tuple[Route, ...], prefix: str) -> 
             document = generate()
             _service_contracts(document, routes, prefix)
             _local_times(document)
+            describe(document, routes, prefix)
         return app.openapi_schema  # type: ignore[return-value]
 
     app.openapi = openapi  # type: ignore[method-assign]
