@@ -74,9 +74,10 @@ test: stack-up
 lint: install
 	$(VENV)/bin/ruff check .
 
-# Regenerate the event catalog from the topic registry and the event models.
+# Regenerate the event catalog and the AsyncAPI document from the topic registry and the event models.
 docs: install
 	$(PY) -m peerbridge_shared.catalog_docs > docs/events.md
+	$(PY) -m peerbridge_shared.asyncapi > docs/asyncapi.json
 
 # The services' contracts the gateway documents (ADR 0005), from the services' own OpenAPI documents.
 contracts: install
