@@ -57,6 +57,11 @@ class FhirJSONResponse(JSONResponse):
     media_type = "application/fhir+json"
 
 
+class Readiness(BaseModel):
+    status: str = "ready"
+    dependencies: list[str]
+
+
 class FieldError(BaseModel):
     field: str | None
     rule: str
@@ -270,7 +275,9 @@ def create_service_app(
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["operations"], responses={503: {"description": "a dependency is down"}})
+    @app.get("/readyz", tags=["operations"], response_model=Readiness,
+             responses={503: {"description": "a dependency is down",
+                              "content": {PROBLEM_JSON: {"schema": PROBLEM_REF}}}})
     def readyz() -> Response:
         failing = {}
         for name, check in checks.items():

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from peerbridge_shared.web import FHIR_JSON, PROBLEM_JSON, is_fhir_route
+
 from .catalog import Route
 
 HEADER = "#/components/headers/"
@@ -16,7 +18,7 @@ TAGS = {
     "records": "Contacts, goals, questionnaires and safety plans", "fhir": "FHIR R4 export and ingest",
     "on-call": "Escalation policies, rosters and on-call", "cases": "Safety cases and signals",
     "outcomes": "De-identified aggregates, feeds and funder webhooks", "operations": "Probes",
-    "caller": "Who the caller is",
+    "identity": "Who the caller is",
 }
 HEADERS = {
     "X-Request-ID": {"description": "The request's id (the caller's, if it sent one); in every log line and "
@@ -53,6 +55,29 @@ PARAMETERS = {
 }
 
 
+OPERATION_OUTCOME = {
+    "title": "OperationOutcome", "type": "object", "required": ["resourceType", "issue"],
+    "description": "A FHIR R4 OperationOutcome: how FHIR routes answer errors (each issue's expression is "
+                   "the FHIRPath of the offending element, details.coding the rule)",
+    "properties": {
+        "resourceType": {"type": "string", "const": "OperationOutcome"},
+        "issue": {"type": "array", "minItems": 1, "items": {
+            "type": "object", "required": ["severity", "code"],
+            "properties": {"severity": {"type": "string", "enum": ["fatal", "error", "warning", "information"]},
+                           "code": {"type": "string", "examples": ["invalid", "required", "not-found"]},
+                           "diagnostics": {"type": "string"},
+                           "expression": {"type": "array", "items": {"type": "string"}},
+                           "details": {"type": "object", "additionalProperties": True}}}},
+    },
+}
+
+
+def _fhir_errors(operation: dict[str, Any]) -> None:
+    for status, answer in operation.get("responses", {}).items():
+        if not status.startswith("2") and PROBLEM_JSON in answer.get("content", {}):
+            answer["content"] = {FHIR_JSON: {"schema": {"$ref": "#/components/schemas/OperationOutcome"}}}
+
+
 def _ref(kind: str, name: str) -> dict[str, str]:
     return {"$ref": (HEADER if kind == "header" else PARAMETER) + name}
 
@@ -66,6 +91,7 @@ def describe(document: dict[str, Any], routes: tuple[Route, ...], prefix: str) -
     components = document.setdefault("components", {})
     components.setdefault("headers", {}).update(HEADERS)
     components.setdefault("parameters", {}).update(PARAMETERS)
+    components.setdefault("schemas", {})["OperationOutcome"] = OPERATION_OUTCOME
     document["servers"] = [{"url": "/", "description": "the gateway serving this document"}]
     by_operation = {(prefix + r.path, r.method.lower()): r for r in routes}
     used_tags: set[str] = set()
@@ -74,6 +100,8 @@ def describe(document: dict[str, Any], routes: tuple[Route, ...], prefix: str) -
             route = by_operation.get((path, method))
             used_tags.update(operation.get("tags", []))
             _headers(operation, method, route)
+            if is_fhir_route(path):
+                _fhir_errors(operation)
             if route is not None:
                 summary = route.summary or operation.get("summary", "")
                 operation["description"] = " ".join(filter(None, [summary and summary.rstrip(".") + ".", _who(route),
@@ -94,6 +122,9 @@ def _headers(operation: dict[str, Any], method: str, route: Route | None) -> Non
         parameters.append(_ref("parameter", "IdempotencyKey"))
     if method == "get" and route is not None:
         parameters.append(_ref("parameter", "IfNoneMatch"))
+        operation.setdefault("responses", {})["304"] = {
+            "description": "Not Modified: the ETag sent in If-None-Match is still current",
+            "headers": {"ETag": _ref("header", "ETag")}}
     if route is not None and route.etag_from:
         parameters.append(_ref("parameter", "IfMatch"))
     if route is not None and route.phi:
