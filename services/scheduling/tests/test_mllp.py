@@ -145,3 +145,52 @@ def test_a_cancel_after_an_admit_forgets_it_and_a_cancelled_discharge_reopens(li
     discharges = [e.data for e in published(ORGANIZATION) if e.subject == alice["id"]
                   and e.type.endswith("discharged.v1")]
     assert [d.disposition for d in discharges] == ["against_advice", "home"], discharges
+
+
+def _self_signed(directory):
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.now(UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(minutes=1))
+            .not_valid_after(now + timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+            .sign(key, hashes.SHA256()))
+    cert_file, key_file = directory / "cert.pem", directory / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_file, key_file
+
+
+def test_the_listener_speaks_mllp_over_tls(scheduling_url, tmp_path, world, api):
+    import ssl
+
+    cert, key = _self_signed(tmp_path)
+    port = free_port()
+    env = {"SCHEDULING_DATABASE_URL": scheduling_url, "SCHEDULING_MLLP_HOST": "127.0.0.1",
+           "SCHEDULING_MLLP_PORT": str(port), "SCHEDULING_MLLP_FACILITIES": json.dumps({FACILITY: ORGANIZATION}),
+           "SCHEDULING_MLLP_TLS_CERT": str(cert), "SCHEDULING_MLLP_TLS_KEY": str(key)}
+    alice = world.participant()
+    with running([sys.executable, "-m", "peerbridge_scheduling.hospital.mllp"], log=tmp_path / "tls.log", env=env,
+                 ready=lambda text: "ADT listener ready" in text):
+        context = ssl.create_default_context(cafile=str(cert))
+
+        async def exchange() -> hl7.Message:
+            reader, writer = await open_hl7_connection("localhost", port, encoding="utf-8", ssl=context)
+            writer.writemessage(hl7.parse(adt("A01", uuid.uuid4().hex[:10], f"{alice['id']}^^^PEERBRIDGE^PI",
+                                              f"V{uuid.uuid4().hex[:8]}")))
+            await writer.drain()
+            answer = await asyncio.wait_for(reader.readmessage(), 30)
+            writer.close()
+            return answer
+        assert msa(asyncio.run(exchange()))[0] == "AA"
+        with pytest.raises((ssl.SSLError, ConnectionError, asyncio.IncompleteReadError, OSError)):
+            send(port, adt("A01", "plain-1", f"{alice['id']}^^^PEERBRIDGE^PI", "V-plain"))
