@@ -20,7 +20,7 @@ PYTEST_ARGS ?=
 SIMULATE_ARGS ?= --participants 200 --weeks 8 --seed 7 --check
 
 .PHONY: console-users install lock up down stack-up stack-down stack-status topics migrate test lint docs bench \
-        bench-each clean deploy-render deploy-check simulate contracts images images-smoke compose-smoke
+        bench-each clean deploy-render deploy-check simulate contracts images images-smoke compose-smoke api-lint
 
 install: $(VENV)/.installed
 
@@ -83,13 +83,19 @@ test: stack-up
 lint: install
 	$(VENV)/bin/ruff check .
 
-# Regenerate the event catalog from the topic registry and the event models.
+# Regenerate the event catalog and the AsyncAPI document from the topic registry and the event models.
 docs: install
 	$(PY) -m peerbridge_shared.catalog_docs > docs/events.md
+	$(PY) -m peerbridge_shared.asyncapi > docs/asyncapi.json
 
 # The services' contracts the gateway documents (ADR 0005), from the services' own OpenAPI documents.
 contracts: install
 	$(PY) -m peerbridge_deploy contracts
+
+# The public OpenAPI document through Spectral, Redocly, openapi-typescript + tsc and
+# openapi-python-client (tools/api-lint; npm packages pinned there).
+api-lint: install
+	bash tools/api-lint/run.sh
 
 # Compose, Dockerfiles and Kubernetes manifests from deploy/processes.yaml and the topic registry.
 deploy-render: install

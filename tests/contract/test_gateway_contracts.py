@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -68,3 +69,17 @@ print(len(document["paths"]))
     assert done.returncode == 0, done.stderr
     assert int(done.stdout) > len(ROUTES) / 2
 
+
+
+def test_one_problem_schema_clean_operation_ids_and_fhir_media_types(tmp_path):
+    gateway = create_app(GatewaySettings(environment="test", dev_key_file=str(tmp_path / "key.pem"))).openapi()
+    text = json.dumps(gateway)
+    assert '"title": "ProblemDetails"' not in text, "the problem schema is referenced, never inlined"
+    assert gateway["components"]["schemas"]["Problem"]["properties"]["errors"]["anyOf"][0]["items"] == {
+        "$ref": "#/components/schemas/FieldError"}
+    operations = [o for methods in gateway["paths"].values() for o in methods.values()]
+    ids = [o["operationId"] for o in operations]
+    assert len(ids) == len(set(ids)) and not [i for i in ids if "__" in i or i.endswith(("_get", "_post"))], ids
+    export = gateway["paths"]["/v1/participants/{participant_id}/fhir"]["get"]["responses"]["200"]["content"]
+    assert list(export) == ["application/fhir+json"]
+    assert export["application/fhir+json"]["schema"] == {"$ref": "#/components/schemas/FhirBundle"}

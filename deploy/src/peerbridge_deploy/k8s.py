@@ -226,7 +226,7 @@ def workload(registry: Registry, process: Process) -> list[dict[str, Any]]:
         spec["selector"] = {"matchLabels": selector(process.name)}
         spec["template"] = template
         docs.append({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta, "spec": spec})
-    if process.port and (process.kind in ("api", "stateful") or registry.callers_of(process.name)):
+    if process.port and (process.kind in ("api", "stateful") or process.tcp or registry.callers_of(process.name)):
         service_spec: dict[str, Any] = {
             "selector": selector(process.name),
             "ports": [{"name": process.port.name, "port": process.port.port, "targetPort": process.port.name,

@@ -53,4 +53,9 @@ def create_app() -> FastAPI:
                                  "group": groups}, media_type="application/fhir+json")
         return JSONResponse(found)
 
+    @app.get("/fhir/Measure/{measure_id}")
+    def measure(measure_id: str, caller: CurrentIdentity) -> JSONResponse:
+        return JSONResponse({"resourceType": "Measure", "id": measure_id, "status": "active"},
+                            media_type="application/fhir+json")
+
     return app

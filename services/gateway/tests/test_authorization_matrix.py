@@ -64,7 +64,8 @@ def url_for(route: Route, world: World, target: Program) -> tuple[str, dict]:
     values = {"program_id": target.id, "participant_id": target.participant_id, "session_id": target.session_id,
               "peer_id": target.peer_id, "enrollment_id": target.enrollment_id, "case_id": target.case_id,
               "clinician_id": world.clinician_id if target is world.mine else "someone-else",
-              "contact_id": target.contact_id, "goal_id": "no-such-goal", "code": "phq9", "period": PERIOD}
+              "contact_id": target.contact_id, "goal_id": "no-such-goal", "code": "phq9", "period": PERIOD,
+              "measure_id": "peer-support-program-outcomes"}
     query = {LISTING_QUERIES[route.path]: target.id} if route.path in LISTING_QUERIES else {}
     return "/v1" + route.path.format(**values), query
 

@@ -74,7 +74,7 @@ READS = (
     Read("/participants/{participant_id}/safety-concerns", "record", lambda r: r.concern_id),
     Read("/participants/{participant_id}/safety-plan", "record", lambda r: r.plan_id,
          lambda r: {"program_id": r.program_id}),
-    Read("/participants/{participant_id}/fhir", "record", lambda r: f"contact-{r.contact_id}"),
+    Read("/participants/{participant_id}/fhir", "record", lambda r: r.contact_id),
     Read("/enrollments", "program", lambda r: r.enrollment_id, lambda r: {"participant_id": r.participant_id}),
     Read("/enrollments/{enrollment_id}", "program", lambda r: r.enrollment_id),
     Read("/sessions/{session_id}", "program", lambda r: r.session_id),
@@ -209,8 +209,8 @@ def test_a_record_disclosed_under_part2_consent_carries_the_notice_and_its_own_d
     bundle = client.get(f"/v1/participants/{xavi}/fhir", headers=clinician).json()
     labels = {entry["resource"]["id"]: [s["code"] for s in entry["resource"].get("meta", {}).get("security", [])]
               for entry in bundle["entry"]}
-    assert "42CFRPart2" in labels[f"contact-{world.sets['part2_consented'].contact_id}"]
-    assert labels[f"contact-{world.sets['own'].contact_id}"] == []
+    assert "42CFRPart2" in labels[world.sets['part2_consented'].contact_id]
+    assert labels[world.sets['own'].contact_id] == []
 
 
 def test_only_the_part2_programs_staff_record_its_disclosure_consent(scoped, token_module):

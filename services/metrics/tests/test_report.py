@@ -25,6 +25,7 @@ from peerbridge_shared.events.care import (
 )
 from peerbridge_shared.events.safety import RiskScreenCompleted, ScreenInstrument
 from peerbridge_shared.events.scheduling import ConsentChanged, ConsentKind, ParticipantEnrolled, SessionKind
+from peerbridge_shared.testing.fhir_validator import assert_valid
 
 ORG, PROGRAM, PERIOD = "org-r", "prog-r", "2026-03"
 TODAY = date(2026, 6, 1)
@@ -144,3 +145,18 @@ def test_a_quarter_counts_distinct_participants_not_the_sum_of_months():
     march = report_of(log)
     assert quarter.period_start == date(2026, 1, 1) and quarter.period_end == date(2026, 3, 31)
     assert quarter.measures["participants_active"] == march.measures["participants_active"]  # only March has data
+
+
+def test_measure_reports_and_their_measure_are_valid_r4(fhir_validator):
+    """Suppressed and published cells alike, with the standard measure-population code and the
+    Measure's canonical URL (HL7's R4 4.0.1 validator, 0 errors)."""
+    report = report_of(tempting_program(5, [25, 14, 2]))
+    assert report.suppression, "the report must exercise the masked cells too"
+    fhir = formats.as_measure_report(report)
+    assert_valid(fhir_validator, fhir)
+    populations = [p["code"]["coding"][0] for g in fhir["group"] for p in g.get("population", [])]
+    assert populations and {(c["system"], c["code"]) for c in populations} == {
+        ("http://terminology.hl7.org/CodeSystem/measure-population", "initial-population")}
+    definition = formats.measure()
+    assert_valid(fhir_validator, definition)
+    assert fhir["measure"] == definition["url"] and definition["url"].endswith("/Measure/" + definition["id"])

@@ -2,7 +2,9 @@ from datetime import UTC, datetime, timedelta
 
 from fhir.resources.R4B.bundle import Bundle
 
+from peerbridge_scheduling.fhir.export import _labelled, attendance_encounter_id, group_encounter_id
 from peerbridge_shared.identity import Role
+from peerbridge_shared.testing.fhir_validator import assert_valid
 
 T = datetime(2026, 3, 2, 13, 0, tzinfo=UTC)
 
@@ -77,7 +79,7 @@ def test_bad_contacts_name_the_field(world, api):
         assert author.post(f"/participants/{alice['id']}/contacts", body, expect=422)["errors"][0]["field"] == field
 
 
-def test_fhir_export_is_a_valid_r4_bundle_of_appointments_and_encounters(world, api):
+def test_fhir_export_is_a_valid_r4_bundle_of_appointments_and_encounters(world, api, fhir_validator):
     alice, ben, peer = world.participant(), world.participant(), world.peer()
     group = api.post("/sessions", world.session_body([peer], [alice, ben], T, minutes=60))
     one = api.post("/sessions", world.session_body([peer], [alice], T - timedelta(hours=3), kind="one_to_one"))
@@ -95,12 +97,37 @@ def test_fhir_export_is_a_valid_r4_bundle_of_appointments_and_encounters(world, 
     assert response.headers["content-type"] == "application/fhir+json"
     bundle = response.json()
     Bundle.model_validate(bundle)
+    assert_valid(fhir_validator, bundle)
+    assert all(entry["fullUrl"] == f"urn:uuid:{entry['resource']['id']}" for entry in bundle["entry"])
     resources = {entry["resource"]["id"]: entry["resource"] for entry in bundle["entry"]}
     assert resources[group["id"]]["status"] == "fulfilled"
     assert resources[one["id"]]["status"] == "noshow"
     assert resources[later["id"]]["status"] == "booked"
-    mine = resources[f"{group['id']}-{alice['id']}"]
-    assert mine["partOf"]["reference"] == f"Encounter/group-{group['id']}" and mine["length"]["value"] == 50
+    mine = resources[attendance_encounter_id(group["id"], alice["id"])]
+    assert len(mine["id"]) <= 64 and mine == resources[attendance_encounter_id(group["id"], alice["id"])]
+    group_encounter = resources[group_encounter_id(group["id"])]
+    assert mine["partOf"]["reference"] == f"urn:uuid:{group_encounter['id']}" and mine["length"]["value"] == 50
+    assert mine["appointment"][0]["reference"] == f"urn:uuid:{group['id']}"
     assert mine["subject"]["reference"] == f"Patient/{alice['id']}"
-    assert f"{one['id']}-{alice['id']}" not in resources, "a no-show is no encounter"
-    assert resources[f"contact-{contact['id']}"]["class"]["code"] == "VR"
+    assert attendance_encounter_id(one["id"], alice["id"]) not in resources, "a no-show is no encounter"
+    assert resources[contact["id"]]["class"]["code"] == "VR"
+    again = api.client.get(f"/participants/{alice['id']}/fhir", headers=api.headers).json()
+    assert [e["fullUrl"] for e in again["entry"]] == [e["fullUrl"] for e in bundle["entry"]], "ids are stable"
+
+
+def test_part2_labels_and_notice_keep_the_export_valid_r4(world, api, fhir_validator):
+    """Each resource as a Part 2 disclosure exports it: the 42CFRPart2 and NORDSCLCD security labels
+    and the redisclosure notice tag, checked by the HL7 validator."""
+    alice, peer = world.participant(), world.peer()
+    group = api.post("/sessions", world.session_body([peer], [alice], T, minutes=60))
+    api.on_behalf(peer["id"]).post(f"/sessions/{group['id']}/attendance", {
+        "facilitator_peer_id": peer["id"], "records": [
+        {"participant_id": alice["id"], "status": "attended", "minutes_present": 60}]})
+    api.on_behalf(peer["id"]).post(f"/participants/{alice['id']}/contacts", contact_body(world, peer))
+    bundle = api.get(f"/participants/{alice['id']}/fhir")
+    notice = "42 CFR part 2 prohibits unauthorized use or disclosure of these records."
+    for entry in bundle["entry"]:
+        _labelled(entry["resource"], notice)
+    assert {e["resource"]["resourceType"] for e in bundle["entry"]} == {"Appointment", "Encounter"}
+    assert all(e["resource"]["meta"]["security"][1]["code"] == "42CFRPart2" for e in bundle["entry"])
+    assert_valid(fhir_validator, bundle)

@@ -1,4 +1,7 @@
+import uuid
+
 from .conftest import types_of
+from .encounter_corpus import invalid, valid
 
 
 def encounter(participant_id, *, status="in-progress", end=None, klass="IMP", psychiatric=True, disposition=None,
@@ -55,8 +58,45 @@ def test_bad_encounters_name_the_fhir_element(world, api):
         (encounter(outsider["id"]), "body.subject.reference"),
         ({**encounter(alice["id"]), "period": {"start": "2026-02-20T22:15:00"}}, "body.period.start"),
         ({**encounter(alice["id"]), "status": "sleepy"}, "body.status"),
-        (encounter(alice["id"], status="finished", end="2026-02-01T00:00:00Z"), "body.period.end"),
+        (encounter(alice["id"], status="finished", end="2026-02-01T00:00:00Z"), "body.period"),
     ]
     for resource, field in cases:
-        problem = ingest(api, resource, expect=422)
-        assert problem["errors"][0]["field"] == field, (resource, problem)
+        outcome = ingest(api, resource, expect=422)
+        assert outcome["resourceType"] == "OperationOutcome", outcome
+        assert outcome["issue"][0]["expression"] == [field.removeprefix("body.")], (resource, outcome)
+
+
+def test_the_ingest_refuses_exactly_what_the_hl7_validator_refuses(world, api, published, fhir_validator):
+    alice = world.participant()
+    n = uuid.uuid4().int % 10**6
+    for name, resource in valid(alice["id"], n):
+        assert fhir_validator.validate(resource).errors == 0, name
+        result = api.client.post("/hospital-encounters/fhir", json=resource,
+                                 headers={**api.headers, "Content-Type": "application/fhir+json"})
+        assert result.status_code == 200, (name, result.text)
+    for name, resource, element in invalid(alice["id"], n):
+        verdict = fhir_validator.validate(resource)
+        assert verdict.errors > 0, f"the corpus calls {name!r} invalid but the validator accepts it"
+        response = api.client.post("/hospital-encounters/fhir", json=resource, headers=api.headers)
+        assert response.status_code == 422, (name, response.text)
+        assert response.headers["content-type"] == "application/fhir+json"
+        outcome = response.json()
+        assert outcome["issue"][0]["expression"] == [element.replace(".0.", "[0].")], (name, outcome)
+        assert fhir_validator.validate(outcome).errors == 0, outcome
+    ids = {e.data.encounter_id for e in published(api.identity.organization_id)
+           if e.subject == alice["id"] and hasattr(e.data, "encounter_id")}
+    assert ids == {resource["id"] for _name, resource in valid(alice["id"], n)}, "only valid ones published"
+
+
+def test_fhir_errors_are_operation_outcomes_even_before_the_resource_is_read(api, fhir_validator):
+    for body, status in ((b"[1, 2]", 422), (b"{not json", 422)):
+        response = api.client.post("/hospital-encounters/fhir", content=body,
+                                   headers={**api.headers, "Content-Type": "application/fhir+json"})
+        assert response.status_code == status, response.text
+        assert response.headers["content-type"] == "application/fhir+json"
+        assert fhir_validator.validate(response.json()).errors == 0, response.text
+    unauthenticated = api.client.get("/participants/nobody/fhir")
+    assert unauthenticated.status_code == 401 and unauthenticated.json()["issue"][0]["code"] == "login"
+    missing = api.client.get(f"/participants/{uuid.uuid4()}/fhir", headers=api.headers)
+    assert missing.status_code == 404 and missing.json()["issue"][0]["code"] == "not-found"
+    assert fhir_validator.validate(missing.json()).errors == 0

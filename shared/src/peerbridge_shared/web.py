@@ -1,9 +1,12 @@
 """What every PeerBridge HTTP service serves the same way: /healthz, /readyz, /metrics,
-and RFC 9457 problem+json errors that name the field and the rule."""
+and RFC 9457 problem+json errors that name the field and the rule (on FHIR routes, the same error
+as a FHIR R4 OperationOutcome, ``application/fhir+json``, which is what FHIR clients read)."""
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from http import HTTPStatus
 from typing import Any
@@ -28,6 +31,11 @@ DEPENDENCY_UNAVAILABLE = Counter("peerbridge_http_dependency_unavailable",
 RETRY_AFTER_S = 1
 
 PROBLEM_JSON = "application/problem+json"
+FHIR_JSON = "application/fhir+json"
+RULE_SYSTEM = "https://peerbridge.org/fhir/CodeSystem/problem-rule"
+ISSUE_TYPES = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found", 405: "not-supported",
+               406: "not-supported", 409: "conflict", 412: "conflict", 413: "too-costly", 415: "not-supported",
+               422: "invalid", 428: "business-rule", 429: "throttled", 503: "transient"}  # FHIR issue-type
 ReadinessCheck = Callable[[], None]
 """Raises when its dependency is not reachable."""
 
@@ -41,6 +49,18 @@ class Problem(Exception):
         super().__init__(detail)
         self.status, self.detail, self.field, self.rule, self.extra = status, detail, field, rule, extra
         self.headers = dict(headers or {})
+
+
+class FhirJSONResponse(JSONResponse):
+    """A FHIR resource (``application/fhir+json``); as a route's ``response_class`` it documents the
+    route's answer under that media type."""
+
+    media_type = "application/fhir+json"
+
+
+class Readiness(BaseModel):
+    status: str = "ready"
+    dependencies: list[str]
 
 
 class FieldError(BaseModel):
@@ -61,21 +81,39 @@ class ProblemDetails(BaseModel):
     errors: list[FieldError] | None = None
 
 
-def _inline(schema: Any, definitions: dict[str, Any]) -> Any:
-    if isinstance(schema, dict):
-        if "$ref" in schema:
-            return _inline(definitions[schema["$ref"].rsplit("/", 1)[-1]], definitions)
-        return {key: _inline(value, definitions) for key, value in schema.items() if key != "$defs"}
-    if isinstance(schema, list):
-        return [_inline(item, definitions) for item in schema]
-    return schema
+PROBLEM_SCHEMA = "Problem"
+PROBLEM_REF = {"$ref": f"#/components/schemas/{PROBLEM_SCHEMA}"}
+
+
+def problem_schemas() -> dict[str, Any]:
+    """The components every service document carries once: ``Problem`` (RFC 9457) and ``FieldError``."""
+    schema = ProblemDetails.model_json_schema(ref_template="#/components/schemas/{model}")
+    definitions = schema.pop("$defs", {})
+    schema["title"] = PROBLEM_SCHEMA
+    return {PROBLEM_SCHEMA: schema, **definitions}
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses`` entries for these error statuses, as problem+json only."""
-    schema = ProblemDetails.model_json_schema()
-    content = {PROBLEM_JSON: {"schema": _inline(schema, schema.get("$defs", {}))}}
+    """OpenAPI ``responses`` entries for these error statuses, as problem+json only (one shared schema)."""
+    content = {PROBLEM_JSON: {"schema": PROBLEM_REF}}
     return {status: {"description": HTTPStatus(status).phrase, "content": content} for status in statuses}
+
+
+def _operation_id(route: Any) -> str:
+    """The endpoint's own name (``who_am_i``), not FastAPI's path-and-method compound."""
+    return route.operation_id or route.name
+
+
+def _document_problems(app: FastAPI) -> None:
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = generate()
+            document.setdefault("components", {}).setdefault("schemas", {}).update(problem_schemas())
+        return app.openapi_schema  # type: ignore[return-value]
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def not_found(field: str, kind: str, value: object, *, status: int = 404) -> Problem:
@@ -149,6 +187,51 @@ async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
     return problem(500, "internal error; it has been logged")
 
 
+def is_fhir_route(path: str) -> bool:
+    """A FHIR endpoint: a path with a ``fhir`` segment (``/participants/{id}/fhir``, ``/fhir/Measure/...``)."""
+    return "fhir" in path.split("/")
+
+
+def _fhirpath(field: str | None) -> str | None:
+    """``body.extension.0.url`` as the FHIRPath ``extension[0].url`` (within the posted resource)."""
+    if not field:
+        return None
+    path = field.removeprefix("body.") if field.startswith("body.") else field
+    return re.sub(r"\.(\d+)(?=\.|$)", r"[\1]", path)
+
+
+def operation_outcome(status: int, body: Mapping[str, Any]) -> dict[str, Any]:
+    """A problem+json body as a FHIR R4 OperationOutcome: one issue per field error."""
+    errors = body.get("errors") or [{"field": None, "rule": None, "message": body.get("detail", "")}]
+    issues = []
+    for error in errors:
+        rule = error.get("rule")
+        issue: dict[str, Any] = {
+            "severity": "error" if status < 500 else "fatal",
+            "code": "required" if rule in {"required", "missing"} else ISSUE_TYPES.get(status, "exception"),
+            "diagnostics": error.get("message") or body.get("detail") or HTTPStatus(status).phrase}
+        if rule:
+            issue["details"] = {"coding": [{"system": RULE_SYSTEM, "code": rule}], "text": issue["diagnostics"]}
+        expression = _fhirpath(error.get("field"))
+        if expression:
+            issue["expression"] = [expression]
+        issues.append(issue)
+    return {"resourceType": "OperationOutcome", "issue": issues}
+
+
+def _fhir_aware(handler: Callable[[Request, Any], Awaitable[Response]]) -> Callable[..., Awaitable[Response]]:
+    """On a FHIR route, the handler's problem+json answered as an OperationOutcome."""
+    async def handle(request: Request, exc: Exception) -> Response:
+        response = await handler(request, exc)
+        if not is_fhir_route(request.url.path) or response.media_type != PROBLEM_JSON:
+            return response
+        outcome = operation_outcome(response.status_code, json.loads(response.body))
+        headers = {k: v for k, v in response.headers.items() if k.lower() not in {"content-length", "content-type"}}
+        return JSONResponse(outcome, status_code=response.status_code, media_type=FHIR_JSON, headers=headers)
+
+    return handle
+
+
 _tracer = trace.get_tracer(__name__)
 
 
@@ -175,24 +258,28 @@ def create_service_app(
 ) -> FastAPI:
     """``dependency_errors``: errors that mean a named dependency is down (Redis...), answered 503
     like a lost database connection."""
+    fastapi_options.setdefault("generate_unique_id_function", _operation_id)
     app = FastAPI(title=title, **fastapi_options)
+    _document_problems(app)
     app.state.settings = settings
     app.middleware("http")(_trace_request)
     app.add_middleware(InputGuard)  # text no database can store is a 422 before any route (input_guard)
-    app.add_exception_handler(RequestValidationError, _validation_problem)
-    app.add_exception_handler(StarletteHTTPException, _http_problem)
-    app.add_exception_handler(Problem, _domain_problem)
-    app.add_exception_handler(DBAPIError, _dependency_down(None))
+    app.add_exception_handler(RequestValidationError, _fhir_aware(_validation_problem))
+    app.add_exception_handler(StarletteHTTPException, _fhir_aware(_http_problem))
+    app.add_exception_handler(Problem, _fhir_aware(_domain_problem))
+    app.add_exception_handler(DBAPIError, _fhir_aware(_dependency_down(None)))
     for error, dependency in (dependency_errors or {}).items():
-        app.add_exception_handler(error, _dependency_down(dependency))
-    app.add_exception_handler(Exception, _internal_error)
+        app.add_exception_handler(error, _fhir_aware(_dependency_down(dependency)))
+    app.add_exception_handler(Exception, _fhir_aware(_internal_error))
     checks = dict(readiness or {})
 
     @app.get("/healthz", tags=["operations"])
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["operations"], responses={503: {"description": "a dependency is down"}})
+    @app.get("/readyz", tags=["operations"], response_model=Readiness,
+             responses={503: {"description": "a dependency is down",
+                              "content": {PROBLEM_JSON: {"schema": PROBLEM_REF}}}})
     def readyz() -> Response:
         failing = {}
         for name, check in checks.items():

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from fastapi import FastAPI
+from pydantic import BaseModel, Field
 from redis.asyncio import Redis as AsyncRedis
 from starlette.middleware.cors import CORSMiddleware
 
@@ -51,6 +52,15 @@ class Gateway:
     verified: VerifiedTokens = field(default_factory=VerifiedTokens)
 
 
+class Me(BaseModel):
+    """The caller as the gateway verified them."""
+
+    organization_id: str
+    user_id: str
+    roles: list[str] = Field(description="platform roles: peer, supervisor, clinician, program_admin, funder, ...")
+    programs: list[str] = Field(description="the programs the caller works in (none: see docs/gateway.md)")
+
+
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     settings = settings or get_settings()
     redis = redis_client(settings.redis_url, timeout_s=2)
@@ -87,10 +97,10 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     document_contracts(app, ROUTES, PREFIX)
 
     @app.get("/v1/me", tags=["identity"])
-    def who_am_i(caller: CurrentCaller) -> dict[str, object]:
+    def who_am_i(caller: CurrentCaller) -> Me:
         """The identity the gateway verified: organization, user, roles, programs."""
-        return {"organization_id": caller.organization_id, "user_id": caller.user_id,
-                "roles": sorted(caller.roles), "programs": sorted(caller.programs or ())}
+        return Me(organization_id=caller.organization_id, user_id=caller.user_id,
+                  roles=sorted(caller.roles), programs=sorted(caller.programs or ()))
 
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,

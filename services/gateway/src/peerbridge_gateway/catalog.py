@@ -188,4 +188,6 @@ ROUTES: tuple[Route, ...] = (
     get("/feeds", METRICS, FUNDING, query=q.FeedFilter, tags=("outcomes",)),
     get("/feeds/{program_id}/{period}", METRICS, FUNDING, media_types=FEED_MEDIA_TYPES, query=q.FeedVersion,
         summary="A de-identified outcome report: JSON, CSV or a FHIR R4 MeasureReport (by Accept)", tags=("outcomes",)),
+    get("/fhir/Measure/{measure_id}", METRICS, FUNDING, media_types=("application/fhir+json",),
+        summary="The FHIR R4 Measure the outcome reports' MeasureReports point at", tags=("outcomes",)),
 )

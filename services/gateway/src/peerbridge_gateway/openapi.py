@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from . import contracts
 from .catalog import Route
+from .public_doc import describe
 
 
 def _local_times(node: Any) -> None:
@@ -32,7 +33,7 @@ def _service_contracts(document: dict[str, Any], routes: tuple[Route, ...], pref
         answer = contracts.documented(route.service, route.contract["responses"][str(route.status)])
         content = answer.get("content", {})
         for media_type, described in operation["responses"].get(str(route.status), {}).get("content", {}).items():
-            if not content.get(media_type, {}).get("schema"):
+            if media_type in route.media_types and not content.get(media_type, {}).get("schema"):
                 content[media_type] = described  # the gateway's own words for a representation (CSV, FHIR)
         operation["responses"][str(route.status)] = {**answer, "content": content}
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
@@ -50,6 +51,7 @@ def document_contracts(app: FastAPI, routes: tuple[Route, ...], prefix: str) -> 
             document = generate()
             _service_contracts(document, routes, prefix)
             _local_times(document)
+            describe(document, routes, prefix)
         return app.openapi_schema  # type: ignore[return-value]
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -69,8 +69,10 @@ def _responses(route: Route) -> dict[int | str, dict[str, Any]]:
         [412, 428] if route.etag_from else [])
     responses = problem_responses(*statuses)
     if route.media_types:
-        responses[route.status] = {"content": {"text/csv": {"schema": {"type": "string"}},
-                                               "application/fhir+json": {"schema": {"type": "object"}}}}
+        representations = {"text/csv": {"schema": {"type": "string"}},
+                           "application/fhir+json": {"schema": {"type": "object", "description": "a FHIR R4 resource"}},
+                           "application/json": {}}
+        responses[route.status] = {"content": {m: representations[m] for m in route.media_types}}
     return responses
 
 

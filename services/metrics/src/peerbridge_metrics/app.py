@@ -9,6 +9,7 @@ Answers from a :class:`FactsView` of the worker's tables (ready once it has caug
   ``?version=N``) as JSON, CSV (``text/csv``) or a FHIR R4 MeasureReport
   (``application/fhir+json``), by the Accept header. Exactly what the feed published, read back from
   the published history (history.py); a period not published yet is 404 saying from when it will be.
+- ``GET /fhir/Measure/{id}``: the FHIR R4 Measure those MeasureReports point at (its canonical URL).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from fastapi.responses import JSONResponse
 
 from peerbridge_shared.deps import Now
 from peerbridge_shared.identity import CurrentIdentity
-from peerbridge_shared.web import Problem, create_service_app, not_found
+from peerbridge_shared.web import FhirJSONResponse, Problem, create_service_app, not_found
 
 from . import formats
 from .billing.rules import load_policies
@@ -101,6 +102,14 @@ def create_app(settings: MetricsSettings | None = None, view: FactsView | None =
         if "application/fhir+json" in accept:
             return JSONResponse(formats.as_measure_report(report), media_type="application/fhir+json")
         return JSONResponse(formats.as_json(report))
+
+    @app.get("/fhir/Measure/{measure_id}", tags=["feeds"], response_class=FhirJSONResponse,
+             responses={200: {"description": "a FHIR R4 Measure"}})
+    def fhir_measure(measure_id: str, caller: CurrentIdentity) -> FhirJSONResponse:
+        """The Measure of the outcome reports' MeasureReports (``MeasureReport.measure``)."""
+        if measure_id != formats.MEASURE_ID:
+            raise not_found("path.measure_id", "Measure", measure_id)
+        return FhirJSONResponse(formats.measure())
 
     return app
 

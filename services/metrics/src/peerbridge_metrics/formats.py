@@ -1,4 +1,6 @@
-"""A report as JSON, CSV, or a FHIR R4 MeasureReport (summary), checked with the fhir.resources models.
+"""A report as JSON, CSV, or a FHIR R4 MeasureReport (summary) of the published Measure
+(:func:`measure`, at its canonical URL), checked with the fhir.resources models (the tests hold both
+to HL7's R4 validator).
 
 Each says which version it is and which version it corrects, and lists the suppressed cells with the
 rule that hid each (JSON and FHIR also list the equations the suppression considered). No format
@@ -18,6 +20,31 @@ MEASURE_URL = "https://peerbridge.org/fhir/Measure/peer-support-program-outcomes
 ABSENT = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
 CODE_SYSTEM = "https://peerbridge.org/fhir/CodeSystem/program-measures"
 EXTENSION = "https://peerbridge.org/fhir/StructureDefinition/"
+MEASURE_ID = MEASURE_URL.rsplit("/", 1)[-1]
+MEASURE_VERSION = "1"
+POPULATION = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/measure-population",
+                          "code": "initial-population", "display": "Initial Population"}]}
+SCORING = "http://terminology.hl7.org/CodeSystem/measure-scoring"
+
+
+def measure() -> dict:
+    """The Measure every MeasureReport points at: one group per measure name (``group.code`` in the
+    program-measures code system); a count is the group's initial population, a rate or median its
+    score."""
+    return {
+        "resourceType": "Measure", "id": MEASURE_ID, "url": MEASURE_URL, "version": MEASURE_VERSION,
+        "name": "PeerBridgeProgramOutcomes", "title": "Peer support program outcomes", "status": "active",
+        "experimental": False, "publisher": "PeerBridge",
+        "text": {"status": "generated", "div": '<div xmlns="http://www.w3.org/1999/xhtml">Peer support program '
+                                               'outcomes: one group per measure</div>'},
+        "description": "De-identified, small-cell suppressed engagement, outcome, safety and billing figures "
+                       "of one peer-support program and period (docs/metrics.md).",
+        "scoring": {"coding": [{"system": SCORING, "code": "cohort", "display": "Cohort"}]},
+        "group": [{"description": "Each report group is one measure, named by its code in " + CODE_SYSTEM,
+                   "population": [{"code": POPULATION, "description": "The participants, sessions or events "
+                                   "counted by the measure", "criteria": {"language": "text/cql",
+                                                                          "expression": "Initial Population"}}]}],
+    }
 
 
 def as_json(report: Report, published_at: datetime | None = None) -> dict:
@@ -52,8 +79,8 @@ def as_measure_report(report: Report, generated: datetime | None = None) -> dict
         rule = [{"url": EXTENSION + "suppression-rule", "valueString": report.suppression[name]}] \
             if name in report.suppression else []
         if isinstance(value, int) and not isinstance(value, bool) or (value is None and _is_count(report, name)):
-            groups.append({"code": code, "population": [{"code": code, **({"count": value} if value is not None
-                                                                           else absent)}], **_ext(rule)})
+            groups.append({"code": code, "population": [{"code": POPULATION, **({"count": value} if value is not None
+                                                                                 else absent)}], **_ext(rule)})
         else:
             groups.append({"code": code, "measureScore": {"value": value} if value is not None else absent,
                            **_ext(rule)})

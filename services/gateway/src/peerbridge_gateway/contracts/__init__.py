@@ -62,7 +62,10 @@ def schemas() -> dict[str, Any]:
     merged = {}
     for service in SERVICES:
         for name, schema in load(service)["components"]["schemas"].items():
-            merged[public_names()[(service, name)]] = documented(service, schema)
+            public = public_names()[(service, name)]
+            merged[public] = documented(service, schema)
+            if public != name and "title" in schema:
+                merged[public]["title"] = public  # generators name their types by title
     return dict(sorted(merged.items()))
 
 

@@ -5,11 +5,19 @@ session's group Encounter when the session is a group; each documented contact b
 Encounter with its face-to-face minutes. Only the programs the caller may read are exported; a
 record disclosed under a 42 CFR Part 2 consent carries the Part 2 security labels (the 42CFRPart2
 privacy law and the no-redisclosure obligation) and the redisclosure notice. The bundle is validated
-with the fhir.resources R4B models (identical to R4 for these resources) before it leaves.
+with the fhir.resources R4B models (identical to R4 for these resources) before it leaves; the tests
+hold it to HL7's R4 4.0.1 validator.
+
+Every resource id is a UUID (R4 ids are at most 64 of [A-Za-z0-9-.]): the record's own id, or for an
+encounter derived from records a UUID v5 of them, stable across exports so an EHR recognises the same
+encounter again. Each entry's fullUrl is ``urn:uuid:<id>`` and references between the Bundle's
+resources use it, so they resolve inside the Bundle; Patient and Practitioner stay relative
+references to the PeerBridge ids (not part of the export).
 """
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from fhir.resources.R4B.bundle import Bundle
@@ -29,6 +37,19 @@ PART2_LABELS = [{"system": CONFIDENTIALITY, "code": "R", "display": "restricted"
 NOTICE_TAG = "https://peerbridge.org/fhir/CodeSystem/disclosure-notice"
 ABSENT = {"no_show", "cancelled_by_participant", "cancelled_by_program"}
 APPOINTMENT_STATUS = {"scheduled": "booked", "cancelled": "cancelled", "completed": "fulfilled"}
+ENCOUNTER_IDS = uuid.UUID("5d2f3c1e-8b7a-5e4f-9a61-0c2b7e9d4f10")  # namespace of the derived encounter ids
+
+
+def urn(resource_id: str) -> str:
+    return f"urn:uuid:{resource_id}"
+
+
+def group_encounter_id(session_id: str) -> str:
+    return str(uuid.uuid5(ENCOUNTER_IDS, f"group:{session_id}"))
+
+
+def attendance_encounter_id(session_id: str, participant_id: str) -> str:
+    return str(uuid.uuid5(ENCOUNTER_IDS, f"attendance:{session_id}:{participant_id}"))
 
 
 def _instant(value: datetime) -> str:
@@ -55,30 +76,31 @@ def _appointment(record: PeerSession, patient: str, attendance: Attendance | Non
 
 
 def _group_encounter(record: PeerSession) -> dict:
-    return {"resourceType": "Encounter", "id": f"group-{record.id}", "status": "finished",
+    return {"resourceType": "Encounter", "id": group_encounter_id(record.id), "status": "finished",
             "class": _encounter_class(record.modality), "serviceType": {"text": "Peer support group"},
             "period": {"start": _instant(record.starts_at), "end": _instant(record.ends_at)},
-            "appointment": [{"reference": f"Appointment/{record.id}"}]}
+            "appointment": [{"reference": urn(record.id)}]}
 
 
 def _attendance_encounter(record: PeerSession, attendance: Attendance, patient: str) -> dict:
     encounter = {
-        "resourceType": "Encounter", "id": f"{record.id}-{attendance.participant_id}", "status": "finished",
+        "resourceType": "Encounter", "id": attendance_encounter_id(record.id, attendance.participant_id),
+        "status": "finished",
         "class": _encounter_class(record.modality), "subject": {"reference": patient},
         "participant": [{"individual": {"reference": f"Practitioner/{peer}"}} for peer in record.peer_ids],
         "period": {"start": _instant(record.starts_at), "end": _instant(record.ends_at)},
         "length": {"value": attendance.minutes_present, "unit": "min", "system": "http://unitsofmeasure.org",
                    "code": "min"},
-        "appointment": [{"reference": f"Appointment/{record.id}"}],
+        "appointment": [{"reference": urn(record.id)}],
     }
     if record.kind != "one_to_one":
-        encounter["partOf"] = {"reference": f"Encounter/group-{record.id}"}
+        encounter["partOf"] = {"reference": urn(group_encounter_id(record.id))}
     return encounter
 
 
 def _contact_encounter(contact: PeerContact, patient: str) -> dict:
     return {
-        "resourceType": "Encounter", "id": f"contact-{contact.id}", "status": "finished",
+        "resourceType": "Encounter", "id": contact.id, "status": "finished",
         "class": _encounter_class(contact.modality), "subject": {"reference": patient},
         "serviceType": {"text": "Peer support contact"},
         "participant": [{"individual": {"reference": f"Practitioner/{contact.peer_id}"}}],
@@ -117,7 +139,7 @@ def participant_bundle(*, session: Session, reach: Reach) -> dict:
                                    .order_by(PeerContact.started_at)):
         resources.append(_labelled(_contact_encounter(contact, patient), reach.notice(contact.program_id)))
     bundle = {"resourceType": "Bundle", "type": "collection",
-              "entry": [{"fullUrl": f"urn:peerbridge:{r['resourceType']}/{r['id']}", "resource": r}
+              "entry": [{"fullUrl": urn(r["id"]), "resource": r}
                         for r in resources]}
     Bundle.model_validate(bundle)  # raises if anything above is not valid FHIR
     return bundle

@@ -1,5 +1,6 @@
-"""Read a FHIR R4 Encounter (validated with the fhir.resources R4B models, which match R4 for
-Encounter) into the facts PeerBridge keeps."""
+"""Read a FHIR R4 Encounter into the facts PeerBridge keeps: validated with the fhir.resources R4B
+models (which match R4 for Encounter) and the R4 rules they do not check (fhir/r4.py), so the ingest
+refuses what HL7's R4 validator refuses (the tests hold a corpus of Encounters to both)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from pydantic import ValidationError
 
 from peerbridge_shared.events.care import DischargeDisposition, EncounterClass
 from peerbridge_shared.web import Problem
+
+from ..fhir.r4 import breaches
 
 STATUSES = {"planned", "arrived", "triaged", "in-progress", "onleave", "finished", "cancelled", "entered-in-error",
             "unknown"}  # FHIR R4 Encounter.status
@@ -53,7 +56,9 @@ def read_encounter(resource: dict) -> EncounterFacts:
         encounter = Encounter.model_validate(resource)
     except ValidationError as exc:
         error = exc.errors()[0]
-        raise _invalid(".".join(str(p) for p in error["loc"]) or "(root)", error["msg"]) from None
+        raise _invalid(".".join(str(p) for p in error["loc"] if p != "root") or "(root)", error["msg"]) from None
+    for field, message, rule in breaches(resource):
+        raise _invalid(field or "(root)", message, rule)
     if encounter.status not in STATUSES:
         raise _invalid("status", f"must be one of {', '.join(sorted(STATUSES))}", "enum")
     if not encounter.id:

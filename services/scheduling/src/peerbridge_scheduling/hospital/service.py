@@ -63,3 +63,21 @@ def ingest(*, session: Session, caller: Identity, facts: EncounterFacts, source:
     for event in events:
         publish(session, caller, event, clock)
     return encounter, events
+
+
+def cancel(*, session: Session, organization_id: str, encounter_id: str, event: str) -> str:
+    """A11 (cancel admit) forgets an encounter not yet discharged; A13 (cancel discharge) reopens it,
+    so the corrected discharge is published when it comes. Answers what was done."""
+    encounter = session.scalars(select(HospitalEncounter).where(
+        HospitalEncounter.organization_id == organization_id,
+        HospitalEncounter.external_id == encounter_id).with_for_update()).first()
+    if encounter is None:
+        return f"encounter {encounter_id} is not known; nothing to cancel"
+    if event == "A11":
+        if encounter.discharged_at is not None:
+            raise Problem(409, f"encounter {encounter_id} is discharged: cancel the discharge (A13) first",
+                          field="PV1-19", rule="discharged")
+        session.delete(encounter)
+        return f"admission {encounter_id} cancelled"
+    encounter.discharged_at, encounter.disposition = None, None
+    return f"discharge of {encounter_id} cancelled"
