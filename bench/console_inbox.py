@@ -46,7 +46,7 @@ from peerbridge_shared.messaging import create_producer, publish
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from tests.console.idp import keycloak_server  # noqa: E402 - the Keycloak the browser tests run
+from tests.e2e.console.idp import keycloak_server  # noqa: E402 - the Keycloak the browser tests run
 from tests.e2e.platform import private_platform, smtp_inbox  # noqa: E402 - the platform the e2e tests run
 
 

@@ -16,10 +16,10 @@ import pytest
 
 from peerbridge_console.devrealm import Keycloak, gateway_trust
 
-from ..e2e.platform import Inbox, Platform, private_platform, smtp_inbox
+from ..platform import Inbox, Platform, private_platform, smtp_inbox
 from .idp import keycloak_server
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = REPO / "docs" / "console" / "screenshots"
 AXE = REPO / "services" / "console" / "src" / "peerbridge_console" / "static" / "vendor" / "axe.min.js"

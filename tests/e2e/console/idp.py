@@ -13,7 +13,7 @@ from peerbridge_console.devrealm import ADMIN_PASSWORD, ADMIN_USER, Keycloak
 from peerbridge_shared.testing.processes import running
 from peerbridge_shared.testing.servers import free_port
 
-SCRIPT = Path(__file__).resolve().parents[2] / "deploy" / "local" / "keycloak.sh"
+SCRIPT = Path(__file__).resolve().parents[3] / "deploy" / "local" / "keycloak.sh"
 
 
 @contextmanager
