@@ -35,7 +35,7 @@ def policy(minutes: int) -> dict:
 
 
 @pytest.fixture(scope="module")
-def world(platform, admin_keycloak):
+def world(platform, admin_keycloak, smtp):
     """An organization with a program, its clinicians (the realm's 'clinician' is the primary), a roster,
     a participant enrolled with that clinician, and the realm's users' claims pointing at them."""
     org = f"org-console-{uuid.uuid4().hex[:8]}"
@@ -50,8 +50,13 @@ def world(platform, admin_keycloak):
         clinicians[role] = admin("POST", "/clinicians", 201, json={
             "display_name": f"Dr {role.title()}", "license_type": "LCSW", "license_number": f"NC-{role}",
             "jurisdiction": "NC", "medical_director": role == "director"})["id"]
-        admin("PUT", f"/clinicians/{clinicians[role]}/contacts", json=[
-            {"channel": "email", "address": f"{role}-{org}@clinicians.example.org", "verified": True}])
+        address = f"{role}-{org}@clinicians.example.org"
+        [contact] = admin("PUT", f"/clinicians/{clinicians[role]}/contacts", json=[
+            {"channel": "email", "address": address}])
+        code = wait_until(lambda: smtp[0].to(address), bool, 60, "the verification e-mail")[-1]  # noqa: B023
+        clinician = Api(platform.gateway, tokens.headers(User(clinicians[role], ("clinician",))))
+        clinician("POST", f"/clinicians/{clinicians[role]}/contacts/{contact['id']}/verify",
+                  json={"code": re.search(r"verification code is (\d{6})", code).group(1)})
     admin("PUT", f"/programs/{program}/escalation-contacts", json={
         "supervisor_id": clinicians["backup"], "medical_director_id": clinicians["director"]})
     today = datetime.now(ZONE).date()
