@@ -17,7 +17,7 @@ router = APIRouter(tags=["cases"])
 @router.get("/cases")
 def list_cases(caller: Caller, db: Db, status: Annotated[str | None, Query(pattern="^(open|acknowledged|resolved)$")]
                = None, limit: Annotated[int, Query(ge=1, le=500)] = 100,
-               offset: Annotated[int, Query(ge=0)] = 0) -> list[CaseRead]:
+               offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> list[CaseRead]:
     with db.transaction() as session:
         return [CaseRead.model_validate(c) for c in service.list_cases(session=session, caller=caller, status=status,
                                                                         limit=limit, offset=offset)]

@@ -36,7 +36,7 @@ def list_sessions(
     participant_id: str | None = None,
     peer_id: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[SessionRead]:
     with db.transaction() as session:
         found = service.list_sessions(session=session, caller=caller, program_id=program_id,
