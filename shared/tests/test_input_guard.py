@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel
 from starlette.websockets import WebSocketDisconnect
 
-from peerbridge_shared.web import PROBLEM_JSON, create_service_app
+from peerbridge_shared.web import FHIR_JSON, PROBLEM_JSON, create_service_app
 
 
 class Note(BaseModel):
@@ -22,6 +22,10 @@ def client():
     @app.post("/notes/{note_id}")
     def add(note_id: str, body: Note, q: str = "") -> dict:
         return {"id": note_id, "text": body.text}
+
+    @app.post("/Encounter/fhir")
+    def ingest(body: dict) -> dict:
+        return body
 
     @app.websocket("/ws")
     async def socket(websocket: WebSocket) -> None:
@@ -60,3 +64,12 @@ def test_a_websocket_is_accepted_then_closed_with_1007(client):
     assert closed.value.code == 1007
     with client.websocket_connect("/ws") as ws:
         assert ws.receive_text() == "hello"
+
+
+def test_on_a_fhir_route_the_refusal_is_an_operation_outcome(client):
+    refused = client.post("/Encounter/fhir", content=b'{"resourceType": "Encounter", "id": "a\\u0007"}',
+                          headers={"Content-Type": "application/fhir+json"})
+    assert refused.status_code == 422 and refused.headers["content-type"] == FHIR_JSON
+    outcome = refused.json()
+    assert outcome["resourceType"] == "OperationOutcome"
+    assert outcome["issue"][0]["expression"] == ["id"] and outcome["issue"][0]["code"] == "invalid"

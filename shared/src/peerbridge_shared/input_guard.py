@@ -3,7 +3,8 @@ or other control character in the path or the query, and anywhere in a JSON body
 not valid Unicode (a lone surrogate such as ``"\\ud800"``) or carries NUL or a control character
 other than tab and line breaks. PostgreSQL cannot store them and UTF-8 cannot encode them, so they
 would otherwise surface as 500s deep inside a handler. Answered 422 problem+json naming where
-(``path``, ``query.<name>``, ``body.<path>``) and the rule (``unicode``)."""
+(``path``, ``query.<name>``, ``body.<path>``) and the rule (``unicode``); on a FHIR route, the same
+as an OperationOutcome."""
 
 from __future__ import annotations
 
@@ -13,9 +14,8 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .fhir_outcome import FHIR_JSON, PROBLEM_JSON, is_fhir_route, operation_outcome
 from .validation import unicode_problem
-
-PROBLEM_JSON = b"application/problem+json"
 
 
 def first_bad_text(value: Any, where: str, *, multiline: bool = True) -> tuple[str, str] | None:
@@ -81,7 +81,7 @@ class InputGuard:
             await send({"type": "websocket.accept"})
             await send({"type": "websocket.close", "code": 1007, "reason": f"{found[0]}: {found[1]}"[:120]})
         else:
-            await _refuse(send, *found)
+            await _refuse(send, scope.get("path", ""), *found)
 
 
 async def _buffered(receive: Receive) -> tuple[bytes, Receive]:
@@ -105,10 +105,13 @@ def _replay(messages: list[Message]) -> Receive:
     return receive
 
 
-async def _refuse(send: Send, where: str, why: str) -> None:
-    detail = f"{where}: {why}"
-    body = json.dumps({"type": "about:blank", "title": "Invalid request", "status": 422, "detail": detail,
-                       "errors": [{"field": where, "rule": "unicode", "message": why}]}).encode()
+async def _refuse(send: Send, path: str, where: str, why: str) -> None:
+    problem = {"type": "about:blank", "title": "Invalid request", "status": 422, "detail": f"{where}: {why}",
+               "errors": [{"field": where, "rule": "unicode", "message": why}]}
+    media_type = PROBLEM_JSON
+    if is_fhir_route(path):
+        problem, media_type = operation_outcome(422, problem), FHIR_JSON
+    body = json.dumps(problem).encode()
     await send({"type": "http.response.start", "status": 422,
-                "headers": [(b"content-type", PROBLEM_JSON), (b"content-length", str(len(body)).encode())]})
+                "headers": [(b"content-type", media_type.encode()), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
