@@ -8,7 +8,7 @@ import copy
 import pytest
 
 from peerbridge_deploy.containers import Cluster, Unsupported, expand, run_args, workloads
-from peerbridge_deploy.registry import load
+from peerbridge_deploy.registry import load, secret_key
 
 REGISTRY = load()
 WORKLOADS = workloads()
@@ -19,9 +19,10 @@ def cluster(tmp_path) -> Cluster:
     config = {f"peerbridge-{name}": {} for name in REGISTRY.images}
     config["peerbridge-platform"] = {"environment": "dev", "log-level": "INFO"}
     config["peerbridge-kafka"] = {"bootstrap-servers": "127.0.0.1:9092", "security-protocol": "PLAINTEXT"}
-    secrets = {f"peerbridge-{name}": {"internal-token-secret": "t", "database-url": f"postgresql://db/{name}",
-                                      "webhook-signing-secret": "w", "redis-url": "redis://127.0.0.1:6379/0"}
-               for name in REGISTRY.images}
+    values = {"DATABASE_URL": "postgresql://db/{name}"}  # every other secret: a value naming it
+    secrets = {f"peerbridge-{name}": {secret_key(key): values.get(key, f"{name}-{key}").format(name=name)
+                                      for key in image.secrets}
+               for name, image in REGISTRY.images.items()}
     return Cluster(config, secrets, tmp_path)
 
 

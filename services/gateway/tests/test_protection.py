@@ -8,6 +8,7 @@ import subprocess
 import threading
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi import Response
@@ -150,6 +151,34 @@ def test_no_record_no_data(gateway_settings, token, tenant, escalation_db):
         withheld = client.get(f"/v1/participants/{world.mine.participant_id}", headers=token(tenant, "program_admin"))
         assert withheld.status_code == 503 and "Rivera" not in withheld.text
         assert withheld.json()["errors"][0]["rule"] == "audit_unavailable"
+
+
+def test_a_write_whose_audit_failed_is_not_done_twice_and_its_retry_is_audited(gateway_settings, token, tenant,
+                                                                               escalation_db):
+    with TestClient(create_app(gateway_settings)) as client:
+        admin = token(tenant, "program_admin")
+        world = build_world(client, admin, tenant, escalation_db)
+        mine = world.mine
+        starts = datetime(2027, 2, 3, 15, 0, tzinfo=UTC)
+        booking = {"program_id": mine.id, "site_id": mine.site_id, "kind": "one_to_one", "modality": "in_person",
+                   "peer_ids": [mine.peer_id], "participant_ids": [mine.participant_id],
+                   "starts_at": starts.isoformat(), "ends_at": (starts + timedelta(minutes=50)).isoformat()}
+        key = {**admin, "Idempotency-Key": uuid.uuid4().hex}
+        audit = client.app.state.gateway.audit
+        audit.producer.close(timeout=1)  # Kafka out of reach for the audit: the booking is made, not disclosed
+        withheld = client.post("/v1/sessions", json=booking, headers=key)
+        assert withheld.status_code == 503 and withheld.json()["errors"][0]["rule"] == "audit_unavailable"
+        audit._producer = None  # Kafka back
+        reader = KafkaReader(gateway_settings.kafka, [PHI_ACCESS.name])
+        retried = client.post("/v1/sessions", json=booking, headers=key)
+        assert retried.status_code == 201 and retried.headers["idempotent-replayed"] == "true"
+        booked = client.get("/v1/sessions", params={"program_id": mine.id, "starts_from": starts.isoformat()},
+                            headers=admin).json()
+        assert [session["id"] for session in booked] == [retried.json()["id"]]  # booked once, not a 409
+        recorded = [decode(r.key, r.value, r.headers).data for r in reader.read(20, timeout_s=5)]
+        reader.close()
+        assert any(e.route == "/v1/sessions" and e.method == "POST" and e.participant_ids == [mine.participant_id]
+                   for e in recorded)
 
 
 @pytest.mark.parametrize("header", ["", "x" * 256, "bad key"])

@@ -118,16 +118,26 @@ async def forward(route: Route, request: Request, authorized: Authorized, values
                 target=route.path.format(**{k: quote(v, safe="") for k, v in path.items()}), body=body)
     key = request.headers.get(IDEMPOTENCY_HEADER) if route.method == "POST" else None
     if key is None:
-        return await call.run(gateway)
-    request_fingerprint = fingerprint(route.method, call.target, call.body or b"")
-    replay = await gateway.idempotency.begin(caller, key, request_fingerprint)
+        response = await call.run(gateway)
+    else:
+        response = await _once(call, gateway, key)
+    await call.audit(gateway, response)
+    return response
+
+
+async def _once(call: Call, gateway: Any, key: str) -> Response:
+    """The write done at most once per key. Its answer is kept before it is audited: when the audit
+    cannot be recorded (503), the caller's retry replays the kept answer (audited then) and never
+    writes a second time."""
+    request_fingerprint = fingerprint(call.route.method, call.target, call.body or b"")
+    replay = await gateway.idempotency.begin(call.caller, key, request_fingerprint)
     if replay is not None:
         return replay
     response = None
     try:
         response = await call.run(gateway)
     finally:
-        await gateway.idempotency.finish(caller, key, request_fingerprint, response)
+        await gateway.idempotency.finish(call.caller, key, request_fingerprint, response)
     return response
 
 
@@ -146,6 +156,7 @@ class Call:
     body: bytes | None
 
     async def run(self, gateway: Any) -> Response:
+        """The service's answer, relayed (not yet audited)."""
         if self.route.etag_from and self.request.headers.get("if-match"):
             upstream, etag = await self._conditional(gateway)
         else:
@@ -155,22 +166,20 @@ class Call:
             etag = etag_of(upstream.content)
             if matches(self.request.headers.get("if-none-match"), etag):
                 return Response(status_code=304, headers={"ETag": etag})
-        if 200 <= response.status_code < 300:
-            await self._audit(gateway, upstream)
         if etag:
             response.headers["ETag"] = etag
         return response
 
-    async def _audit(self, gateway: Any, upstream: httpx.Response) -> None:
+    async def audit(self, gateway: Any, response: Response) -> None:
         """Every answer carrying participant-level data, and every write made on someone's behalf, is
-        recorded before it is returned."""
-        if self.purpose is None and self.caller.on_behalf_of is None:
+        recorded before it is returned (a replayed answer too: it discloses the record again)."""
+        if not 200 <= response.status_code < 300 or (self.purpose is None and self.caller.on_behalf_of is None):
             return
         await gateway.audit.record(caller=self.caller, method=self.route.method, route=PREFIX + self.route.path,
                                    path=self.request.url.path, path_values=self.path,
                                    purpose=self.purpose or purpose_of(None, self.caller),
-                                   request_id=self.request.state.request_id, status=upstream.status_code,
-                                   content=upstream.content)
+                                   request_id=self.request.state.request_id, status=response.status_code,
+                                   content=bytes(response.body))
 
     async def _send(self, gateway: Any) -> httpx.Response:
         return await gateway.upstreams.call(
