@@ -221,8 +221,12 @@ def platform_settings(databases: dict[str, str], kafka: KafkaSettings, home: Pat
         "redis_prefix": f"e2e:{tag}:", "rate_limit_per_token": 1_000_000, "rate_limit_per_ip": 1_000_000,
         "fanout_group_id": fanout_group, "webhooks_group_id": webhooks_group, "webhook_allow_http_localhost": "true",
         "webhook_backoff_s": 0.5, "events_heartbeat_s": 1, **gateway_settings})
+    console = {f"CONSOLE_{key.upper()}": str(value) for key, value in {
+        "port": port["console"], "environment": "test", "public_url": url["console"], "gateway_url": url["gateway"],
+        "redis_prefix": f"e2e:{tag}:console:", "cookie_secure": "false"}.items()}
     return Settings(tag, port, url, databases, dev_key,
-                    {"scheduling": scheduling, "escalation": escalation, "metrics": metrics, "gateway": gateway},
+                    {"scheduling": scheduling, "escalation": escalation, "metrics": metrics, "gateway": gateway,
+                     "console": console},
                     {"PEERBRIDGE_KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers})
 
 
@@ -281,10 +285,8 @@ def private_platform(migrated_database: Callable[[str, Path], str], kafka: Kafka
         "gateway-webhooks": Spec([PY, "-m", "peerbridge_gateway.webhooks"], gateway),
     }
     if console_settings is not None:
-        console = {f"CONSOLE_{key.upper()}": str(value) for key, value in {
-            "port": settings.port["console"], "environment": "test", "public_url": url["console"],
-            "gateway_url": url["gateway"], "redis_prefix": f"e2e:{tag}:console:", "cookie_secure": "false",
-            **console_settings}.items()}
+        console = {**settings.env["console"],
+                   **{f"CONSOLE_{key.upper()}": str(value) for key, value in console_settings.items()}}
         specs["console"] = Spec([PY, "-m", "peerbridge_console"], console, f"{url['console']}/readyz")
     with started(settings, specs, home, kafka) as platform:
         yield platform

@@ -25,7 +25,7 @@ import pytest
 import yaml
 
 from peerbridge_deploy.containers import BASE, Cluster, probe_of, run_args, workloads
-from peerbridge_deploy.registry import REPO_ROOT, load
+from peerbridge_deploy.registry import REPO_ROOT, load, secret_key
 from peerbridge_shared.settings import KafkaSettings
 from peerbridge_shared.testing.servers import free_port
 
@@ -64,18 +64,16 @@ def cluster_for(settings: Settings, kafka: KafkaSettings, redis_url: str, home: 
     config["peerbridge-kafka"] = {"bootstrap-servers": kafka.bootstrap_servers, "security-protocol": "PLAINTEXT"}
     token_secret = secrets.token_urlsafe(32)
     secret_values: dict[str, dict[str, str]] = {}
+    run_secrets = {"INTERNAL_TOKEN_SECRET": token_secret, "REDIS_URL": redis_url,
+                   "WEBHOOK_SIGNING_SECRET": secrets.token_urlsafe(32), "OIDC_CLIENT_SECRET": secrets.token_urlsafe(32)}
     for name, spec in REGISTRY.images.items():
         prefix = spec.env_prefix
         run_values = {key: value for key, value in settings.env[name].items()
                       if not key.endswith(("FAUST_DATA_DIR", "DEV_KEY_FILE"))}  # host paths, not the pod's
         config[f"peerbridge-{name}"] = {**config[f"peerbridge-{name}"], **run_values, f"{prefix}HOST": "127.0.0.1",
                                         "OTEL_TRACES_EXPORTER": "none"}
-        values = {"internal-token-secret": token_secret}
-        if spec.database:
-            values["database-url"] = settings.databases[name]
-        secret_values[f"peerbridge-{name}"] = values
-    secret_values["peerbridge-escalation"]["webhook-signing-secret"] = secrets.token_urlsafe(32)
-    secret_values["peerbridge-gateway"]["redis-url"] = redis_url
+        values = {**run_secrets, "DATABASE_URL": settings.databases.get(name, "")}
+        secret_values[f"peerbridge-{name}"] = {secret_key(key): values[key] for key in spec.secrets}
     config["peerbridge-gateway"]["GATEWAY_DEV_KEY_FILE"] = DEV_KEY_PATH
     gateway_pods = [name for name, process in REGISTRY.processes.items() if process.image == "gateway"]
     return Cluster(config, secret_values, home / "volumes",
