@@ -189,7 +189,7 @@ def platform_settings(databases: dict[str, str], kafka: KafkaSettings, home: Pat
                       metrics_feed_interval_s: float = 1.0, **gateway_settings: object) -> Settings:
     tag = uuid.uuid4().hex[:8]
     port = {name: free_port() for name in ("gateway", "scheduling", "escalation", "metrics", "metrics_web",
-                                           "escalation_web", "console")}
+                                           "escalation_web", "console", "mllp")}
     url = {name: f"http://127.0.0.1:{p}" for name, p in port.items()}
     escalation_app, metrics_app = f"e2e-escalation-{tag}", f"e2e-metrics-{tag}"
     fanout_group, webhooks_group = f"e2e-gateway-fanout-{tag}", f"e2e-gateway-webhooks-{tag}"
@@ -205,7 +205,7 @@ def platform_settings(databases: dict[str, str], kafka: KafkaSettings, home: Pat
         return {f"{prefix}{key.upper()}": str(value) for key, value in {**kafka_env, **values}.items()}
 
     scheduling = env("SCHEDULING_", database_url=databases["scheduling"], port=port["scheduling"],
-                     environment="test")
+                     mllp_port=port["mllp"], environment="test")
     escalation = env("ESCALATION_", database_url=databases["escalation"], port=port["escalation"],
                      environment="test", scheduling_url=url["scheduling"], faust_app_id=escalation_app,
                      faust_offset_reset="earliest", faust_web_port=port["escalation_web"], smtp_port=smtp_port,

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import secrets
 import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -98,6 +99,8 @@ def host_port(settings: Settings, name: str) -> int | None:
         return settings.port[name]
     if name == "metrics-worker":
         return settings.port["metrics_web"]
+    if name == "scheduling-mllp":
+        return settings.port["mllp"]
     return None
 
 
@@ -109,6 +112,9 @@ def ready_command(settings: Settings, name: str, container: str, workload: dict)
         return None, [*PODMAN, "exec", container, *probe["exec"]["command"]]
     if "httpGet" in probe:
         return f"http://127.0.0.1:{host_port(settings, name)}{probe['httpGet']['path']}", None
+    if "tcpSocket" in probe:  # as the kubelet checks it: a connection from outside the container
+        connect = f"import socket; socket.create_connection(('127.0.0.1', {host_port(settings, name)}), 2).close()"
+        return None, [sys.executable, "-c", connect]
     raise AssertionError(f"{name}: probe {sorted(probe)} is not run here")
 
 

@@ -2,7 +2,8 @@
 against podman's Docker API, the production-like file with a PostgreSQL password of this run (it
 has no default; compose must refuse to start without one), the third-party images replaced through
 their variables by the stand-ins built here (deploy/images/build.sh --infra), only the gateway's
-port published; then a PHQ-9 item 9 answer reaches the clinician's WebSocket through the
+port published (and the feed publisher's clock 40 days ahead, so this month's report is
+published now); then a PHQ-9 item 9 answer reaches the clinician's WebSocket through the
 containerized gateway, and the funder gets the program's outcome report.
 
 Podman runs healthchecks from systemd timers; on a machine without systemd a thread here runs
@@ -120,7 +121,11 @@ def compose_gateway(tmp_path_factory) -> Iterator[tuple[str, Path]]:
     home = tmp_path_factory.mktemp("compose")
     project, port = f"pbsmoke{uuid.uuid4().hex[:6]}", free_port()
     published = home / "publish-gateway.yml"
-    published.write_text(yaml.safe_dump({"services": {"gateway": {"ports": [f"127.0.0.1:{port}:8000"]}}}))
+    # the feed publisher looks 40 days ahead, so this month counts as closed and its funder report is
+    # published now (as in tests/e2e), not after the month and its grace have passed
+    published.write_text(yaml.safe_dump({"services": {
+        "gateway": {"ports": [f"127.0.0.1:{port}:8000"]},
+        "metrics-feed": {"environment": {"METRICS_FUNDER_CLOCK_OFFSET_DAYS": "40", "METRICS_FEED_INTERVAL_S": "1"}}}}))
     files = [REPO_ROOT / "docker-compose.yml", published]
     with ExitStack() as stack:
         env = {**os.environ, **PODMAN_ENV, "DOCKER_HOST": stack.enter_context(docker_api(home)),
