@@ -125,6 +125,29 @@ def test_contact_made_and_reassignment_are_recorded_and_the_new_clinician_is_pag
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "body.method"
 
 
+def test_the_timeline_is_the_cases_audit_trail_in_order_and_only_where_the_case_is_visible(
+        client, escalation_db, tenant):
+    participant, _ = staff_program(escalation_db, tenant)
+    case_id = open_high_case(escalation_db, tenant, participant)
+    own = headers(tenant, "own-1")
+    client.get(f"/cases/{case_id}", headers=own)  # a view: audited, not a step of the case
+    client.post(f"/cases/{case_id}/acknowledge", headers=own)
+    client.post(f"/cases/{case_id}/contact-made", json={"method": "phone"}, headers=own)
+    client.post(f"/cases/{case_id}/resolve", json={"disposition_code": "safety-plan-reviewed", "note": "ok"},
+                headers=own)
+    steps = client.get(f"/cases/{case_id}/timeline", headers=own).json()
+    assert [s["action"] for s in steps] == ["signal.opened", "level.paged", "case.acknowledged", "case.contact_made",
+                                            "case.resolved"]
+    assert steps[1]["actor"] == "system:escalation" and steps[1]["detail"]["recipients"]
+    assert steps[2]["actor"] == "own-1" and steps[4]["detail"] == {"disposition_code": "safety-plan-reviewed"}
+    assert [s["at"] for s in steps] == sorted(s["at"] for s in steps)
+    assert [s["action"] for s in client.get(f"/cases/{case_id}/timeline", params={"limit": 2, "offset": 1},
+                                            headers=own).json()] == ["level.paged", "case.acknowledged"]
+    other_program = client.get(f"/cases/{case_id}/timeline", headers=headers(tenant, "own-1", programs=["prog-2"]))
+    other_tenant = client.get(f"/cases/{case_id}/timeline", headers=headers("org-elsewhere", "own-1"))
+    assert other_program.status_code == other_tenant.status_code == 404
+
+
 def test_a_case_carries_its_own_programs_plan_and_a_part2_signal_opens_a_case_of_its_own(
         client, escalation_db, scheduling_server, tenant):
     admin = SchedulingAdmin(scheduling_server, tenant)

@@ -18,7 +18,6 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from peerbridge_shared.web import create_service_app
 
 from . import events, pages, signin
-from .activity import Activity
 from .api import Gateway, Problem, SignInAgain
 from .oidc import Provider
 from .sessions import SessionStore
@@ -44,7 +43,6 @@ class Console:
     sessions: SessionStore
     provider: Provider
     gateway: Gateway
-    activity: Activity
 
 
 def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
@@ -52,8 +50,7 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
     redis = AsyncRedis.from_url(settings.redis_url, socket_timeout=5)
     http = httpx.AsyncClient(timeout=10)
     console = Console(settings=settings, sessions=SessionStore(redis, settings), provider=Provider(settings, http),
-                      gateway=Gateway(settings.gateway_url, settings.gateway_timeout_s),
-                      activity=Activity(redis, settings.redis_prefix))
+                      gateway=Gateway(settings.gateway_url, settings.gateway_timeout_s))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -43,8 +43,6 @@ async def events(request: Request) -> StreamingResponse:
                             if await console.sessions.load(session.id, touch=False) is None:
                                 yield "event: signed-out\ndata: {}\n\n"
                                 return
-                        else:
-                            await _remember(console, session.organization, block)
                         yield block + "\n\n"
         except httpx.HTTPError:
             yield "event: unavailable\ndata: {}\n\n"
@@ -52,14 +50,3 @@ async def events(request: Request) -> StreamingResponse:
     return StreamingResponse(relay(), media_type="text/event-stream",
                              headers={"X-Accel-Buffering": "no", "Cache-Control": "no-store"})
 
-
-async def _remember(console, organization: str, block: str) -> None:  # noqa: ANN001
-    fields: dict[str, str] = {}
-    for line in block.split("\n"):
-        name, _, value = line.partition(":")
-        fields[name] = fields.get(name, "") + value.removeprefix(" ")
-    if fields.get("event", "").startswith("case.") and fields.get("data"):
-        try:
-            await console.activity.record(organization, fields["event"], json.loads(fields["data"]))
-        except ValueError:
-            pass

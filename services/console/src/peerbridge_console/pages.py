@@ -32,13 +32,9 @@ async def _open_cases(request: Request, session: Session, tab: str) -> list[dict
     lists = await asyncio.gather(*(console.gateway.get(session, "/cases", params={"status": status, "limit": 500})
                                    for status in ("open", "acknowledged")))
     cases = [case for listed in lists for case in listed]
-    paged = await console.activity.paged(session.organization, [case["id"] for case in cases])
-    for case in cases:
-        case["paged"] = paged.get(case["id"])
     if tab == "mine":
         me = session.user_id
-        cases = [case for case in cases if me in (case["assigned_to"], case["acknowledged_by"])
-                 or (case["paged"] or {}).get("recipient_id") == me]
+        cases = [case for case in cases if me in (case["assigned_to"], case["acknowledged_by"], *case["paged"])]
     far = "9999"
     return sorted(cases, key=lambda case: (RISK_ORDER.get(case["risk_level"], 9),
                                            case["acknowledge_by"] if case["status"] == "open" else far,
@@ -82,7 +78,8 @@ async def case_page(request: Request, case_id: str, contact: int = 0) -> Respons
     if contact and session.purpose_of_use:
         participant = await console.gateway.get(session, f"/participants/{case['participant_id']}",
                                                 headers={"X-Purpose-Of-Use": session.purpose_of_use})
-    entries = timeline(case, await console.activity.of(session.organization, case_id))
+    steps = await console.gateway.get(session, f"/cases/{case_id}/timeline", params={"limit": 500})
+    entries = timeline(case, steps, console.settings.dispositions)
     return render(request, "case.html", session=session, case=case, etag=etag, entries=entries,
                   participant=participant, want_contact=bool(contact), purposes=PURPOSES,
                   dispositions=console.settings.dispositions, now=_now())

@@ -1,41 +1,59 @@
-"""A case's timeline: the case record (opened, signals, acknowledged, contact made, assigned,
-resolved) merged with the pages, escalations and breaches the console saw on the event stream."""
+"""A case's timeline, from escalation's audit trail of the case (the gateway's
+``/v1/cases/{id}/timeline``): each step as a line a clinician reads at a glance."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
-REASONS = {"deadline": "no acknowledgement in time"}
+Step = Callable[[dict, str, Mapping[str, str]], tuple[str, str]]
 
 
-def timeline(case: dict, activity: list[dict]) -> list[dict]:
+def _signal(detail: dict, actor: str, dispositions: Mapping[str, str]) -> tuple[str, str]:
+    return "Signal", (f"{_event_name(detail.get('event_type', ''))}: {detail.get('risk_level')} by rule "
+                      f"{detail.get('rule')} ({detail.get('rule_version')})")
+
+
+def _notification(what: str) -> Step:
+    def describe(detail: dict, actor: str, dispositions: Mapping[str, str]) -> tuple[str, str]:
+        text = f"{detail.get('clinician_id', 'clinician')} by {detail.get('channel')} (level {detail.get('level')})"
+        if detail.get("error"):
+            text += f": {detail['error']}"
+        if detail.get("next_attempt_at"):
+            text += f"; next try {detail['next_attempt_at']}"
+        if "next_channel" in detail:
+            text += f"; trying {detail['next_channel']}" if detail["next_channel"] else "; no other method left"
+        return what, text
+    return describe
+
+
+STEPS: dict[str, Step] = {
+    "level.paged": lambda d, a, _: ("Paged", f"level {d.get('level')}: {', '.join(d.get('recipients') or [])}"),
+    "level.nobody": lambda d, a, _: ("Nobody on call", f"level {d.get('level')}: no one to page, trying again"),
+    "level.unreachable": lambda d, a, _: ("Escalated", f"level {d.get('level')}: no contact method reached anyone"),
+    "level.breached": lambda d, a, _: ("Deadline missed", f"level {d.get('level')}, due {d.get('deadline')}; "
+                                                          "escalated"),
+    "notification.sent": _notification("Delivered"),
+    "notification.retry": _notification("Delivery failed, retrying"),
+    "notification.failed": _notification("Delivery failed"),
+    "case.acknowledged": lambda d, a, _: ("Acknowledged", f"by {a}"),
+    "case.contact_made": lambda d, a, _: ("Contact made", f"by {a} ({d.get('method')})"),
+    "case.reassigned": lambda d, a, _: ("Reassigned", f"to {d.get('to')} by {a}: {d.get('reason')}"),
+    "case.resolved": lambda d, a, names: ("Resolved", f"by {a}: {d.get('disposition_code')}"
+                                          + (f" ({names[d['disposition_code']]})"
+                                             if d.get("disposition_code") in names else "")),
+}
+
+
+def timeline(case: dict, steps: list[dict], dispositions: Mapping[str, str]) -> list[dict]:
+    """``steps``: the case's audit entries, oldest first."""
     entries = [{"time": case["opened_at"], "what": "Opened",
                 "detail": f"{case['risk_level']} risk, rule version {case['rule_version']}"}]
-    for signal in case["signals"]:
-        entries.append({"time": signal["received_at"], "what": "Signal",
-                        "detail": f"{_event_name(signal['event_type'])}: {signal['risk_level']} by rule "
-                                  f"{signal['rule']} ({signal['rule_version']}), {signal['effect']}"})
-    for event in activity:
-        data = event["data"]
-        if event["name"] == "case.notified":
-            entries.append({"time": data.get("notified_at") or event["time"], "what": "Paged",
-                            "detail": f"{data.get('recipient_id')} by {data.get('channel')} (level "
-                                      f"{data.get('level')}, attempt {data.get('attempt', 1)})"})
-        elif event["name"] == "case.escalated":
-            reason = REASONS.get(data.get("reason"), data.get("reason"))
-            entries.append({"time": data.get("escalated_at") or event["time"], "what": "Escalated",
-                            "detail": f"level {data.get('from_level')} to {data.get('to_level')}: {reason}"})
-        elif event["name"] == "case.breached":
-            entries.append({"time": data.get("breached_at") or event["time"], "what": "Deadline missed",
-                            "detail": f"level {data.get('level')}, due {data.get('deadline')}"})
-    if case.get("acknowledged_at"):
-        entries.append({"time": case["acknowledged_at"], "what": "Acknowledged",
-                        "detail": f"by {case['acknowledged_by']}"})
-    if case.get("contact_made_at"):
-        entries.append({"time": case["contact_made_at"], "what": "Contact made", "detail": "with the participant"})
-    if case.get("resolved_at"):
-        entries.append({"time": case["resolved_at"], "what": "Resolved",
-                        "detail": f"by {case['resolved_by']}: {case['disposition_code']}"})
+    for step in steps:
+        action, detail, actor = step["action"], step.get("detail") or {}, step.get("actor", "")
+        describe = _signal if action.startswith("signal.") else STEPS.get(action)
+        what, text = describe(detail, actor, dispositions) if describe else (action, "")
+        entries.append({"time": step["at"], "what": what, "detail": text})
     return sorted(entries, key=lambda entry: _moment(entry["time"]))
 
 

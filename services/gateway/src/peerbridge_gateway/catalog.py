@@ -161,6 +161,8 @@ ROUTES: tuple[Route, ...] = (
     # escalation cases
     get("/cases", ESCALATION, CLINICAL, owner=Owner.CASE, query=q.CaseFilter, phi=True, tags=("cases",)),
     get("/cases/{case_id}", ESCALATION, CLINICAL, owner=Owner.CASE, phi=True, tags=("cases",)),
+    get("/cases/{case_id}/timeline", ESCALATION, CLINICAL, owner=Owner.CASE, query=q.Page, phi=True,
+        tags=("cases",)),
     post("/cases/{case_id}/acknowledge", ESCALATION, CASE_WORK, status=200, owner=Owner.CASE, phi=True,
          tags=("cases",)),
     post("/cases/{case_id}/contact-made", ESCALATION, CASE_WORK, status=200, owner=Owner.CASE, phi=True,

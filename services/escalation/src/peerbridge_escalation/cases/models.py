@@ -1,11 +1,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, Sequence, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import Base, TenantRecord
+
+if TYPE_CHECKING:
+    from ..routing.models import Notification
 
 CASE_NUMBERS = Sequence("case_number_seq", metadata=Base.metadata)  # no longer used: see cases.numbering
 
@@ -50,6 +54,13 @@ class Case(TenantRecord, Base):
     resolution_note: Mapped[str | None] = mapped_column(Text)
 
     signals: Mapped[list[CaseSignal]] = relationship(order_by="CaseSignal.received_at", lazy="selectin")
+    # loaded only where a case is shown (``paged``); the intake never needs it
+    notifications: Mapped[list[Notification]] = relationship(order_by="Notification.created_at", viewonly=True)
+
+    @property
+    def paged(self) -> list[str]:
+        """The clinicians paged at the case's current level, each once, first paged first."""
+        return list(dict.fromkeys(n.clinician_id for n in self.notifications if n.level == self.current_level))
 
     def event_fields(self) -> dict:
         """What every case event carries (enough for the gateway to route a push without a lookup)."""

@@ -40,6 +40,7 @@ class CaseRead(BaseModel):
     disposition_code: str | None
     assigned_to: str | None
     contact_made_at: datetime | None
+    paged: list[str] = Field(description="the clinicians paged at the current level, first paged first")
     signals: list[SignalRead]
 
 
@@ -61,6 +62,20 @@ class Reassign(BaseModel):
 class Resolve(BaseModel):
     disposition_code: Text = Field(pattern=r"^[a-z0-9_-]{2,50}$", examples=["safety-plan-reviewed", "referred-crisis"])
     note: Text = Field(min_length=1, max_length=4000)
+
+
+class TimelineEntry(BaseModel):
+    """One step of a case from its audit trail."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    at: datetime
+    action: str = Field(description="signal.<effect> (opened, upgraded, attached...), level.paged, level.nobody, "
+                                    "level.unreachable, level.breached, notification.sent, notification.retry, "
+                                    "notification.failed, case.acknowledged, case.contact_made, case.reassigned, "
+                                    "case.resolved")
+    actor: str = Field(description="the user who acted, or `system:escalation`")
+    detail: dict = Field(description="what the step names: level and recipients, channel and error, disposition...")
 
 
 class ChainCheck(BaseModel):

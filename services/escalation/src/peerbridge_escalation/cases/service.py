@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from peerbridge_shared.deps import Clock
 from peerbridge_shared.events.escalation import EscalationAcknowledged, EscalationResolved
@@ -11,12 +11,15 @@ from peerbridge_shared.identity import Identity, Role
 from peerbridge_shared.scope import CASE_ROLES, program_scope, require_role
 from peerbridge_shared.web import Problem, not_found
 
+from ..audit.models import AuditEntry
 from ..audit.service import append
 from ..publishing import publish
 from ..routing.ladder import cancel_pending, page_clinician
 from .intake import ACKNOWLEDGED, OPEN, RESOLVED
 from .models import Case
 from .schemas import ContactMade, Reassign, Resolve
+
+VIEWED = "case.viewed"
 
 
 def _visible_to(caller: Identity):
@@ -35,9 +38,18 @@ def get_case(*, session: Session, caller: Identity, case_id: str, lock: bool = F
 
 def view_case(*, session: Session, caller: Identity, case_id: str, clock: Clock) -> Case:
     case = get_case(session=session, caller=caller, case_id=case_id)
-    append(session, organization_id=case.organization_id, case_id=case.id, action="case.viewed",
+    append(session, organization_id=case.organization_id, case_id=case.id, action=VIEWED,
            actor=caller.user_id, detail={}, at=clock())
     return case
+
+
+def timeline(*, session: Session, caller: Identity, case_id: str, limit: int, offset: int) -> list[AuditEntry]:
+    """The case's steps from its audit trail, oldest first. Views are accesses, not steps: they stay
+    in the trail (and the access audit), not here."""
+    case = get_case(session=session, caller=caller, case_id=case_id)
+    return list(session.scalars(select(AuditEntry).where(
+        AuditEntry.organization_id == case.organization_id, AuditEntry.case_id == case.id,
+        AuditEntry.action != VIEWED).order_by(AuditEntry.id).limit(limit).offset(offset)))
 
 
 def contact_made(*, session: Session, caller: Identity, case_id: str, data: ContactMade, clock: Clock) -> Case:
@@ -67,7 +79,7 @@ def reassign(*, session: Session, caller: Identity, case_id: str, data: Reassign
 
 
 def list_cases(*, session: Session, caller: Identity, status: str | None, limit: int, offset: int) -> list[Case]:
-    query = select(Case).where(_visible_to(caller))
+    query = select(Case).where(_visible_to(caller)).options(selectinload(Case.notifications))
     if status:
         query = query.where(Case.status == status)
     return list(session.scalars(query.order_by(Case.opened_at.desc()).limit(limit).offset(offset)))

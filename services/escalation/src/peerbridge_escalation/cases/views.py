@@ -9,7 +9,7 @@ from peerbridge_shared.deps import Caller, Db, Now
 from ..audit.service import verify
 from . import service
 from .safety_plan import fetch_safety_plan
-from .schemas import CaseRead, CaseView, ChainCheck, ContactMade, Reassign, Resolve
+from .schemas import CaseRead, CaseView, ChainCheck, ContactMade, Reassign, Resolve, TimelineEntry
 
 router = APIRouter(tags=["cases"])
 
@@ -31,6 +31,16 @@ def read_case(case_id: str, caller: Caller, db: Db, now: Now, request: Request) 
         case = CaseRead.model_validate(service.view_case(session=session, caller=caller, case_id=case_id, clock=now))
     plan, error = fetch_safety_plan(request.app.state.settings, caller, case.participant_id, case.program_id)
     return CaseView(**case.model_dump(), safety_plan=plan, safety_plan_error=error)
+
+
+@router.get("/cases/{case_id}/timeline")
+def case_timeline(case_id: str, caller: Caller, db: Db, limit: Annotated[int, Query(ge=1, le=500)] = 100,
+                  offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> list[TimelineEntry]:
+    """Who was paged by which channel, delivered or failed, escalations and breaches, acknowledgement,
+    contact, reassignment and resolution: the case's audit trail, oldest first."""
+    with db.transaction() as session:
+        return [TimelineEntry.model_validate(entry) for entry in
+                service.timeline(session=session, caller=caller, case_id=case_id, limit=limit, offset=offset)]
 
 
 @router.post("/cases/{case_id}/contact-made")

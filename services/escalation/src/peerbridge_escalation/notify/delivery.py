@@ -65,6 +65,11 @@ def _next_contact(session: Session, failed: Notification) -> ClinicianContact | 
     return None
 
 
+def _about(note: Notification) -> dict[str, object]:
+    """What every audit entry of a notification names: which one, for whom, at which level, by which channel."""
+    return {"notification_id": note.id, "clinician_id": note.clinician_id, "level": note.level, "channel": note.channel}
+
+
 def _claim(session: Session, notification_id: str, now: datetime) -> Notification | None:
     return session.scalars(select(Notification).where(
         Notification.id == notification_id, Notification.status == "pending",
@@ -77,7 +82,7 @@ def _park(session: Session, note: Notification, case: Case, error: str, now: dat
     PARKED.labels(note.channel).inc()
     fallback = _next_contact(session, note)
     append(session, organization_id=note.organization_id, case_id=case.id, action="notification.failed",
-           actor=SYSTEM, detail={"notification_id": note.id, "channel": note.channel, "error": error,
+           actor=SYSTEM, detail={**_about(note), "error": error,
                                  "attempts": note.attempts, "next_channel": fallback.channel if fallback else None},
            at=now)
     if fallback is not None:
@@ -99,7 +104,7 @@ def _failed(session: Session, note: Notification, case: Case, exc: DeliveryError
         return _park(session, note, case, note.last_error, now)
     note.next_attempt_at = policy.next_attempt(note.attempts, now)
     append(session, organization_id=note.organization_id, case_id=case.id, action="notification.retry",
-           actor=SYSTEM, detail={"notification_id": note.id, "channel": note.channel, "error": note.last_error,
+           actor=SYSTEM, detail={**_about(note), "error": note.last_error,
                                  "attempts": note.attempts, "next_attempt_at": note.next_attempt_at.isoformat()},
            at=now)
     return Outcome("retry")
@@ -123,7 +128,7 @@ def _deliver_one(session: Session, note: Notification, channels: dict[str, Chann
     publish(session, case, EscalationNotified(**case.event_fields(), level=note.level, recipient_id=note.clinician_id,
                                               channel=note.channel, attempt=note.attempts, notified_at=now), now)
     append(session, organization_id=note.organization_id, case_id=case.id, action="notification.sent",
-           actor=SYSTEM, detail={"notification_id": note.id, "channel": note.channel}, at=now)
+           actor=SYSTEM, detail=_about(note), at=now)
     return Outcome("sent")
 
 
