@@ -15,6 +15,7 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from kafka.admin import ConfigResource, ConfigResourceType
 from fastapi.testclient import TestClient
 
 from peerbridge_metrics.app import create_app
@@ -278,3 +279,22 @@ def assert_api_serves(kafka_settings, app_id, tenant, publisher, view):
         assert open_period.status_code == 404 and open_period.json()["errors"][0]["field"] == "path.period"
         assert client.get("/feeds/prog-x/2026-02", headers=headers).status_code == 404
         assert client.get("/measures").status_code == 401
+
+
+def test_the_worker_creates_its_changelogs_before_joining_so_a_fresh_cluster_loses_no_event(kafka_settings,
+                                                                                         kafka_admin, tmp_path):
+    from peerbridge_metrics.worker import create_app as create_worker
+    from peerbridge_metrics.worker import create_changelogs
+
+    settings = MetricsSettings(faust_app_id=f"test-changelogs-{uuid.uuid4().hex[:8]}", kafka=kafka_settings,
+                               faust_data_dir=str(tmp_path))
+    app = create_worker(settings)
+    names = {f"{settings.faust_app_id}-{spec.name}-changelog": spec.partitions for spec in TABLES}
+    assert sorted(create_changelogs(app, settings)) == sorted(names)
+    described = {t["name"]: len(t["partitions"]) for t in kafka_admin.describe_topics(list(names))}
+    assert described == names  # co-partitioned with the tables' topics
+    configs = kafka_admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, name) for name in names])
+    assert set(configs["topic"]) == set(names)
+    for name, config in configs["topic"].items():
+        assert (config["cleanup.policy"]["value"], config["segment.ms"]["value"]) == ("compact", "3600000"), name
+    assert create_changelogs(app, settings) == []  # a restart creates nothing

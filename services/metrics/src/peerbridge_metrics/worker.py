@@ -9,20 +9,27 @@ restart reads only what it missed).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
+import time
 from pathlib import Path
 
 import faust
+from faust.exceptions import PartitionsMismatch
+from kafka import KafkaAdminClient
+from kafka.admin import NewTopic
 
-from peerbridge_shared.events import InvalidEvent, decode
+from peerbridge_shared.events import Envelope, InvalidEvent, decode
 from peerbridge_shared.messaging import create_producer
 from peerbridge_shared.messaging.dead_letters import DeadLetters, header_list
+from peerbridge_shared.topics import create_topics
 
 from .settings import MetricsSettings, get_settings
 from .tables import TABLES, TableSpec
 
 log = logging.getLogger(__name__)
+CHANGELOG_WAIT_S = 2.0
 
 
 def create_app(settings: MetricsSettings | None = None) -> faust.App:
@@ -59,19 +66,28 @@ def _fold_agent(app: faust.App, spec: TableSpec, dead_letters: DeadLetters) -> N
     channel = app.topic(*(topic.name for topic in spec.topics), key_type=bytes, value_type=bytes,
                         key_serializer="raw", value_serializer="raw")
 
+    def apply(envelope: Envelope) -> None:
+        key = spec.key_of(envelope.data)
+        if key is None:
+            return
+        stored = table.get(key)
+        state = spec.state.model_validate(stored) if stored else spec.new(envelope.tenant, key)
+        if state.apply(envelope):
+            table[key] = state.model_dump(mode="json")  # assign back: Faust saves it
+
     async def fold(stream: faust.StreamT) -> None:
         async for event in stream.events():
             message = event.message
             headers = header_list(message.headers)
             try:
                 envelope = decode(message.key, message.value, headers)
-                key = spec.key_of(envelope.data)
-                if key is None:
-                    continue
-                stored = table.get(key)
-                state = spec.state.model_validate(stored) if stored else spec.new(envelope.tenant, key)
-                if state.apply(envelope):
-                    table[key] = state.model_dump(mode="json")  # assign back: Faust saves it
+                while True:
+                    try:
+                        apply(envelope)
+                        break
+                    except PartitionsMismatch:  # the cluster's fault, not the event's: wait, lose nothing
+                        log.error("table changelog not usable yet; the event waits", extra={"table": spec.name})
+                        await asyncio.sleep(CHANGELOG_WAIT_S)
             except Exception as exc:  # noqa: BLE001 - an exception escaping the agent would stop it
                 invalid = isinstance(exc, InvalidEvent)
                 if not invalid:
@@ -84,10 +100,36 @@ def _fold_agent(app: faust.App, spec: TableSpec, dead_letters: DeadLetters) -> N
     app.agent(channel, name=f"fold-{spec.name}")(fold)
 
 
+def create_changelogs(app: faust.App, settings: MetricsSettings, timeout_s: float = 60.0) -> list[str]:
+    """Create the tables' changelog topics before the worker joins its group, and wait until the
+    cluster lists them. Faust would create them itself, but on a fresh cluster its first partition
+    assignment is made from metadata that does not have them yet, and every table write then fails
+    (PartitionsMismatch) until the next metadata refresh, minutes later."""
+    topics = [NewTopic(table.changelog_topic.get_topic_name(), table.partitions, settings.faust_replication_factor,
+                       topic_configs={"cleanup.policy": "compact", **table.changelog_topic.config})
+              for table in app.tables.values()]
+    admin = KafkaAdminClient(client_id=f"{settings.faust_app_id}-changelogs", **settings.kafka.client_config())
+    try:
+        created = create_topics(admin, topics)
+        deadline = time.monotonic() + timeout_s
+        while not {topic.name for topic in topics} <= set(admin.list_topics()):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"changelog topics not listed after {timeout_s:.0f} s: {created}")
+            time.sleep(0.5)
+    finally:
+        admin.close()
+    if created:
+        log.info("table changelog topics created", extra={"topics": created})
+    return created
+
+
 def main() -> None:
-    app = create_app(get_settings())
+    settings = get_settings()
+    app = create_app(settings)
     if len(sys.argv) == 1:
         sys.argv += ["worker", "--loglevel", "info"]
+    if sys.argv[1] == "worker":
+        create_changelogs(app, settings)
     app.main()
 
 
