@@ -15,8 +15,8 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from kafka.admin import ConfigResource, ConfigResourceType
 from fastapi.testclient import TestClient
+from kafka.admin import ConfigResource, ConfigResourceType
 
 from peerbridge_metrics.app import create_app
 from peerbridge_metrics.billing.rules import load_policies
