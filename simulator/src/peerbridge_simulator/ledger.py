@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 ID = r"([^/]+)"
 Read = Callable[["Simulation", re.Match, Write], bool]
+LIST_PAGE = 500  # the API's largest page
 
 
 def _by_id(template: str) -> Read:
@@ -32,10 +33,16 @@ def _by_id(template: str) -> Read:
 
 
 def _in_list(template: str) -> Read:
-    """GET ``template`` lists the record id."""
+    """GET ``template`` lists the record id (on any of its pages)."""
     def read(sim: Simulation, match: re.Match, write: Write) -> bool:
-        listed = _get(sim, template.format(*match.groups())) or []
-        return any(item.get("id") == write.record_id for item in listed)
+        path, offset = template.format(*match.groups()), 0
+        while True:
+            listed = _get(sim, path, limit=LIST_PAGE, offset=offset) or []
+            if any(item.get("id") == write.record_id for item in listed):
+                return True
+            if len(listed) < LIST_PAGE:
+                return False
+            offset += LIST_PAGE
     return read
 
 
@@ -97,10 +104,10 @@ def _rule_for(write: Write) -> tuple[re.Match, Read] | None:
     return None
 
 
-def _get(sim: Simulation, path: str) -> Any:
+def _get(sim: Simulation, path: str, **params: Any) -> Any:
     """The record, or None when the platform answers 404."""
     try:
-        return sim.gateway.get(sim.admin, path)
+        return sim.gateway.get(sim.admin, path, **params)
     except ApiError as exc:
         if exc.status == 404:
             return None

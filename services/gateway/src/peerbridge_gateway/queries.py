@@ -7,11 +7,10 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from peerbridge_shared.deps import DEFAULT_PAGE, LIMIT_HELP, MAX_OFFSET, MAX_PAGE, OFFSET_HELP
 from peerbridge_shared.validation import Day, Id, Instant, Line
 from peerbridge_shared.validation import InstrumentVersion as Version
 
-MAX_PAGE = 500
-MAX_OFFSET = 1_000_000  # far past any real list; beyond PostgreSQL's bigint the services would fail
 PERIOD = r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$"
 
 
@@ -20,9 +19,10 @@ class Query(BaseModel):
 
 
 class Page(Query):
-    limit: int = Field(default=100, ge=1, le=MAX_PAGE, description="at most this many items")
-    offset: int = Field(default=0, ge=0, le=MAX_OFFSET,
-                        description="skip this many items (the Link header names the next page)")
+    """The services' own paging rule (``peerbridge_shared.deps.Page``)."""
+
+    limit: int = Field(default=DEFAULT_PAGE, ge=1, le=MAX_PAGE, description=LIMIT_HELP)
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET, description=OFFSET_HELP)
 
 
 class SessionFilter(Page):
@@ -44,7 +44,7 @@ class CaseFilter(Page):
     status: Annotated[str | None, Field(pattern="^(open|acknowledged|resolved)$")] = None
 
 
-class PeerFilter(Query):
+class PeerFilter(Page):
     program_id: Id | None = None
 
 
@@ -58,7 +58,7 @@ class InstrumentVersion(Query):
     version: Version | None = None
 
 
-class ResponseFilter(Query):
+class ResponseFilter(Page):
     instrument: Id | None = None
 
 
@@ -70,7 +70,7 @@ class OnCallAt(Query):
     at: Instant | None = None
 
 
-class MatchTags(Query):
+class MatchTags(Page):
     tags: list[Line] | None = Field(default=None, max_length=50,
                                     description="preferred lived-experience or cultural tags")
 
@@ -80,7 +80,7 @@ class MeasureFilter(Query):
     period: str | None = Field(default=None, pattern=PERIOD, description="2026-10 or 2026-Q4")
 
 
-class FeedFilter(Query):
+class FeedFilter(Page):
     program_id: Id | None = None
 
 

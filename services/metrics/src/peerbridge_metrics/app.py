@@ -19,7 +19,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
-from peerbridge_shared.deps import Now
+from peerbridge_shared.deps import Now, Paging
 from peerbridge_shared.identity import CurrentIdentity
 from peerbridge_shared.web import FhirJSONResponse, Problem, create_service_app, not_found
 
@@ -69,13 +69,14 @@ def create_app(settings: MetricsSettings | None = None, view: FactsView | None =
                    for family, rows in families.items()}}
 
     @app.get("/feeds", tags=["feeds"])
-    def feeds(caller: CurrentIdentity, program_id: str | None = None) -> list[dict]:
+    def feeds(caller: CurrentIdentity, page: Paging, program_id: str | None = None) -> list[dict]:
         ready_or_503(view, history)
         org = caller.organization_id
-        return [{"feed_id": r.feed_id, "program_id": program, "period": r.period, "version": r.version,
-                 "corrects": r.corrects, "published_at": r.published_at.isoformat() if r.published_at else None}
-                for o, program in history.programs() if o == org and program_id in (None, program)
-                for _period, r in sorted(history.latest(org, program).items())]
+        return page.slice([
+            {"feed_id": r.feed_id, "program_id": program, "period": r.period, "version": r.version,
+             "corrects": r.corrects, "published_at": r.published_at.isoformat() if r.published_at else None}
+            for o, program in history.programs() if o == org and program_id in (None, program)
+            for _period, r in sorted(history.latest(org, program).items())])
 
     @app.get("/feeds/{program_id}/{period}", tags=["feeds"],
              responses={200: {"content": {"text/csv": {}, "application/fhir+json": {}}}})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from peerbridge_shared.deps import Clock
+from peerbridge_shared.deps import Clock, Page
 from peerbridge_shared.events.escalation import EscalationAcknowledged, EscalationResolved
 from peerbridge_shared.identity import Identity, Role
 from peerbridge_shared.scope import CASE_ROLES, program_scope, require_role
@@ -43,13 +43,13 @@ def view_case(*, session: Session, caller: Identity, case_id: str, clock: Clock)
     return case
 
 
-def timeline(*, session: Session, caller: Identity, case_id: str, limit: int, offset: int) -> list[AuditEntry]:
+def timeline(*, session: Session, caller: Identity, case_id: str, page: Page) -> list[AuditEntry]:
     """The case's steps from its audit trail, oldest first. Views are accesses, not steps: they stay
     in the trail (and the access audit), not here."""
     case = get_case(session=session, caller=caller, case_id=case_id)
-    return list(session.scalars(select(AuditEntry).where(
+    return list(session.scalars(page.of(select(AuditEntry).where(
         AuditEntry.organization_id == case.organization_id, AuditEntry.case_id == case.id,
-        AuditEntry.action != VIEWED).order_by(AuditEntry.id).limit(limit).offset(offset)))
+        AuditEntry.action != VIEWED).order_by(AuditEntry.id))))
 
 
 def contact_made(*, session: Session, caller: Identity, case_id: str, data: ContactMade, clock: Clock) -> Case:

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from peerbridge_shared.deps import Caller, Db, Now
+from peerbridge_shared.deps import Caller, Db, Now, Paging
 
 from ..audit.service import verify
 from . import service
@@ -15,12 +15,11 @@ router = APIRouter(tags=["cases"])
 
 
 @router.get("/cases")
-def list_cases(caller: Caller, db: Db, status: Annotated[str | None, Query(pattern="^(open|acknowledged|resolved)$")]
-               = None, limit: Annotated[int, Query(ge=1, le=500)] = 100,
-               offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> list[CaseRead]:
+def list_cases(caller: Caller, db: Db, page: Paging,
+               status: Annotated[str | None, Query(pattern="^(open|acknowledged|resolved)$")] = None) -> list[CaseRead]:
     with db.transaction() as session:
         return [CaseRead.model_validate(c) for c in service.list_cases(session=session, caller=caller, status=status,
-                                                                        limit=limit, offset=offset)]
+                                                                        limit=page.limit, offset=page.offset)]
 
 
 @router.get("/cases/{case_id}")
@@ -34,13 +33,12 @@ def read_case(case_id: str, caller: Caller, db: Db, now: Now, request: Request) 
 
 
 @router.get("/cases/{case_id}/timeline")
-def case_timeline(case_id: str, caller: Caller, db: Db, limit: Annotated[int, Query(ge=1, le=500)] = 100,
-                  offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> list[TimelineEntry]:
+def case_timeline(case_id: str, caller: Caller, db: Db, page: Paging) -> list[TimelineEntry]:
     """Who was paged by which channel, delivered or failed, escalations and breaches, acknowledgement,
     contact, reassignment and resolution: the case's audit trail, oldest first."""
     with db.transaction() as session:
         return [TimelineEntry.model_validate(entry) for entry in
-                service.timeline(session=session, caller=caller, case_id=case_id, limit=limit, offset=offset)]
+                service.timeline(session=session, caller=caller, case_id=case_id, page=page)]
 
 
 @router.post("/cases/{case_id}/contact-made")

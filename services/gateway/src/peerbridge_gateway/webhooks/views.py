@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 
+from peerbridge_shared.deps import Paging
 from peerbridge_shared.endpoints import endpoint_problem
 from peerbridge_shared.identity import Identity
 from peerbridge_shared.validation import Id, Text
@@ -67,8 +68,8 @@ def subscribe(body: SubscriptionCreate, caller: Funder, request: Request) -> Sub
 
 
 @router.get("")
-def list_subscriptions(caller: Funder, request: Request) -> list[SubscriptionRead]:
-    return [SubscriptionRead(**s.public()) for s in store_of(request).subscriptions(caller.organization_id)]
+def list_subscriptions(caller: Funder, request: Request, page: Paging) -> list[SubscriptionRead]:
+    return [SubscriptionRead(**s.public()) for s in page.slice(store_of(request).subscriptions(caller.organization_id))]
 
 
 @router.delete("/{subscription_id}", status_code=204)

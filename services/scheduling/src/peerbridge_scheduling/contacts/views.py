@@ -5,7 +5,7 @@ from fastapi import APIRouter
 from peerbridge_shared.scope import acting_person
 
 from ..access import reach, read_as
-from ..deps import Caller, Db, Now
+from ..deps import Caller, Db, Now, Paging
 from . import service
 from .schemas import ContactCreate, ContactRead, Cosign
 
@@ -21,10 +21,10 @@ def document_contact(participant_id: str, body: ContactCreate, caller: Caller, d
 
 
 @router.get("/participants/{participant_id}/contacts")
-def list_contacts(participant_id: str, caller: Caller, db: Db, now: Now) -> list[ContactRead]:
+def list_contacts(participant_id: str, caller: Caller, db: Db, now: Now, page: Paging) -> list[ContactRead]:
     with db.transaction() as session:
         found = reach(session=session, caller=caller, participant_id=participant_id, now=now())
-        return [read_as(ContactRead, c, found) for c in service.list_contacts(session=session, reach=found)]
+        return [read_as(ContactRead, c, found) for c in page.slice(service.list_contacts(session=session, reach=found))]
 
 
 @router.get("/contacts/{contact_id}")

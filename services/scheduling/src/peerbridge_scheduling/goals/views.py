@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from ..access import reach, read_as
-from ..deps import Caller, Db, Now
+from ..deps import Caller, Db, Now, Paging
 from . import service
 from .schemas import GoalCreate, GoalRead, StatusChange
 
@@ -19,10 +19,10 @@ def create_goal(participant_id: str, body: GoalCreate, caller: Caller, db: Db, n
 
 
 @router.get("/participants/{participant_id}/goals")
-def list_goals(participant_id: str, caller: Caller, db: Db, now: Now) -> list[GoalRead]:
+def list_goals(participant_id: str, caller: Caller, db: Db, now: Now, page: Paging) -> list[GoalRead]:
     with db.transaction() as session:
         found = reach(session=session, caller=caller, participant_id=participant_id, now=now())
-        return [read_as(GoalRead, g, found) for g in service.list_goals(session=session, reach=found)]
+        return [read_as(GoalRead, g, found) for g in page.slice(service.list_goals(session=session, reach=found))]
 
 
 @router.post("/goals/{goal_id}/status")

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from ..access import reach
-from ..deps import Caller, Db, Now
+from ..deps import Caller, Db, Now, Paging
 from ..matching import service as matching
 from ..matching.schemas import Candidate
 from . import service
@@ -53,18 +53,16 @@ def enroll(body: EnrollmentCreate, caller: Caller, db: Db, now: Now) -> Enrollme
 
 @router.get("/enrollments")
 def list_enrollments(
-    caller: Caller, db: Db,
+    caller: Caller, db: Db, page: Paging,
     participant_id: str | None = None,
     peer_id: Annotated[str | None, Query(description="the peer's caseload")] = None,
     program_id: Annotated[list[str] | None, Query()] = None,
     active: Annotated[bool | None, Query(description="true: not ended; false: ended")] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[EnrollmentRead]:
     with db.transaction() as session:
         found = service.list_enrollments(session=session, caller=caller,
                                          participant_id=participant_id, peer_id=peer_id, program_ids=program_id,
-                                         active=active, limit=limit, offset=offset)
+                                         active=active, limit=page.limit, offset=page.offset)
         return [EnrollmentRead.model_validate(e) for e in found]
 
 
@@ -84,13 +82,14 @@ def end_enrollment(enrollment_id: str, body: EnrollmentEnd, caller: Caller, db: 
 
 
 @router.get("/enrollments/{enrollment_id}/peer-matches")
-def suggest_peers(enrollment_id: str, caller: Caller, db: Db, now: Now,
+def suggest_peers(enrollment_id: str, caller: Caller, db: Db, now: Now, page: Paging,
                   tags: Annotated[list[str] | None, Query(description="preferred lived-experience or cultural tags")]
                   = None) -> list[Candidate]:
-    """Every peer of the program, ranked, each with the reasons for its place."""
+    """Every peer of the program, ranked, each with the reasons for its place (best first, paged)."""
     with db.transaction() as session:
         enrollment = service.get_enrollment(session=session, caller=caller, enrollment_id=enrollment_id)
-        return matching.suggest(session=session, enrollment=enrollment, tags=set(tags or []), today=now().date())
+        return page.slice(matching.suggest(session=session, enrollment=enrollment, tags=set(tags or []),
+                                           today=now().date()))
 
 
 @router.put("/enrollments/{enrollment_id}/peer")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from ..deps import Caller, Db
+from ..deps import Caller, Db, Paging
 from . import service
 from .schemas import ProgramCreate, ProgramRead, SiteCreate, SiteRead
 
@@ -17,10 +17,10 @@ def create_program(body: ProgramCreate, caller: Caller, db: Db) -> ProgramRead:
 
 
 @router.get("")
-def list_programs(caller: Caller, db: Db) -> list[ProgramRead]:
+def list_programs(caller: Caller, db: Db, page: Paging) -> list[ProgramRead]:
     with db.transaction() as session:
         return [ProgramRead.model_validate(p)
-                for p in service.list_programs(session=session, organization_id=caller.organization_id)]
+                for p in page.slice(service.list_programs(session=session, organization_id=caller.organization_id))]
 
 
 @router.get("/{program_id}")
@@ -38,7 +38,7 @@ def create_site(program_id: str, body: SiteCreate, caller: Caller, db: Db) -> Si
 
 
 @router.get("/{program_id}/sites")
-def list_sites(program_id: str, caller: Caller, db: Db) -> list[SiteRead]:
+def list_sites(program_id: str, caller: Caller, db: Db, page: Paging) -> list[SiteRead]:
     with db.transaction() as session:
         program = service.get_program(session=session, organization_id=caller.organization_id, program_id=program_id)
-        return [SiteRead.model_validate(site) for site in program.sites]
+        return [SiteRead.model_validate(site) for site in page.slice(program.sites)]

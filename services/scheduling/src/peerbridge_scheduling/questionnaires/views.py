@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from ..access import reach, read_as
-from ..deps import Caller, Db, Now
+from ..deps import Caller, Db, Now, Paging
 from . import service
 from .definitions import InstrumentDefinition
 from .schemas import ResponseCreate, ResponseRead
@@ -12,11 +12,11 @@ router = APIRouter(tags=["questionnaires"])
 
 
 @router.get("/instruments")
-def list_instruments(caller: Caller, db: Db) -> list[InstrumentDefinition]:
+def list_instruments(caller: Caller, db: Db, page: Paging) -> list[InstrumentDefinition]:
     """The latest version of every instrument: built-in ones and those the organization added."""
     with db.transaction() as session:
         found = service.instruments(session=session, organization_id=caller.organization_id)
-        return [versions[-1] for _, versions in sorted(found.items())]
+        return page.slice([versions[-1] for _, versions in sorted(found.items())])
 
 
 @router.get("/instruments/{code}")
@@ -44,9 +44,9 @@ def record_response(participant_id: str, body: ResponseCreate, caller: Caller, d
 
 
 @router.get("/participants/{participant_id}/questionnaire-responses")
-def list_responses(participant_id: str, caller: Caller, db: Db, now: Now,
+def list_responses(participant_id: str, caller: Caller, db: Db, now: Now, page: Paging,
                    instrument: str | None = None) -> list[ResponseRead]:
     with db.transaction() as session:
         found = reach(session=session, caller=caller, participant_id=participant_id, now=now())
         return [read_as(ResponseRead, r, found)
-                for r in service.list_responses(session=session, reach=found, instrument=instrument)]
+                for r in page.slice(service.list_responses(session=session, reach=found, instrument=instrument))]

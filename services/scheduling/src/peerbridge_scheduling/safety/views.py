@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from ..access import reach, read_as
-from ..deps import Caller, Db, Now
+from ..deps import Caller, Db, Now, Paging
 from . import service
 from .schemas import ConcernCreate, ConcernRead, SafetyPlanCreate, SafetyPlanRead
 
@@ -20,10 +20,10 @@ def raise_concern(participant_id: str, body: ConcernCreate, caller: Caller, db: 
 
 
 @router.get("/safety-concerns")
-def list_concerns(participant_id: str, caller: Caller, db: Db, now: Now) -> list[ConcernRead]:
+def list_concerns(participant_id: str, caller: Caller, db: Db, now: Now, page: Paging) -> list[ConcernRead]:
     with db.transaction() as session:
         found = reach(session=session, caller=caller, participant_id=participant_id, now=now())
-        return [read_as(ConcernRead, c, found) for c in service.list_concerns(session=session, reach=found)]
+        return [read_as(ConcernRead, c, found) for c in page.slice(service.list_concerns(session=session, reach=found))]
 
 
 @router.post("/safety-plans", status_code=201)

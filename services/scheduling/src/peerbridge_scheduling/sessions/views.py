@@ -1,11 +1,9 @@
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from pydantic import AwareDatetime
 
-from ..deps import Caller, Db, Now
+from ..deps import Caller, Db, Now, Paging
 from . import service
 from .schemas import Cancel, Reschedule, SeriesCreate, SeriesRead, SessionCreate, SessionRead
 
@@ -29,19 +27,18 @@ def create_series(body: SeriesCreate, caller: Caller, db: Db, now: Now) -> Serie
 
 @router.get("/sessions")
 def list_sessions(
-    caller: Caller, db: Db,
+    caller: Caller, db: Db, page: Paging,
     program_id: str | None = None,
     starts_from: AwareDatetime | None = None,
     starts_before: AwareDatetime | None = None,
     participant_id: str | None = None,
     peer_id: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[SessionRead]:
     with db.transaction() as session:
         found = service.list_sessions(session=session, caller=caller, program_id=program_id,
                                       starts_from=starts_from, starts_before=starts_before,
-                                      participant_id=participant_id, peer_id=peer_id, limit=limit, offset=offset)
+                                      participant_id=participant_id, peer_id=peer_id, limit=page.limit,
+                                      offset=page.offset)
         return [SessionRead.model_validate(s) for s in found]
 
 

@@ -4,7 +4,7 @@ from datetime import date
 
 from fastapi import APIRouter
 
-from ..deps import Caller, Db, Now
+from ..deps import Caller, Db, Now, Paging
 from . import service
 from .schemas import (
     ClinicianCreate,
@@ -44,10 +44,10 @@ def create_peer(body: PeerCreate, caller: Caller, db: Db, now: Now) -> PeerRead:
 
 
 @router.get("/peers")
-def list_peers(caller: Caller, db: Db, program_id: str | None = None) -> list[PeerRead]:
+def list_peers(caller: Caller, db: Db, page: Paging, program_id: str | None = None) -> list[PeerRead]:
     with db.transaction() as session:
         peers = service.list_peers(session=session, organization_id=caller.organization_id, program_id=program_id)
-        return [PeerRead.model_validate(peer) for peer in peers]
+        return [PeerRead.model_validate(peer) for peer in page.slice(peers)]
 
 
 @router.get("/peers/{peer_id}")
