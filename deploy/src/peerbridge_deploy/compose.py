@@ -230,6 +230,8 @@ def render_override(registry: Registry) -> dict[str, Any]:
         service: dict[str, Any] = {}
         if process.http:
             service["ports"] = [f"127.0.0.1:{process.http.port}:{process.http.port}"]
+        if process.tcp and process.tcp.external:
+            service["ports"] = [f"127.0.0.1:{process.tcp.port}:{process.tcp.port}"]
         if process.kind == "api" and process.module:
             image = process.image
             service["command"] = ["uvicorn", "--factory", f"{process.module}.app:create_app", "--host", "0.0.0.0",

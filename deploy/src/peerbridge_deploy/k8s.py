@@ -271,8 +271,8 @@ def network_policy(registry: Registry, process: Process) -> dict[str, Any]:
     ingress: list[dict[str, Any]] = []
     if process.port:
         port = [{"protocol": "TCP", "port": process.port.port}]
-        if process.public:
-            ingress.append({"ports": port})  # the Ingress controller, wherever it runs
+        if process.public or (process.tcp and process.tcp.external):
+            ingress.append({"ports": port})  # the Ingress controller or outside clients, wherever they are
         callers = registry.callers_of(process.name) + ([process.name] if process.kind == "stateful" else [])
         if callers:
             ingress.append({"from": [{"podSelector": {"matchLabels": selector(caller)}} for caller in callers],

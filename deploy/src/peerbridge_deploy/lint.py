@@ -11,9 +11,16 @@ from typing import Any
 
 from peerbridge_shared import heartbeat
 
+from .registry import load
+
 POD_OWNERS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"}
 HEARTBEAT_MODULE = "peerbridge_shared.heartbeat"
-PUBLIC = ("/gateway", "/console")  # the processes an Ingress reaches (public: true in the registry)
+
+def _reachable_from_outside() -> tuple[str, ...]:
+    """The processes an Ingress reaches (``public``) and those outside clients connect to (``tcp.external``)."""
+    processes = load().processes
+    return tuple(f"/{name}" for name, process in processes.items()
+                 if process.public or (process.tcp and process.tcp.external))
 
 
 def _pod_template(doc: dict[str, Any]) -> dict[str, Any]:
@@ -147,11 +154,12 @@ def lint_manifests(docs: list[dict[str, Any]], production: bool) -> list[str]:
         if not own:
             problems.append(f"{name}: no NetworkPolicy allows its traffic")
     public = [p for p in policies for rule in p["spec"].get("ingress", []) if "from" not in rule]
+    outside = _reachable_from_outside()
     for policy in public:
         selected = [n for n, labels in pods.items() if _selects(policy["spec"]["podSelector"]["matchLabels"], labels)]
-        if any(not n.endswith(PUBLIC) for n in selected):
-            problems.append(f"{_name(policy)}: ingress from anywhere to {selected}: only the gateway and the console "
-                            "take ingress")
+        if any(not n.endswith(outside) for n in selected):
+            problems.append(f"{_name(policy)}: ingress from anywhere to {selected}: only the processes the "
+                            "registry names public or external take ingress")
 
     # disruption budgets for everything with more than one replica, or autoscaled
     autoscaled = {doc["spec"]["scaleTargetRef"]["name"] for doc in by_kind.get("HorizontalPodAutoscaler", [])}

@@ -53,6 +53,8 @@ class Http(Strict):
 class Tcp(Strict):
     port: int = Field(ge=1024, le=65535)
     name: str
+    external: bool = Field(default=False, description="reached from outside the cluster (e.g. hospital interface "
+                                                      "engines): its NetworkPolicy admits any source on the port")
 
 
 class Heartbeat(Strict):
