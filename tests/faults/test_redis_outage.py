@@ -26,6 +26,7 @@ from peerbridge_shared.events import new_envelope, utc_now
 from peerbridge_shared.events.escalation import EscalationOpened, RiskLevel
 from peerbridge_shared.messaging import publish
 from peerbridge_shared.testing.processes import running
+from peerbridge_shared.topics import CASES
 
 from .harness import stack
 
@@ -45,10 +46,12 @@ def gateway(run_server, migrated_database, kafka_settings, tmp_path):
     fanout_env = {"GATEWAY_REDIS_PREFIX": settings.redis_prefix, "GATEWAY_FANOUT_OFFSET_RESET": "latest",
                   "GATEWAY_FANOUT_GROUP_ID": f"drill-fanout-{uuid.uuid4().hex[:8]}",
                   "GATEWAY_KAFKA__BOOTSTRAP_SERVERS": kafka_settings.bootstrap_servers}
+    # ready once the group gave it the case topic's partitions: it reads from "latest", so an event
+    # published before that would never reach it (slow after the other drills restart Kafka)
     with (running([sys.executable, "-m", "peerbridge_gateway.fanout"], log=tmp_path / "fanout.log", env=fanout_env,
-                  ready=lambda text: "fan-out running" in text),
+                  ready=lambda text: "partitions assigned" in text and f"{CASES.name}[" in text, timeout_s=120),
           TestClient(create_app(settings)) as client):
-        time.sleep(3)  # the fan-out's consumer is assigned its partitions
+        time.sleep(2)  # its positions at the end are fetched
         client.headers["Authorization"] = f"Bearer {signed}"
         client.organization = organization
         yield client
