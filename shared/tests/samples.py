@@ -68,6 +68,9 @@ def all_samples() -> list[Event]:
         care.HospitalDischarged(participant_id=P, encounter_id="e-1",
                                 encounter_class=care.EncounterClass.INPATIENT, psychiatric=True,
                                 admitted_at=T0 - timedelta(days=9), discharged_at=T0 - timedelta(days=2)),
+        care.HospitalEncounterCancelled(participant_id=P, encounter_id="e-1", cancelled=care.CancelledStep.DISCHARGE,
+                                        encounter_class=care.EncounterClass.INPATIENT, psychiatric=True,
+                                        admitted_at=T0 - timedelta(days=9), cancelled_at=T0 - timedelta(days=1)),
         care.PeerOutreachDue(participant_id=P, encounter_id="e-1", program_id=PROGRAM,
                              discharged_at=T0 - timedelta(days=2), due_by=T0),
         safety.RiskScreenCompleted(

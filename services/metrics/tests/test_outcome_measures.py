@@ -14,12 +14,14 @@ from peerbridge_shared.events import Envelope
 from peerbridge_shared.events.care import (
     AttendanceRecorded,
     AttendanceStatus,
+    CancelledStep,
     DischargeDisposition,
     EncounterClass,
     GoalStatus,
     GoalStatusChanged,
     HospitalAdmitted,
     HospitalDischarged,
+    HospitalEncounterCancelled,
     PeerContactDocumented,
     PeerProfileChanged,
     SupervisionLogged,
@@ -148,6 +150,32 @@ def test_hospital_use_before_and_after_enrollment_in_equal_windows():
     assert (use["ed_visits_before"], use["ed_visits_after"]) == (1, 0)
     assert (use["discharges_due_30d"], use["readmitted_30d"], use["readmission_rate_30d"]) == (5, 1, 0.2)
     assert use["admissions_after_per_participant_year"] == round(5 / (600 / 365.25), 4)
+
+
+def cancelled(who, encounter, step, admitted, when, kind=EncounterClass.INPATIENT, psychiatric=True):
+    return event(HospitalEncounterCancelled(participant_id=who, encounter_id=encounter, cancelled=step,
+                                            encounter_class=kind, psychiatric=psychiatric, admitted_at=admitted,
+                                            cancelled_at=when), when)
+
+
+def test_a_cancelled_admission_is_not_counted_and_a_cancelled_discharge_reopens_the_stay_in_any_order():
+    baseline = recompute(program_log(), load_policies(), AS_OF)
+    admitted = event(HospitalAdmitted(participant_id="eve", encounter_id="h9", encounter_class=EncounterClass.INPATIENT,
+                                      psychiatric=True, admitted_at=at(5, 2)), at(5, 2))
+    withdrawn = cancelled("eve", "h9", CancelledStep.ADMISSION, at(5, 2), at(5, 2, 14))  # ADT A11
+    for log in (program_log() + [admitted, withdrawn], program_log() + [withdrawn, admitted]):  # a late copy too
+        measures = recompute(log, load_policies(), AS_OF)
+        assert measures["hospitalization"] == baseline["hospitalization"]
+        assert measures["transitions"] == baseline["transitions"]
+    # ADT A13 on gus's April stay: still an admission, no longer a discharge (nothing due, nothing readmitted)
+    reopened = recompute(program_log() + [cancelled("gus", "h5", CancelledStep.DISCHARGE, at(4, 10), at(4, 16))],
+                         load_policies(), AS_OF)
+    use, before = (figures(m, "hospitalization", (ORG, PROGRAM)) for m in (reopened, baseline))
+    assert use["admissions_after"] == before["admissions_after"]
+    assert use["discharges_due_30d"] == before["discharges_due_30d"] - 1
+    april = figures(reopened, "transitions", (ORG, PROGRAM, "2026-04")) \
+        if (ORG, PROGRAM, "2026-04") in reopened["transitions"] else {"discharges": 0}
+    assert april["discharges"] == 0
 
 
 def test_safety_from_screens_and_escalation_cases():

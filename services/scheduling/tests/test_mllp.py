@@ -125,7 +125,8 @@ def test_unknown_patients_facilities_and_messages_are_refused_with_the_reason(li
     assert errors[:5] == ["PID^1^3", "MSH^1^4", "PV1^1^2", "PV1^1^44", "PV1^1^19"], errors
 
 
-def test_a_cancel_after_an_admit_forgets_it_and_a_cancelled_discharge_reopens(listener, world, api, published):
+def test_a_cancel_after_an_admit_forgets_it_and_a_cancelled_discharge_reopens_and_both_are_published(
+        listener, world, api, published):
     alice = world.participant()
     pid3 = f"{alice['id']}^^^PEERBRIDGE^PI"
     visit, control = f"V{uuid.uuid4().hex[:8]}", uuid.uuid4().hex[:10]
@@ -142,9 +143,20 @@ def test_a_cancel_after_an_admit_forgets_it_and_a_cancelled_discharge_reopens(li
     assert [c[0] for c in codes] == ["AA", "AA", "AA", "AA", "AA", "AE", "AA", "AA"], codes
     assert "cancelled" in codes[1][2] and "not known" in codes[2][2]
     assert "cancel the discharge" in codes[5][2]
-    discharges = [e.data for e in published(ORGANIZATION) if e.subject == alice["id"]
-                  and e.type.endswith("discharged.v1")]
+    hers = [e for e in published(ORGANIZATION) if e.subject == alice["id"]]
+    discharges = [e.data for e in hers if e.type.endswith("discharged.v1")]
     assert [d.disposition for d in discharges] == ["against_advice", "home"], discharges
+    steps = [(e.type.rsplit(".", 2)[-2], e.data.encounter_id) for e in hers if "encounter" in e.type]
+    assert steps == [("admitted", visit), ("cancelled", visit), ("admitted", visit + "b"),
+                     ("discharged", visit + "b"), ("cancelled", visit + "b"), ("discharged", visit + "b")], steps
+    cancels = {e.data.encounter_id: e.data for e in hers if e.type.endswith("cancelled.v1")}
+    admitted = {e.data.encounter_id: e.data for e in hers if e.type.endswith("admitted.v1")}
+    assert {k: c.cancelled for k, c in cancels.items()} == {visit: "admission", visit + "b": "discharge"}
+    for encounter, cancel in cancels.items():  # what downstream needs to take it back: the admission's facts
+        facts = admitted[encounter]
+        assert (cancel.encounter_class, cancel.psychiatric, cancel.admitted_at) == \
+            (facts.encounter_class, facts.psychiatric, facts.admitted_at)
+    assert cancels[visit].encounter_class == "EMER"
 
 
 def _self_signed(directory):

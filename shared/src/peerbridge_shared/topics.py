@@ -76,9 +76,10 @@ SAFETY = Topic(
 )
 HOSPITAL = Topic(
     "peerbridge.clinical.encounters.v1", "participant_id",
-    (care.HospitalAdmitted, care.HospitalDischarged, care.PeerOutreachDue),
+    (care.HospitalAdmitted, care.HospitalDischarged, care.HospitalEncounterCancelled, care.PeerOutreachDue),
     PARTICIPANT_PARTITIONS,
-    description="Hospital admissions and discharges (ADT/FHIR ingest) and the peer outreach they start.",
+    description="Hospital admissions, discharges and their cancellations (ADT/FHIR ingest) and the peer outreach "
+                "they start.",
 )
 SUPERVISION = Topic(
     "peerbridge.workforce.supervision.v1", "peer_id",

@@ -17,9 +17,11 @@ from peerbridge_shared.events import Envelope
 from peerbridge_shared.events.care import (
     AssessmentCompleted,
     AttendanceRecorded,
+    CancelledStep,
     GoalStatusChanged,
     HospitalAdmitted,
     HospitalDischarged,
+    HospitalEncounterCancelled,
     PeerContactDocumented,
     PeerProfileChanged,
     SupervisionLogged,
@@ -109,6 +111,7 @@ class EncounterFact(BaseModel):
     admitted_at: datetime
     discharged_at: datetime | None = None
     disposition: str | None = None
+    cancelled: bool = False  # the hospital cancelled the admission (kept so a late copy of it stays cancelled)
 
 
 class ScreenFact(BaseModel):
@@ -144,6 +147,10 @@ class ParticipantState(BaseModel):
             return False
         enrollment.ended_on = ending.ended_on
         return True
+
+    def stays(self) -> list[EncounterFact]:
+        """The hospital encounters that happened (not those whose admission was cancelled)."""
+        return [encounter for encounter in self.encounters.values() if not encounter.cancelled]
 
     def consented(self, program_id: str, consent: str) -> bool:
         fact = self.consents.get(f"{program_id}:{consent}")
@@ -190,6 +197,10 @@ class ParticipantState(BaseModel):
                 version=version, inpatient=data.encounter_class.value == "IMP", psychiatric=data.psychiatric,
                 admitted_at=data.admitted_at, discharged_at=data.discharged_at if discharged else None,
                 disposition=data.disposition.value if discharged else None))
+        if isinstance(data, HospitalEncounterCancelled):  # admission: forgotten for good; discharge: open again
+            return self._put(self.encounters, data.encounter_id, EncounterFact(
+                version=version, inpatient=data.encounter_class.value == "IMP", psychiatric=data.psychiatric,
+                admitted_at=data.admitted_at, cancelled=data.cancelled is CancelledStep.ADMISSION))
         if isinstance(data, RiskScreenCompleted):
             return self._put(self.screens, data.screen_id, ScreenFact(
                 version=version, program_id=data.program_id, positive=data.positive, completed_at=data.completed_at))

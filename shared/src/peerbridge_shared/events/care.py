@@ -145,6 +145,26 @@ class HospitalDischarged(Event):
     facility_id: str | None = None
 
 
+class CancelledStep(StrEnum):
+    ADMISSION = "admission"
+    DISCHARGE = "discharge"
+
+
+class HospitalEncounterCancelled(Event):
+    type_name = "org.peerbridge.clinical.encounter.cancelled.v1"
+    summary = ("The hospital cancelled an admission or a discharge published before (ADT A11, A13): forget the "
+               "admission, or keep the stay open until its corrected discharge comes.")
+
+    participant_id: str
+    encounter_id: str
+    cancelled: CancelledStep
+    encounter_class: EncounterClass
+    psychiatric: bool
+    admitted_at: UtcDatetime
+    cancelled_at: UtcDatetime
+    facility_id: str | None = None
+
+
 class PeerOutreachDue(Event):
     type_name = "org.peerbridge.clinical.outreach.due.v1"
     summary = "A psychiatric discharge started the peer outreach clock: contact the participant by due_by."

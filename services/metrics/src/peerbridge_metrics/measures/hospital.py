@@ -33,7 +33,7 @@ class Transitions(Figures):
 
 
 def _psychiatric_stays(state: ParticipantState) -> list[EncounterFact]:
-    return [e for e in state.encounters.values() if e.inpatient and e.psychiatric and e.discharged_at is not None]
+    return [e for e in state.stays() if e.inpatient and e.psychiatric and e.discharged_at is not None]
 
 
 def _program_on(state: ParticipantState, when: date) -> str | None:
@@ -45,7 +45,7 @@ def _program_on(state: ParticipantState, when: date) -> str | None:
 def _readmitted(state: ParticipantState, stay: EncounterFact, *, psychiatric_only: bool) -> bool:
     end = stay.discharged_at + timedelta(days=30)
     return any(other.inpatient and (other.psychiatric or not psychiatric_only)
-               and stay.discharged_at < other.admitted_at <= end for other in state.encounters.values())
+               and stay.discharged_at < other.admitted_at <= end for other in state.stays())
 
 
 def _contacts(state: ParticipantState, program: str) -> list[datetime]:
@@ -126,7 +126,7 @@ def hospitalization(states: Iterable[ParticipantState], as_of: date) -> dict[tup
             entry = result[(state.organization_id, enrollment.program_id)]
             entry.enrollments += 1
             entry.window_days += window
-            for stay in state.encounters.values():
+            for stay in state.stays():
                 admitted = day(stay.admitted_at)
                 side = "before" if before <= admitted < start else "after" if start <= admitted < end else None
                 if not stay.inpatient:

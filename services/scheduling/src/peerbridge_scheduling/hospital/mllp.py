@@ -94,8 +94,8 @@ class AdtListener:
                                   event_id=facts.control_id[:64]):
                 return f"message {facts.control_id} was already accepted"
             if facts.cancel:
-                return service.cancel(session=session, organization_id=organization,
-                                      encounter_id=facts.encounter_id, event=facts.event)
+                return service.cancel(session=session, caller=caller, encounter_id=facts.encounter_id,
+                                      event=facts.event, clock=utc_now)
             participant = match_participant(session, organization, facts.identifiers)
             if participant is None:
                 raise AdtError("AE", "PID-3", "PID-3: no single participant has these identifiers", "204")

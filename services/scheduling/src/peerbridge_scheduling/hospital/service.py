@@ -10,7 +10,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from peerbridge_shared.events import Event
-from peerbridge_shared.events.care import HospitalAdmitted, HospitalDischarged, PeerOutreachDue
+from peerbridge_shared.events.care import (
+    CancelledStep,
+    EncounterClass,
+    HospitalAdmitted,
+    HospitalDischarged,
+    HospitalEncounterCancelled,
+    PeerOutreachDue,
+)
 from peerbridge_shared.identity import Identity
 from peerbridge_shared.web import Problem
 
@@ -65,11 +72,12 @@ def ingest(*, session: Session, caller: Identity, facts: EncounterFacts, source:
     return encounter, events
 
 
-def cancel(*, session: Session, organization_id: str, encounter_id: str, event: str) -> str:
+def cancel(*, session: Session, caller: Identity, encounter_id: str, event: str, clock: Clock) -> str:
     """A11 (cancel admit) forgets an encounter not yet discharged; A13 (cancel discharge) reopens it,
-    so the corrected discharge is published when it comes. Answers what was done."""
+    so the corrected discharge is published when it comes. Either is published, so what was counted
+    downstream is taken back. Answers what was done."""
     encounter = session.scalars(select(HospitalEncounter).where(
-        HospitalEncounter.organization_id == organization_id,
+        HospitalEncounter.organization_id == caller.organization_id,
         HospitalEncounter.external_id == encounter_id).with_for_update()).first()
     if encounter is None:
         return f"encounter {encounter_id} is not known; nothing to cancel"
@@ -77,7 +85,17 @@ def cancel(*, session: Session, organization_id: str, encounter_id: str, event: 
         if encounter.discharged_at is not None:
             raise Problem(409, f"encounter {encounter_id} is discharged: cancel the discharge (A13) first",
                           field="PV1-19", rule="discharged")
+        step, answer = CancelledStep.ADMISSION, f"admission {encounter_id} cancelled"
+    elif encounter.discharged_at is None:
+        return f"encounter {encounter_id} is not discharged; nothing to cancel"
+    else:
+        step, answer = CancelledStep.DISCHARGE, f"discharge of {encounter_id} cancelled"
+    publish(session, caller, HospitalEncounterCancelled(
+        participant_id=encounter.participant_id, encounter_id=encounter.external_id, cancelled=step,
+        encounter_class=EncounterClass(encounter.encounter_class), psychiatric=encounter.psychiatric,
+        admitted_at=encounter.admitted_at, cancelled_at=clock()), clock)
+    if step is CancelledStep.ADMISSION:
         session.delete(encounter)
-        return f"admission {encounter_id} cancelled"
-    encounter.discharged_at, encounter.disposition = None, None
-    return f"discharge of {encounter_id} cancelled"
+    else:
+        encounter.discharged_at, encounter.disposition = None, None
+    return answer
