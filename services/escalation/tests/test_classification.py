@@ -59,6 +59,19 @@ def test_screens(event, level, rule):
     assert (decision.level, decision.rule, decision.version) == (level, rule, RULE_VERSION)
 
 
+def test_each_decision_says_what_in_the_signal_matched_it():
+    assert classify(phq9(2)).evidence == ("PHQ-9 item 9 (thoughts that you would be better off dead, or of "
+                                          "hurting yourself): 2, more than half the days")
+    assert classify(phq9(1)).evidence.endswith(": 1, several days")
+    assert classify(phq9(3)).evidence.endswith(": 3, nearly every day")
+    assert classify(cssrs(suicidal_behavior=True, behavior_within_3_months=True)).evidence == \
+        "C-SSRS item 6, suicidal behavior: yes, within the past 3 months"
+    assert classify(cssrs(wish_to_be_dead=True, suicidal_thoughts=True)).evidence == \
+        "C-SSRS item 1, wish to be dead and item 2, suicidal thoughts: yes"
+    assert classify(concern(ConcernCategory.OTHER, immediate=True)).evidence == \
+        "safety concern raised by peer: other, immediate danger"
+
+
 def test_negative_screens_are_not_signals():
     assert classify(cssrs()) is None
     assert classify(phq9(0)) is None

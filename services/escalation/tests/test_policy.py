@@ -51,3 +51,28 @@ def test_an_unknown_time_zone_is_a_422_naming_it(escalation_url, tenant):
             assert refused.status_code == 422, refused.text
             [error] = refused.json()["errors"]
             assert error["field"] == "body.time_zone" and error["rule"] in ("iana_zone", "unicode"), error
+
+
+def test_a_case_is_resolved_only_with_one_of_its_programs_dispositions(escalation_url, escalation_db, tenant):
+    participant, _ = staff_program(escalation_db, tenant)
+    app = create_app(EscalationSettings(database_url=escalation_url))
+    with TestClient(app) as client:
+        admin, own = headers(tenant, "admin-1"), headers(tenant, "own-1")
+        ours = {**fast_high(15), "dispositions": {"warm-handoff": "Warm handoff to the crisis team",
+                                                  "safety-plan-reviewed": "Safety plan reviewed"}}
+        assert client.put("/programs/prog-1/escalation-policy", json=ours, headers=admin).status_code == 200
+        bad = client.put("/programs/prog-1/escalation-policy", json={**ours, "dispositions": {"Bad Code!": "x"}},
+                         headers=admin)
+        assert bad.status_code == 422 and bad.json()["errors"][0]["field"].startswith("body.dispositions")
+        case_id = open_high_case(escalation_db, tenant, participant)
+        assert client.get(f"/cases/{case_id}", headers=own).json()["dispositions"] == ours["dispositions"]
+        note = {"note": "Reached by phone."}
+        refused = client.post(f"/cases/{case_id}/resolve", json={"disposition_code": "hospitalized", **note},
+                              headers=own)
+        assert refused.status_code == 422 and refused.json()["errors"][0] == {
+            "field": "body.disposition_code", "rule": "disposition",
+            "message": "disposition_code must be one of the program's: warm-handoff, safety-plan-reviewed"}
+        resolved = client.post(f"/cases/{case_id}/resolve", json={"disposition_code": "warm-handoff", **note},
+                               headers=own)
+        assert resolved.status_code == 200 and resolved.json()["disposition_code"] == "warm-handoff"
+    app.state.database.dispose()

@@ -201,6 +201,8 @@ def test_the_clinician_works_a_case_end_to_end_in_the_browser(platform, world, s
     resolved = admin("GET", f"/cases/{case['id']}")
     assert (resolved["status"], resolved["disposition_code"]) == ("resolved", "safety-plan-reviewed")
 
+    signals = page.inner_text("#signals")
+    assert "PHQ-9 item 9" in signals and ": 2, more than half the days" in signals, signals
     timeline = page.inner_text("#timeline")
     for step in ("Opened", "Signal", "Paged", "Acknowledged", "Resolved"):
         assert step in timeline, f"{step} missing from the timeline:\n{timeline}"

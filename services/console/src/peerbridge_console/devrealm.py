@@ -109,8 +109,8 @@ def wait_for(base: str, timeout_s: float = 180) -> None:
 
 def programs_of(gateway: str, token: str) -> list[str]:
     """The organization's programs, read through the gateway with a program admin's token."""
-    response = httpx.get(f"{gateway.rstrip('/')}/v1/programs", headers={"Authorization": f"Bearer {token}"},
-                         timeout=30)
+    response = httpx.get(f"{gateway.rstrip('/')}/v1/programs", params={"limit": 500},
+                         headers={"Authorization": f"Bearer {token}"}, timeout=30)
     response.raise_for_status()
     return [program["id"] for program in response.json()]
 

@@ -79,10 +79,10 @@ async def case_page(request: Request, case_id: str, contact: int = 0) -> Respons
         participant = await console.gateway.get(session, f"/participants/{case['participant_id']}",
                                                 headers={"X-Purpose-Of-Use": session.purpose_of_use})
     steps = await console.gateway.get(session, f"/cases/{case_id}/timeline", params={"limit": 500})
-    entries = timeline(case, steps, console.settings.dispositions)
+    entries = timeline(case, steps, case["dispositions"])
     return render(request, "case.html", session=session, case=case, etag=etag, entries=entries,
                   participant=participant, want_contact=bool(contact), purposes=PURPOSES,
-                  dispositions=console.settings.dispositions, now=_now())
+                  dispositions=case["dispositions"], now=_now())
 
 
 @router.post("/purpose")
@@ -146,7 +146,8 @@ def _by(case: dict) -> str:
 async def on_call(request: Request) -> Response:
     session = await current_session(request)
     console = request.app.state.console
-    program_ids = session.user.get("programs") or [p["id"] for p in await console.gateway.get(session, "/programs")]
+    program_ids = session.user.get("programs") or [
+        p["id"] for p in await console.gateway.get(session, "/programs", params={"limit": 500})]
     programs = await asyncio.gather(*(_program_on_call(console, session, program_id)
                                       for program_id in sorted(program_ids)[:20]))
     return render(request, "oncall.html", session=session, programs=programs)

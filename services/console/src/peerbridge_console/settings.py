@@ -10,14 +10,6 @@ from peerbridge_shared.settings import Port, ServiceSettings, settings_loader
 DEV_CLIENT_SECRET = "peerbridge-console-dev-secret"
 """The local Keycloak realm's client secret (deploy/local/keycloak/realm-peerbridge.json); refused in prod."""
 
-DEFAULT_DISPOSITIONS = {
-    "safety-plan-reviewed": "Safety plan reviewed with the participant",
-    "referred-crisis": "Referred to crisis services",
-    "emergency-services": "Emergency services contacted",
-    "no-risk-found": "Assessed: no current risk",
-    "unable-to-reach": "Unable to reach after repeated attempts",
-}
-
 
 class ConsoleSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="CONSOLE_")
@@ -44,8 +36,6 @@ class ConsoleSettings(ServiceSettings):
     absolute_timeout_s: int = Field(default=12 * 3600, ge=300, description="sign in again after this long")
     login_timeout_s: int = Field(default=600, ge=60, description="time to finish signing in at the provider")
     refresh_before_s: int = Field(default=30, ge=0, description="refresh the access token this long before expiry")
-    dispositions: dict[str, str] = Field(default=DEFAULT_DISPOSITIONS,
-                                         description="resolve dispositions: code -> label (JSON object)")
     oncall_horizon_h: int = Field(default=48, ge=1, le=168, description="how far the On call page looks ahead")
 
     @model_validator(mode="after")

@@ -9,15 +9,26 @@ moment), ``supervisor`` and ``medical_director`` (the program's). Defaults follo
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, model_validator
 
 from peerbridge_shared.events.escalation import RiskLevel
 from peerbridge_shared.timezones import iana_zone
-from peerbridge_shared.validation import Text, Zone
+from peerbridge_shared.validation import Line, Text, Zone
 
 Target = str  # own_clinician | on_call | supervisor | medical_director
+DispositionCode = Annotated[str, Field(pattern=r"^[a-z0-9_-]{2,50}$")]
+DEFAULT_DISPOSITIONS = {
+    "safety-plan-reviewed": "Safety plan reviewed with the participant",
+    "outpatient-follow-up": "Outpatient follow-up arranged",
+    "referred-crisis": "Referred to crisis services",
+    "emergency-services": "Emergency services contacted",
+    "hospitalized": "Admitted to hospital",
+    "no-acute-risk": "Assessed: no acute risk",
+    "unable-to-reach": "Unable to reach after repeated attempts",
+}
 
 
 class Level(BaseModel):
@@ -36,6 +47,9 @@ class Policy(BaseModel):
     time_zone: Zone = "America/New_York"
     business_day_ends: time = time(17, 0)
     risks: dict[RiskLevel, RiskPolicy]
+    dispositions: dict[DispositionCode, Line] = Field(
+        default=DEFAULT_DISPOSITIONS, min_length=1, max_length=50,
+        description="how a case of the program may be resolved: code -> label (a resolve names one of the codes)")
 
     @model_validator(mode="after")
     def _every_level_and_a_final_authority(self) -> Policy:

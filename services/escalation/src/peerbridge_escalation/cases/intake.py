@@ -109,7 +109,8 @@ def _record_signal(session: Session, case: Case, envelope: Envelope, decision: D
                    now: datetime) -> None:
     session.add(CaseSignal(event_id=envelope.id, case_id=case.id, event_type=envelope.type,
                            risk_level=decision.level.value, rule=decision.rule, rule_version=decision.version,
-                           effect=effect, occurred_at=envelope.time, received_at=now))
+                           evidence=decision.evidence or None, effect=effect, occurred_at=envelope.time,
+                           received_at=now))
     if envelope.type.endswith("attendance.recorded.v1"):
         case.missed_check_ins += 1
     append(session, organization_id=case.organization_id, case_id=case.id, action=f"signal.{effect}", actor=SYSTEM,

@@ -85,6 +85,7 @@ class CaseSignal(Base):
     risk_level: Mapped[str] = mapped_column(String(10))
     rule: Mapped[str] = mapped_column(String(80))
     rule_version: Mapped[str] = mapped_column(String(20))
+    evidence: Mapped[str | None] = mapped_column(String(300))  # what matched, e.g. "PHQ-9 item 9 ...: 2, ..."
     effect: Mapped[str] = mapped_column(String(10))  # opened | joined | upgraded
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -16,6 +16,7 @@ class SignalRead(BaseModel):
     risk_level: RiskLevel
     rule: str
     rule_version: str
+    evidence: str | None = Field(description="what in the signal matched the rule: the item and the answer")
     effect: str
     occurred_at: datetime
     received_at: datetime
@@ -47,6 +48,7 @@ class CaseRead(BaseModel):
 class CaseView(CaseRead):
     safety_plan: dict | None = Field(description="the participant's latest safety plan, from scheduling")
     safety_plan_error: str | None = None
+    dispositions: dict[str, str] = Field(description="how this case may be resolved: code -> label")
 
 
 class ContactMade(BaseModel):

@@ -13,6 +13,7 @@ from peerbridge_shared.web import Problem, not_found
 
 from ..audit.models import AuditEntry
 from ..audit.service import append
+from ..policy import Policy
 from ..publishing import publish
 from ..routing.ladder import cancel_pending, page_clinician
 from .intake import ACKNOWLEDGED, OPEN, RESOLVED
@@ -26,6 +27,11 @@ def _visible_to(caller: Identity):
     """The caller's organization, and of it the programs the caller reaches (``peerbridge_shared.scope``)."""
     return (Case.organization_id == caller.organization_id) & \
         program_scope(caller, CASE_ROLES).clause(Case.program_id)
+
+
+def dispositions_of(case: Case) -> dict[str, str]:
+    """How the case may be resolved: its program's list when it opened (the policy snapshot)."""
+    return Policy.model_validate(case.policy).dispositions
 
 
 def get_case(*, session: Session, caller: Identity, case_id: str, lock: bool = False) -> Case:
@@ -107,6 +113,10 @@ def resolve(*, session: Session, caller: Identity, case_id: str, data: Resolve, 
     case = get_case(session=session, caller=caller, case_id=case_id, lock=True)
     if case.status == RESOLVED:
         raise Problem(409, f"case {case.case_number} is already resolved", rule="resolve_once")
+    allowed = dispositions_of(case)
+    if data.disposition_code not in allowed:
+        raise Problem(422, f"disposition_code must be one of the program's: {', '.join(allowed)}",
+                      field="body.disposition_code", rule="disposition")
     now = clock()
     case.status, case.resolved_by, case.resolved_at = RESOLVED, caller.user_id, now
     case.disposition_code, case.resolution_note = data.disposition_code, data.note

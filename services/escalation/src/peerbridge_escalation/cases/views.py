@@ -27,9 +27,10 @@ def read_case(case_id: str, caller: Caller, db: Db, now: Now, request: Request) 
     """The case with every signal and the rule that classified it, and the participant's safety plan;
     the view is audited."""
     with db.transaction() as session:
-        case = CaseRead.model_validate(service.view_case(session=session, caller=caller, case_id=case_id, clock=now))
+        record = service.view_case(session=session, caller=caller, case_id=case_id, clock=now)
+        case, dispositions = CaseRead.model_validate(record), service.dispositions_of(record)
     plan, error = fetch_safety_plan(request.app.state.settings, caller, case.participant_id, case.program_id)
-    return CaseView(**case.model_dump(), safety_plan=plan, safety_plan_error=error)
+    return CaseView(**case.model_dump(), safety_plan=plan, safety_plan_error=error, dispositions=dispositions)
 
 
 @router.get("/cases/{case_id}/timeline")
