@@ -8,10 +8,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from peerbridge_metrics.billing.rules import load_policies
-from peerbridge_metrics.measures import as_json
+from peerbridge_metrics.measures import FAMILIES, Measures, as_json
 from peerbridge_metrics.reference import recompute
 from peerbridge_shared.events import Envelope
 from peerbridge_shared.events.care import (
+    AssessmentCompleted,
     AttendanceRecorded,
     AttendanceStatus,
     CancelledStep,
@@ -128,6 +129,19 @@ def program_log():
 
 def figures(measures, family, key):
     return measures[family][key].as_dict()
+
+
+def test_every_family_row_is_exactly_what_the_typed_answer_declares():
+    """The read API's document (Measures) against real rows: extra="forbid", so a figure added to a
+    family without its type in the schema fails here, and so does a declared one that is never sent."""
+    phq9 = [event(AssessmentCompleted(participant_id="dan", assessment_id=f"a{n}", program_id=PROGRAM,
+                                      instrument="phq9", instrument_version="1", item_scores={"1": score},
+                                      total_score=score, band="mild", completed_at=when, administered_by=PEER), when)
+            for n, (score, when) in enumerate([(12, at(3, 5)), (4, at(4, 5))])]
+    rows = as_json(recompute(program_log() + phq9, load_policies(), AS_OF))
+    assert set(rows) == set(FAMILIES) and all(rows.values())
+    typed = Measures.model_validate({"organization_id": ORG, "program_id": None, "period": None, **rows})
+    assert typed.model_dump(mode="json")["transitions"] == rows["transitions"]
 
 
 def test_transitions_follow_fuh_rules():

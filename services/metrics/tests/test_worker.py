@@ -18,6 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 from kafka.admin import ConfigResource, ConfigResourceType
 
+from peerbridge_metrics.answers import FeedListed, FeedReport
 from peerbridge_metrics.app import create_app
 from peerbridge_metrics.billing.rules import load_policies
 from peerbridge_metrics.feed import FeedPublisher, read_published, reportable
@@ -260,15 +261,20 @@ def assert_api_serves(kafka_settings, app_id, tenant, publisher, view):
         measures = client.get("/measures", params={"program_id": program, "period": period}, headers=headers)
         assert measures.status_code == 200
         assert all(row["key"][1] == program for row in measures.json()["engagement"])
+        every_measure = client.get("/measures", headers=headers)
+        assert every_measure.status_code == 200, every_measure.text  # the typed answer holds every family's rows
+        assert every_measure.json()["engagement"] and every_measure.json()["questionnaires"]
         latest = publisher.history.latest(tenant, program)[period]
         report = client.get(f"/feeds/{program}/{period}", headers=headers).json()
         assert (report["measures"], report["version"], report["corrects"]) == (
             latest.measures, latest.version, latest.corrects)
+        FeedReport.model_validate(report)  # the document's answer, strictly (no undeclared field)
         first = client.get(f"/feeds/{program}/{period}", params={"version": 1}, headers=headers).json()
         assert first["version"] == 1 and first["correction"] is False
         assert client.get(f"/feeds/{program}/{period}", params={"version": 99}, headers=headers).json()[
             "errors"][0]["field"] == "query.version"
         listed = client.get("/feeds", params={"program_id": program}, headers=headers).json()
+        assert [FeedListed.model_validate(f).feed_id for f in listed]
         assert {f["period"] for f in listed} == {r.period for r in publisher.history.of(tenant, program)}
         csv = client.get(f"/feeds/{program}/{period}", headers={**headers, "Accept": "text/csv"})
         assert csv.headers["content-type"].startswith("text/csv") and csv.text.startswith("program_id,period")

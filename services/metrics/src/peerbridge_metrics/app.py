@@ -24,10 +24,11 @@ from peerbridge_shared.identity import CurrentIdentity
 from peerbridge_shared.web import FhirJSONResponse, Problem, create_service_app, not_found
 
 from . import formats
+from .answers import FeedListed, FeedReport
 from .billing.rules import load_policies
 from .feed import reportable
 from .history import PublishedHistory
-from .measures import as_json, compute
+from .measures import Measures, as_json, compute
 from .measures.periods import bounds, granularity, month_of
 from .publication import publishable_from
 from .settings import MetricsSettings, get_settings
@@ -58,7 +59,7 @@ def create_app(settings: MetricsSettings | None = None, view: FactsView | None =
     app = create_service_app("PeerBridge metrics", settings=settings, readiness={"tables": view_ready},
                              lifespan=lifespan)
 
-    @app.get("/measures", tags=["measures"])
+    @app.get("/measures", tags=["measures"], response_model=Measures)
     def measures(caller: CurrentIdentity, now: Now, program_id: str | None = None,
                  period: str | None = None) -> dict:
         period_of = _granularity(period) if period else month_of
@@ -68,7 +69,7 @@ def create_app(settings: MetricsSettings | None = None, view: FactsView | None =
                 **{family: [row for row in rows if _matches(row["key"], program_id, period)]
                    for family, rows in families.items()}}
 
-    @app.get("/feeds", tags=["feeds"])
+    @app.get("/feeds", tags=["feeds"], response_model=list[FeedListed])
     def feeds(caller: CurrentIdentity, page: Paging, program_id: str | None = None) -> list[dict]:
         ready_or_503(view, history)
         org = caller.organization_id
@@ -79,7 +80,7 @@ def create_app(settings: MetricsSettings | None = None, view: FactsView | None =
             for _period, r in sorted(history.latest(org, program).items())])
 
     @app.get("/feeds/{program_id}/{period}", tags=["feeds"],
-             responses={200: {"content": {"text/csv": {}, "application/fhir+json": {}}}})
+             responses={200: {"model": FeedReport, "content": {"text/csv": {}, "application/fhir+json": {}}}})
     def feed(program_id: str, period: str, request: Request, caller: CurrentIdentity,
              version: int | None = None) -> Response:
         _granularity(period, field="path.period")

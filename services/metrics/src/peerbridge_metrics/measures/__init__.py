@@ -10,18 +10,27 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
 from ..billing.rules import PayerPolicies
 from ..state import CaseState, ParticipantState, PeerState
-from .engagement import cohorts, engagement, goals
-from .hospital import hospitalization, transitions
+from .engagement import Cohort, Engagement, Goals, cohorts, engagement, goals
+from .hospital import Hospitalization, Transitions, hospitalization, transitions
 from .periods import PeriodOf, month_of
-from .questionnaires import questionnaires
-from .reimbursement import reimbursement
-from .rows import as_rows
-from .safety import safety
-from .workforce import workforce
+from .questionnaires import Questionnaire, questionnaires
+from .reimbursement import Reimbursement, reimbursement
+from .rows import Figures, as_rows, row_model
+from .safety import Safety, safety
+from .workforce import PeerLoad, workforce
 
-__all__ = ["Facts", "as_json", "as_rows", "compute", "engagement", "questionnaires", "reimbursement"]
+__all__ = ["FAMILIES", "Facts", "Measures", "as_json", "as_rows", "compute", "engagement", "questionnaires",
+           "reimbursement"]
+
+FAMILIES: dict[str, type[Figures]] = {
+    "engagement": Engagement, "cohorts": Cohort, "goals": Goals, "questionnaires": Questionnaire,
+    "transitions": Transitions, "hospitalization": Hospitalization, "safety": Safety,
+    "reimbursement": Reimbursement, "workforce": PeerLoad,
+}
 
 
 @dataclass
@@ -52,6 +61,14 @@ def compute(facts: Facts, payers: PayerPolicies, as_of: date, period_of: PeriodO
         "reimbursement": reimbursement(people, payers, period_of),
         "workforce": workforce(people, facts.peers, as_of, period_of),
     }
+
+
+Measures: type[BaseModel] = create_model(  # type: ignore[call-overload]
+    "Measures", __config__=ConfigDict(extra="forbid"),
+    __doc__="Every measure family of the caller's organization as rows (no participant-level data).",
+    organization_id=(str, ...), program_id=(str | None, Field(description="the program asked for, if any")),
+    period=(str | None, Field(description="the period asked for (a month, or a quarter such as 2026-Q4)")),
+    **{family: (list[row_model(figures)], ...) for family, figures in FAMILIES.items()})
 
 
 def as_json(measures: dict[str, dict]) -> dict[str, list[dict]]:

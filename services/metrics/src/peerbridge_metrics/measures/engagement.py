@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from ..state import ParticipantState
 from .periods import PeriodOf, day, month_of
-from .rows import Figures, ratio
+from .rows import Figures, Rate, ratio
 
 PRESENT = {"attended", "late", "left_early"}
 RETENTION_DAYS = (30, 90, 180)
@@ -18,6 +18,10 @@ RETENTION_DAYS = (30, 90, 180)
 
 @dataclass
 class Engagement(Figures):
+    """Attendance of the period's sessions (active: attended one)."""
+
+    KEY = "organization, program, period of the session"
+    DERIVED = {"attendance_rate": Rate, "no_show_rate": Rate, "sessions_per_participant": Rate}
     active_participants: int = 0
     sessions_attended: int = 0
     no_shows: int = 0
@@ -60,6 +64,10 @@ def enrollment_site(state: ParticipantState, program_id: str) -> str:
 @dataclass
 class Cohort(Figures):
     """Enrollments of one period: time to first session and retention as of a day."""
+
+    KEY = "organization, program, period of enrollment"
+    DERIVED = {"days_to_first_session_median": float | None, "days_to_first_session_mean": float | None,
+               "retention_rate": dict[str, Rate]}
 
     enrollments: int = 0
     started: int = 0
@@ -108,6 +116,10 @@ def cohorts(states: Iterable[ParticipantState], as_of: date, period_of: PeriodOf
 
 @dataclass
 class Goals(Figures):
+    """Recovery goals by their current status (proposed goals not counted)."""
+
+    KEY = "organization, program"
+    DERIVED = {"completion_rate": Rate}
     goals: int = 0
     achieved: int = 0
     abandoned: int = 0

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from ..state import EncounterFact, ParticipantState
 from .engagement import PRESENT
 from .periods import PeriodOf, day, month_of
-from .rows import Figures, ratio
+from .rows import Figures, Rate, ratio
 
 EXCLUDED_DISPOSITIONS = {"death", "transfer"}
 WINDOW_DAYS = 365
@@ -18,6 +18,10 @@ WINDOW_DAYS = 365
 
 @dataclass
 class Transitions(Figures):
+    """Follow-up after psychiatric inpatient discharge within 48 hours, 7 and 30 days."""
+
+    KEY = "organization, program enrolled on the discharge day, period of discharge"
+    DERIVED = {"rate_48h": Rate, "rate_7d": Rate, "rate_30d": Rate}
     discharges: int = 0
     excluded: int = 0  # death, transfer, or readmitted within 30 days
     due_48h: int = 0
@@ -88,6 +92,11 @@ def transitions(states: Iterable[ParticipantState], as_of: date, period_of: Peri
 @dataclass
 class Hospitalization(Figures):
     """Equal windows before and after each enrollment (up to a year, as long as the time enrolled so far)."""
+
+    KEY = "organization, program"
+    DERIVED = {**{f"{name}_per_participant_year": float | None for name in (
+        "admissions_before", "admissions_after", "inpatient_days_before", "inpatient_days_after")},
+        "readmission_rate_30d": Rate}
 
     enrollments: int = 0
     window_days: int = 0

@@ -9,11 +9,15 @@ from datetime import date
 
 from ..state import ParticipantState
 from .periods import day
-from .rows import Figures, ratio
+from .rows import Figures, Rate, ratio
 
 
 @dataclass
 class Questionnaire(Figures):
+    """Completions and baseline-to-latest change of one instrument (PHQ-9 response and remission)."""
+
+    KEY = "organization, program, instrument"
+    DERIVED = {"mean_change": float | None, "response_rate": Rate, "remission_rate": Rate}
     completions: int = 0
     participants: int = 0
     with_follow_up: int = 0

@@ -14,6 +14,9 @@ from .rows import Figures
 
 @dataclass
 class Reimbursement(Figures):
+    """Billable units, their estimated amount and non-billable minutes by reason."""
+
+    KEY = "organization, program, payer (null: none), period of the date of service"
     units: int = 0
     amount: float = 0.0
     non_billable_minutes: dict[str, int] = field(default_factory=dict)

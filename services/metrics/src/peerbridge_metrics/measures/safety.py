@@ -9,11 +9,16 @@ from dataclasses import dataclass, field
 
 from ..state import CaseState, ParticipantState
 from .periods import PeriodOf, day, month_of
-from .rows import Figures, ratio
+from .rows import Figures, Rate, ratio
 
 
 @dataclass
 class Safety(Figures):
+    """Screens by completion time and safety cases by the time they opened."""
+
+    KEY = "organization, program, period"
+    DERIVED = {"cases": int, "positive_rate": Rate, "level_rate": dict[str, Rate], "acknowledge_p50_s": float | None,
+               "acknowledge_p90_s": float | None, "within_deadline_rate": Rate}
     screens: int = 0
     positive_screens: int = 0
     cases_by_level: dict[str, int] = field(default_factory=dict)

@@ -16,6 +16,10 @@ EXPIRING_WITHIN = timedelta(days=30)
 
 @dataclass
 class PeerLoad(Figures):
+    """A peer's caseload against their cap, credential expiry and supervision hours per period."""
+
+    KEY = "organization, program, peer"
+    DERIVED = {"supervision_hours": dict[str, float], "over_cap": bool}
     caseload: int = 0
     caseload_cap: int | None = None
     credential_expires_on: date | None = None
