@@ -83,3 +83,31 @@ def test_one_problem_schema_clean_operation_ids_and_fhir_media_types(tmp_path):
     export = gateway["paths"]["/v1/participants/{participant_id}/fhir"]["get"]["responses"]["200"]["content"]
     assert list(export) == ["application/fhir+json"]
     assert export["application/fhir+json"]["schema"] == {"$ref": "#/components/schemas/FhirBundle"}
+
+
+def test_every_operation_is_described_typed_and_every_body_has_an_example(tmp_path):
+    """What a front-end developer reads: a written summary (not one generated from a function name), a
+    description, an example for each request body, a schema for each JSON answer, the streams."""
+    gateway = create_app(GatewaySettings(environment="test", dev_key_file=str(tmp_path / "key.pem"))).openapi()
+    operations = {(path, method): o for path, methods in gateway["paths"].items() for method, o in methods.items()}
+    generated = [key for key, o in operations.items() if o["summary"].title() == o["summary"] and " " in o["summary"]
+                 and key[0] not in ("/healthz", "/readyz")]
+    assert generated == [], "summaries generated from function names"
+    assert [key for key, o in operations.items() if len(o.get("description", "")) < 20] == []
+    bodies = [(key, media, content) for key, o in operations.items()
+              for media, content in o.get("requestBody", {}).get("content", {}).items()]
+    assert len(bodies) >= 36 and [(key, media) for key, media, content in bodies if "example" not in content] == []
+    untyped = [(key, status) for key, o in operations.items() for status, answer in o["responses"].items()
+               if "application/json" in answer.get("content", {})
+               and answer["content"]["application/json"].get("schema", {}).get("additionalProperties") is True]
+    assert untyped == [], "answers typed as a bare object"
+    measures = operations[("/v1/measures", "get")]["responses"]["200"]["content"]["application/json"]["schema"]
+    feed = operations[("/v1/feeds/{program_id}/{period}", "get")]["responses"]["200"]["content"]
+    assert measures == {"$ref": "#/components/schemas/Measures"}
+    assert feed["application/json"]["schema"] == {"$ref": "#/components/schemas/FeedReport"}
+    assert set(gateway["components"]["schemas"]["Measures"]["required"]) >= {"engagement", "transitions", "safety"}
+    assert "text/event-stream" in operations[("/v1/events", "get")]["responses"]["200"]["content"]
+    assert "101" in operations[("/v1/events/ws", "get")]["responses"]
+    ingest = operations[("/v1/hospital-encounters/fhir", "post")]["requestBody"]["content"]
+    assert list(ingest) == ["application/fhir+json"] and ingest["application/fhir+json"]["example"][
+        "resourceType"] == "Encounter"

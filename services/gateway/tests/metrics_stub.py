@@ -1,6 +1,7 @@
 """A small real metrics read API for the gateway's tests, keeping to the contract agreed with the
 metrics service (internal token required, scoped to its organization): GET /measures, GET /feeds,
-GET /feeds/{program_id}/{period} as JSON, CSV or a FHIR R4 MeasureReport by Accept."""
+GET /feeds/{program_id}/{period} as JSON, CSV or a FHIR R4 MeasureReport by Accept. Its answers have
+the contract's shapes (schemathesis checks them against the public document)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
+from peerbridge_gateway import contracts
 from peerbridge_shared.identity import CurrentIdentity
 from peerbridge_shared.settings import ServiceSettings
 from peerbridge_shared.web import Problem, create_service_app
@@ -18,22 +20,27 @@ FEEDS: dict[tuple[str, str, str], dict[str, Any]] = {}
 
 
 def publish(organization: str, program_id: str, period: str, measures: dict[str, Any]) -> None:
-    FEEDS[(organization, program_id, period)] = {"feed_id": f"{program_id}:{period}", "program_id": program_id,
-                                                 "period": period, "measures": measures,
-                                                 "published_at": datetime.now(UTC).isoformat()}
+    FEEDS[(organization, program_id, period)] = {
+        "feed_id": f"{program_id}:{period}", "program_id": program_id, "period": period,
+        "period_start": "2026-10-01", "period_end": "2026-12-31", "version": 1, "corrects": None, "correction": False,
+        "measures": measures, "suppressed": [], "suppression": {},
+        "audit": {"protection_width": 3, "suppressed": [], "equations": []},
+        "published_at": datetime.now(UTC).isoformat()}
 
 
 def create_app() -> FastAPI:
     app = create_service_app("metrics (test double)", settings=ServiceSettings())
 
     @app.get("/measures")
-    def measures(caller: CurrentIdentity, program_id: str, period: str | None = None) -> dict[str, Any]:
-        feeds = [f for (org, p, _), f in FEEDS.items() if org == caller.organization_id and p == program_id]
-        return {"program_id": program_id, "period": period, "active_participants": 42 if feeds else 0}
+    def measures(caller: CurrentIdentity, program_id: str | None = None, period: str | None = None) -> dict[str, Any]:
+        families = [name for name in contracts.load("metrics")["components"]["schemas"]["Measures"]["required"]
+                    if name not in ("organization_id", "program_id", "period")]
+        return {"organization_id": caller.organization_id, "program_id": program_id, "period": period,
+                **{family: [] for family in families}}
 
     @app.get("/feeds")
     def feeds(caller: CurrentIdentity, program_id: str | None = None) -> list[dict[str, Any]]:
-        return [{k: f[k] for k in ("feed_id", "program_id", "period", "published_at")}
+        return [{k: f[k] for k in ("feed_id", "program_id", "period", "version", "corrects", "published_at")}
                 for (org, p, _), f in sorted(FEEDS.items())
                 if org == caller.organization_id and program_id in (None, p)]
 

@@ -76,7 +76,8 @@ class ProblemDetails(BaseModel):
 
 
 PROBLEM_SCHEMA = "Problem"
-PROBLEM_REF = {"$ref": f"#/components/schemas/{PROBLEM_SCHEMA}"}
+REF_PREFIX = "#/components/schemas/"
+PROBLEM_REF = {"$ref": REF_PREFIX + PROBLEM_SCHEMA}
 
 
 def problem_schemas() -> dict[str, Any]:
@@ -98,16 +99,39 @@ def _operation_id(route: Any) -> str:
     return route.operation_id or route.name
 
 
-def _document_problems(app: FastAPI) -> None:
+RequestExamples = Mapping[type[BaseModel] | str, Any]
+"""A request body's example for front-end developers, by the body's model (also for a list of it)
+or, for a body with no model of its own, by the operation id."""
+
+
+def _document(app: FastAPI, request_examples: RequestExamples) -> None:
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             document = generate()
             document.setdefault("components", {}).setdefault("schemas", {}).update(problem_schemas())
+            _add_request_examples(document, request_examples)
         return app.openapi_schema  # type: ignore[return-value]
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _add_request_examples(document: dict[str, Any], examples: RequestExamples) -> None:
+    by_key: dict[str, Any] = {}
+    for key, example in examples.items():
+        if not isinstance(key, str):
+            key.model_validate(example)  # a stale example fails the document's generation (make contracts, tests)
+        by_key[key if isinstance(key, str) else REF_PREFIX + key.__name__] = example
+    for methods in document["paths"].values():
+        for operation in methods.values():
+            for media in operation.get("requestBody", {}).get("content", {}).values():
+                schema = media.get("schema", {})
+                listed = schema.get("type") == "array"
+                ref = (schema.get("items", {}) if listed else schema).get("$ref")
+                example = by_key.get(operation.get("operationId", ""), by_key.get(ref or ""))
+                if example is not None:
+                    media["example"] = [example] if listed and ref else example
 
 
 def not_found(field: str, kind: str, value: object, *, status: int = 404) -> Problem:
@@ -216,13 +240,14 @@ def create_service_app(
     settings: ServiceSettings | None = None,
     readiness: Mapping[str, ReadinessCheck] | None = None,
     dependency_errors: Mapping[type[Exception], str] | None = None,
+    request_examples: RequestExamples | None = None,
     **fastapi_options: Any,
 ) -> FastAPI:
     """``dependency_errors``: errors that mean a named dependency is down (Redis...), answered 503
-    like a lost database connection."""
+    like a lost database connection. ``request_examples``: see :data:`RequestExamples`."""
     fastapi_options.setdefault("generate_unique_id_function", _operation_id)
     app = FastAPI(title=title, **fastapi_options)
-    _document_problems(app)
+    _document(app, request_examples or {})
     app.state.settings = settings
     app.middleware("http")(_trace_request)
     app.add_middleware(InputGuard)  # text no database can store is a 422 before any route (input_guard)

@@ -6,6 +6,7 @@ from peerbridge_shared.db import Database
 from peerbridge_shared.web import create_service_app
 
 from .cases.views import router as cases_router
+from .examples import EXAMPLES
 from .notify.setup import channels_from
 from .rosters.contact_views import router as contacts_router
 from .rosters.views import router as rosters_router
@@ -15,7 +16,8 @@ from .settings import EscalationSettings, get_settings
 def create_app(settings: EscalationSettings | None = None) -> FastAPI:
     settings = settings or get_settings()
     database = Database(settings.database_url)
-    app = create_service_app("PeerBridge escalation", settings=settings, readiness={"database": database.ping})
+    app = create_service_app("PeerBridge escalation", settings=settings, readiness={"database": database.ping},
+                             request_examples=EXAMPLES)
     app.state.database = database
     app.state.channels = channels_from(settings)
     app.include_router(cases_router)

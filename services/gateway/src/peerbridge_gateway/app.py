@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from redis.asyncio import Redis as AsyncRedis
 from starlette.middleware.cors import CORSMiddleware
 
-from peerbridge_shared.web import create_service_app
+from peerbridge_shared.web import create_service_app, problem_responses
 
 from .audit import PhiAudit
 from .auth.issuers import TrustedIssuers, trusted_issuers
@@ -87,6 +87,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app = create_service_app("PeerBridge gateway", settings=settings, lifespan=lifespan,
                              readiness={"redis": redis.ping, "signing_keys": gateway.keys.check_ready},
                              dependency_errors={error: "Redis" for error in REDIS_DOWN},
+                             request_examples={webhooks.SubscriptionCreate: webhooks.SUBSCRIPTION_EXAMPLE},
                              description="The public PeerBridge API. Every route needs a bearer token; see "
                                          "docs/gateway.md for roles, scopes, real-time events and limits.")
     app.state.gateway = gateway
@@ -96,7 +97,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(webhooks.router)
     document_contracts(app, ROUTES, PREFIX)
 
-    @app.get("/v1/me", tags=["identity"])
+    @app.get("/v1/me", tags=["identity"], summary="Who you are, as the gateway verified you",
+             responses=problem_responses(401, 429))
     def who_am_i(caller: CurrentCaller) -> Me:
         """The identity the gateway verified: organization, user, roles, programs."""
         return Me(organization_id=caller.organization_id, user_id=caller.user_id,

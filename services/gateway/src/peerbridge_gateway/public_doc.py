@@ -9,6 +9,7 @@ from typing import Any
 from peerbridge_shared.web import FHIR_JSON, PROBLEM_JSON, is_fhir_route
 
 from .catalog import Route
+from .realtime.docs import STREAM_MESSAGE, websocket_operation
 
 HEADER = "#/components/headers/"
 PARAMETER = "#/components/parameters/"
@@ -18,7 +19,7 @@ TAGS = {
     "records": "Contacts, goals, questionnaires and safety plans", "fhir": "FHIR R4 export and ingest",
     "on-call": "Escalation policies, rosters and on-call", "cases": "Safety cases and signals",
     "outcomes": "De-identified aggregates, feeds and funder webhooks", "operations": "Probes",
-    "identity": "Who the caller is",
+    "identity": "Who the caller is", "events": "Real-time case events (Server-Sent Events and WebSocket)",
 }
 HEADERS = {
     "X-Request-ID": {"description": "The request's id (the caller's, if it sent one); in every log line and "
@@ -91,7 +92,8 @@ def describe(document: dict[str, Any], routes: tuple[Route, ...], prefix: str) -
     components = document.setdefault("components", {})
     components.setdefault("headers", {}).update(HEADERS)
     components.setdefault("parameters", {}).update(PARAMETERS)
-    components.setdefault("schemas", {})["OperationOutcome"] = OPERATION_OUTCOME
+    components.setdefault("schemas", {}).update(OperationOutcome=OPERATION_OUTCOME, StreamMessage=STREAM_MESSAGE)
+    document["paths"]["/v1/events/ws"] = {"get": websocket_operation({})}
     document["servers"] = [{"url": "/", "description": "the gateway serving this document"}]
     by_operation = {(prefix + r.path, r.method.lower()): r for r in routes}
     used_tags: set[str] = set()

@@ -7,6 +7,7 @@ from peerbridge_shared.web import create_service_app
 
 from .attendance.views import router as attendance
 from .contacts.views import router as contacts
+from .examples import EXAMPLES
 from .fhir.views import router as fhir
 from .goals.views import router as goals
 from .hospital.views import router as hospital
@@ -24,7 +25,8 @@ from .workforce.views import router as workforce
 def create_app(settings: SchedulingSettings | None = None) -> FastAPI:
     settings = settings or get_settings()
     database = Database(settings.database_url)
-    app = create_service_app("PeerBridge scheduling", settings=settings, readiness={"database": database.ping})
+    app = create_service_app("PeerBridge scheduling", settings=settings, readiness={"database": database.ping},
+                             request_examples=EXAMPLES)
     app.state.database = database
     for router in (programs, workforce, participants, sessions, attendance, contacts, goals, questionnaires,
                    instrument_retirement, safety, hospital, fhir, reminders):

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from typing import Annotated
 
-from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Header, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import StreamingResponse
 from redis.exceptions import RedisError
 from starlette.datastructures import Headers, QueryParams
 
 from peerbridge_shared.identity import Identity
-from peerbridge_shared.web import Problem
+from peerbridge_shared.web import Problem, problem_responses
 
 from ..access import CLINICAL, Access, Scope, scope_of
 from ..callers import identify
+from .docs import SSE_RESPONSES, STREAM_ACCESS_TOKEN, STREAM_LAST_EVENT_ID
 from .feed import Item, feed
 
 EVENTS_ACCESS: Access = CLINICAL
@@ -74,12 +76,21 @@ async def events_socket(websocket: WebSocket) -> None:
         await items.aclose()
 
 
-@router.get("/events", include_in_schema=False)
-async def events_stream(request: Request) -> StreamingResponse:
-    """Server-Sent Events: ``id:`` is the resume point (``Last-Event-ID`` on reconnect), ``event:``
-    the case event name (``case.opened``...), ``data:`` the event as JSON."""
+@router.get("/events", summary="Case events as they happen (Server-Sent Events)", response_class=StreamingResponse,
+            responses={**SSE_RESPONSES, **problem_responses(401, 403, 429)}, operation_id="get_events",
+            openapi_extra={"security": [{"HTTPBearer": []}]})
+async def events_stream(request: Request,
+                        last_event_id: Annotated[str | None, Query(description=STREAM_LAST_EVENT_ID)] = None,
+                        last_event_id_header: Annotated[str | None, Header(
+                            alias="Last-Event-ID", description="Set by EventSource on reconnect: the "
+                                                              "last id received (wins over the query)")] = None,
+                        access_token: Annotated[str | None, Query(description=STREAM_ACCESS_TOKEN)] = None,
+                        ) -> StreamingResponse:
+    """Server-Sent Events: `id:` is the resume point (`Last-Event-ID` on reconnect), `event:` the case
+    event name (`case.opened`...), `data:` the event as JSON. Open to clinicians, supervisors and
+    program admins (their programs' cases); the same events as `WS /v1/events/ws`."""
     identity, scope = await _authorize(request)
-    last_event_id = request.headers.get("last-event-id") or request.query_params.get("last_event_id")
+    last_event_id = last_event_id_header or last_event_id
 
     async def lines() -> AsyncIterator[str]:
         yield "retry: 2000\n\n"

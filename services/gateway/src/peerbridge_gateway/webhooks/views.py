@@ -26,6 +26,9 @@ class SubscriptionCreate(BaseModel):
     program_ids: list[Id] = Field(default=[], max_length=100, description="only these programs (default: all)")
 
 
+SUBSCRIPTION_EXAMPLE = {"url": "https://funder.example.org/peerbridge/reports", "program_ids": ["prog-bridges"]}
+
+
 class SubscriptionRead(BaseModel):
     id: str
     url: str
@@ -59,7 +62,10 @@ def check_url(url: str, allow_http_localhost: bool) -> None:
         raise Problem(422, detail, field="body.url", rule=rule)
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, summary="Subscribe an HTTPS endpoint to new outcome reports",
+             description="Each new report of your organization's programs (or of the ones named) is POSTed "
+                         "to the URL, signed with HMAC-SHA256 (X-PeerBridge-Signature); the secret is in "
+                         "this answer only. Open to: funder, program_admin.")
 def subscribe(body: SubscriptionCreate, caller: Funder, request: Request) -> SubscriptionCreated:
     check_url(body.url, request.app.state.gateway.settings.webhook_allow_http_localhost)
     subscription = Subscription(caller.organization_id, body.url, sorted(set(body.program_ids)), caller.user_id)
@@ -67,12 +73,14 @@ def subscribe(body: SubscriptionCreate, caller: Funder, request: Request) -> Sub
     return SubscriptionCreated(**subscription.public(), secret=subscription.secret)
 
 
-@router.get("")
+@router.get("", summary="Your organization's webhook subscriptions",
+            description="The subscriptions (never their secrets). Open to: funder, program_admin.")
 def list_subscriptions(caller: Funder, request: Request, page: Paging) -> list[SubscriptionRead]:
     return [SubscriptionRead(**s.public()) for s in page.slice(store_of(request).subscriptions(caller.organization_id))]
 
 
-@router.delete("/{subscription_id}", status_code=204)
+@router.delete("/{subscription_id}", status_code=204, summary="Remove a webhook subscription",
+               description="No delivery is attempted after this answer. Open to: funder, program_admin.")
 def unsubscribe(subscription_id: str, caller: Funder, request: Request) -> Response:
     if not store_of(request).remove(caller.organization_id, subscription_id):
         raise not_found("path.subscription_id", "webhook subscription", subscription_id)

@@ -6,6 +6,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 from pydantic import BaseModel
 
+from peerbridge_shared.web import FHIR_JSON
+
 from ..deps import Caller, Db, Now
 from . import service
 from .fhir_encounter import read_encounter
@@ -26,7 +28,8 @@ class IngestResult(BaseModel):
 
 @router.post("/hospital-encounters/fhir", status_code=200)
 def ingest_fhir_encounter(
-    resource: Annotated[dict[str, Any], Body(description="a FHIR R4 Encounter (class IMP or EMER)")],
+    resource: Annotated[dict[str, Any], Body(description="a FHIR R4 Encounter (class IMP or EMER)",
+                                             media_type=FHIR_JSON)],
     caller: Caller, db: Db, now: Now,
 ) -> IngestResult:
     """Admissions and discharges from a hospital feed; re-sending an encounter publishes nothing new."""

@@ -45,9 +45,16 @@ class SessionCreate(SessionDetails):
     _check_end = field_validator("ends_at")(ends_after("starts_at"))
 
 
+def _local_date_time(schema: dict) -> None:
+    # JSON Schema's "date-time" requires an offset, which this field refuses
+    del schema["format"]
+    schema.update(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$", examples=["2026-12-03T18:00:00"])
+
+
 class SeriesCreate(SessionDetails):
     rrule: Text = Field(max_length=500, examples=["FREQ=WEEKLY;BYDAY=TU;COUNT=12"])
-    first_local_start: datetime = Field(description="local wall-clock time in the program's zone, no offset")
+    first_local_start: datetime = Field(description="local wall-clock time in the program's zone, no offset",
+                                        json_schema_extra=_local_date_time)
     duration_minutes: int = Field(ge=5, le=12 * 60)
 
     @field_validator("first_local_start")
