@@ -271,7 +271,9 @@ def test_a_phq9_item9_answer_reaches_the_clinician_then_the_backup_and_the_funde
     attendance = wait_until(lambda: report(session_month), lambda r: r["measures"]["sessions_attended"] == 12,
                             60, "the session month's report")
     assert attendance["measures"]["participants_active"] == GROUP_SIZE
-    cases = wait_until(lambda: report(case_month), lambda r: "cases" in r["suppression"], 60, "the case's report")
+    # the breach may land in a correction after the version that first counted the case
+    cases = wait_until(lambda: report(case_month), lambda r: "cases" in r["suppression"]
+                       and r["measures"]["cases_breached"] != 0, 60, "the case's report counting its breach")
     assert cases["measures"]["cases"] is None and cases["suppression"]["cases"].startswith("primary")
     assert cases["measures"]["cases_high"] is None and cases["measures"]["cases_breached"] is None
     assert {"cell": "cases", "rule": cases["suppression"]["cases"]} in cases["audit"]["suppressed"]
