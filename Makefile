@@ -19,7 +19,7 @@ DB_SERVICES := scheduling escalation metrics
 PYTEST_ARGS ?=
 SIMULATE_ARGS ?= --participants 200 --weeks 8 --seed 7 --check
 
-.PHONY: console-users install lock up down stack-up stack-down stack-status topics migrate test lint docs bench \
+.PHONY: console-messages console-users install lock up down stack-up stack-down stack-status topics migrate test lint docs bench \
         bench-each clean deploy-render deploy-check simulate contracts images images-smoke compose-smoke api-lint
 
 install: $(VENV)/.installed
@@ -87,6 +87,15 @@ lint: install
 docs: install
 	$(PY) -m peerbridge_shared.catalog_docs > docs/events.md
 	$(PY) -m peerbridge_shared.asyncapi > docs/asyncapi.json
+
+# The console's messages: extracted from its templates and code (services/console/babel.cfg) into
+# locale/console.pot, then merged into each language's catalog (translate the new entries).
+CONSOLE_LOCALE := services/console/src/peerbridge_console/locale
+console-messages: install
+	cd services/console && ../../$(VENV)/bin/pybabel extract -F babel.cfg -k N_ --no-location --sort-output \
+	  --omit-header -o src/peerbridge_console/locale/console.pot .
+	$(VENV)/bin/pybabel update -D console -i $(CONSOLE_LOCALE)/console.pot -d $(CONSOLE_LOCALE) --no-fuzzy-matching \
+	  --ignore-obsolete
 
 # The services' contracts the gateway documents (ADR 0005), from the services' own OpenAPI documents.
 contracts: install

@@ -206,7 +206,7 @@ def test_the_clinician_works_a_case_end_to_end_in_the_browser(platform, world, s
     timeline = page.inner_text("#timeline")
     for step in ("Opened", "Signal", "Paged", "Acknowledged", "Resolved"):
         assert step in timeline, f"{step} missing from the timeline:\n{timeline}"
-    assert f"{primary} by email" in timeline and "safety-plan-reviewed" in timeline
+    assert f"{primary} by e-mail" in timeline and "safety-plan-reviewed" in timeline
     axe_check(page, "case (resolved)")
     page.screenshot(path=screenshots / "case-resolved.png", full_page=True)
 
@@ -251,4 +251,62 @@ def test_a_peer_and_another_organizations_clinician_see_none_of_it(platform, wor
     assert "Zebulon" not in refused and case["case_number"] not in refused
     assert page.locator("h1").inner_text() in ("Case not found", "Forbidden"), page.locator("h1").inner_text()
     axe_check(page, f"case page refused to {username}")
+    context.close()
+
+
+def _english_fragments() -> set[str]:
+    """Every console message in English cut at its placeholders: the pieces of two words or more."""
+    from babel.messages.pofile import read_po
+
+    from peerbridge_console.i18n import LOCALE
+
+    with (LOCALE / "es" / "LC_MESSAGES" / "console.po").open("rb") as po:
+        ids = [m.id for m in read_po(po) if m.id]
+    pieces = {piece.strip(" .,:;()") for message in ids for piece in re.split(r"%\(\w+\)s", message)}
+    return {piece for piece in pieces if len(piece.split()) >= 2}
+
+
+def _console_text(page) -> str:  # noqa: ANN001
+    """What the page says in its own words: program and platform data (translate="no") left out."""
+    return page.evaluate("""() => { const copy = document.body.cloneNode(true);
+        copy.querySelectorAll('[translate=no], script').forEach(e => e.remove()); return copy.innerText; }""")
+
+
+@pytest.mark.timeout(600)
+def test_the_console_in_spanish_is_complete_and_remembered_for_the_user(platform, world, browser, screenshots):
+    admin = world["admin"]
+    case = wait_until(lambda: [c for c in admin("GET", "/cases", params={"status": "resolved"})
+                               if c["participant_id"] == world["participant"]], bool, 180, "the resolved case")[0]
+    context, page = _open_inbox_signed_in(browser, platform, "clinician")
+    _tab_to(page, "#language-choice")  # keyboard only: the switch is in the header of every page
+    page.select_option("#language-choice", "es")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("html[lang=es]")
+    assert page.locator("h1").inner_text() == "Bandeja de entrada"
+    english = _english_fragments()
+    for path, name in (("/inbox", "inbox"), (f"/cases/{case['id']}", "case"), ("/oncall", "on-call")):
+        page.goto(platform.console + path)
+        assert page.get_attribute("html", "lang") == "es"
+        text = _console_text(page)
+        left = sorted(fragment for fragment in english if fragment in text)
+        assert left == [], f"{name} in Spanish still says: {left}"
+        axe_check(page, f"{name} (es)")
+        page.screenshot(path=screenshots / f"{name}-es.png", full_page=True)
+        if name == "case":  # the program's own words for the outcome are quoted as the program wrote them
+            assert page.locator("#timeline-h").inner_text() == "Cronología"
+            assert page.locator("p.resolved").inner_text().startswith("Resuelto por")
+            policy = admin("GET", f"/programs/{world['program']}/escalation-policy")
+            assert page.locator("#timeline q[translate=no]").last.inner_text() == \
+                policy["dispositions"][case["disposition_code"]]
+    # remembered for the user: a new sign-in in a fresh browser opens in Spanish
+    page.goto(f"{platform.console}/inbox")
+    page.click("text=Cerrar sesión")
+    page.wait_for_url(re.compile(r".*/signed-out"))
+    context.close()
+    context, page = _open_inbox_signed_in(browser, platform, "clinician")
+    assert page.get_attribute("html", "lang") == "es" and page.locator("h1").inner_text() == "Bandeja de entrada"
+    page.select_option("#language-choice", "en")
+    page.click("#language-choice ~ button")
+    page.wait_for_selector("html[lang=en]")
     context.close()

@@ -27,6 +27,7 @@ from .web import (
     CsrfRefused,
     NeedsSignIn,
     content_security_policy,
+    gettext_for,
     origin_of,
     render,
     sign_in_redirect,
@@ -90,8 +91,10 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
 
     @app.exception_handler(CsrfRefused)
     async def csrf_refused(request: Request, exc: CsrfRefused) -> Response:
-        return render(request, "message.html", 403, title="Form refused",
-                      message="This form was not sent from your current console page. Reload the page and try again.")
+        _ = gettext_for(request, getattr(request.state, "session", None))
+        return render(request, "message.html", 403, title=_("Form refused"),
+                      message=_("This form was not sent from your current console page. Reload the page and try "
+                                "again."))
 
     @app.exception_handler(Problem)
     async def gateway_problem(request: Request, exc: Problem) -> Response:

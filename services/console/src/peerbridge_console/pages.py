@@ -1,4 +1,4 @@
-"""The clinician's on-call pages: Inbox, Case (with its actions), On call now."""
+"""The clinician's on-call pages: Inbox, Case (with its actions), On call now; the language switch."""
 
 from __future__ import annotations
 
@@ -6,20 +6,22 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from .api import Problem
+from .i18n import LANGUAGES, N_
+from .labels import LABELS
 from .sessions import Session
 from .timeline import timeline
-from .web import RISK_ORDER, checked_form, current_session, render
+from .web import RISK_ORDER, checked_form, current_session, flash, gettext_for, language_of, local_path, render
 
 router = APIRouter()
-PURPOSES = {"TREAT": "Treatment", "ETREAT": "Emergency treatment", "HOPERAT": "Health care operations",
-            "HQUALIMP": "Quality improvement"}
-ACTIONS = {"acknowledge": "Acknowledged", "contact-made": "Contact recorded", "reassign": "Reassigned",
-           "resolve": "Resolved"}
-TABS = {"mine": "Mine", "programs": "My programs"}
+PURPOSES = ("TREAT", "ETREAT", "HOPERAT", "HQUALIMP")  # HL7 PurposeOfUse codes; their words are in labels.py
+ACTIONS = {"acknowledge": N_("Acknowledged."), "contact-made": N_("Contact recorded."),
+           "reassign": N_("Reassigned."), "resolve": N_("Resolved.")}
+TABS = {"mine": N_("Mine"), "programs": N_("My programs")}
 
 
 @router.get("/")
@@ -70,8 +72,9 @@ async def case_page(request: Request, case_id: str, contact: int = 0) -> Respons
         response = await console.gateway.request(session, "GET", f"/cases/{case_id}")
     except Problem as problem:
         if problem.status == 404:
-            return render(request, "message.html", 404, session=session, title="Case not found",
-                          message="There is no such case among the cases you may see.")
+            _ = gettext_for(request, session)
+            return render(request, "message.html", 404, session=session, title=_("Case not found"),
+                          message=_("There is no such case among the cases you may see."))
         raise
     case, etag = response.json(), response.headers.get("etag", "")
     participant = None
@@ -79,7 +82,7 @@ async def case_page(request: Request, case_id: str, contact: int = 0) -> Respons
         participant = await console.gateway.get(session, f"/participants/{case['participant_id']}",
                                                 headers={"X-Purpose-Of-Use": session.purpose_of_use})
     steps = await console.gateway.get(session, f"/cases/{case_id}/timeline", params={"limit": 500})
-    entries = timeline(case, steps, case["dispositions"])
+    entries = timeline(case, steps, case["dispositions"], gettext_for(request, session))
     return render(request, "case.html", session=session, case=case, etag=etag, entries=entries,
                   participant=participant, want_contact=bool(contact), purposes=PURPOSES,
                   dispositions=case["dispositions"], now=_now())
@@ -92,7 +95,8 @@ async def set_purpose(request: Request) -> Response:
     form = await checked_form(request, session)
     case_id = form.get("case_id", "")
     if form.get("purpose") not in PURPOSES:
-        session.flash = "Choose a purpose of use to see contact details."
+        flash(session, gettext_for(request, session)("Choose a purpose of use to see contact details."),
+              problem=True)
         await request.app.state.console.sessions.save(session)
         return RedirectResponse(f"/cases/{case_id}#contact", status_code=303)
     session.purpose_of_use = form["purpose"]
@@ -118,28 +122,38 @@ async def act(request: Request, case_id: str, action: str) -> Response:
     session = await current_session(request)
     console = request.app.state.console
     form = await checked_form(request, session)
+    _ = gettext_for(request, session)
     back = RedirectResponse(f"/cases/{case_id}", status_code=303)
     if action not in ACTIONS:
-        return render(request, "message.html", 404, session=session, title="No such action", message=action)
+        return render(request, "message.html", 404, session=session, title=_("No such action"), message=action)
     current = await console.gateway.request(session, "GET", f"/cases/{case_id}")
     if form.get("etag") and current.headers.get("etag") != form["etag"]:
         now = current.json()
-        session.flash = (f"Conflict: case {now['case_number']} changed while you had it open (it is now "
-                         f"{now['status']}{_by(now)}). Nothing was sent; review it and try again.")
+        who = now.get("resolved_by") or now.get("acknowledged_by") or _("nobody yet")
+        message = _("Conflict: case %(number)s changed while you had it open (it is now %(status)s, by %(who)s). "
+                    "Nothing was sent; review it and try again.")
+        flash(session, message % {"number": now["case_number"], "status": _(LABELS.get(now["status"], "?")),
+                                  "who": who}, problem=True)
     else:
         try:
             await console.gateway.post(session, f"/cases/{case_id}/{action}", idempotency_key=form.get("key", ""),
                                        json=_body(action, form))
-            session.flash = f"{ACTIONS[action]}."
+            flash(session, _(ACTIONS[action]))
         except Problem as problem:
-            session.flash = f"Not done: {problem.detail} ({problem.status} {problem.title})."
+            flash(session, _("Not done: %(why)s (%(status)s %(title)s).")
+                  % {"why": problem.detail, "status": problem.status, "title": problem.title}, problem=True)
     await console.sessions.save(session)
     return back
 
 
-def _by(case: dict) -> str:
-    who = case.get("resolved_by") or case.get("acknowledged_by")
-    return f" by {who}" if who else ""
+@router.post("/language")
+async def choose_language(request: Request) -> Response:
+    """The user's language, remembered for their next sign-ins too."""
+    session = await current_session(request)
+    form = await checked_form(request, session)
+    if form.get("language") in LANGUAGES:
+        await request.app.state.console.sessions.remember_language(session, form["language"])
+    return RedirectResponse(local_path(form.get("next")), status_code=303)
 
 
 @router.get("/oncall")
@@ -148,12 +162,13 @@ async def on_call(request: Request) -> Response:
     console = request.app.state.console
     program_ids = session.user.get("programs") or [
         p["id"] for p in await console.gateway.get(session, "/programs", params={"limit": 500})]
-    programs = await asyncio.gather(*(_program_on_call(console, session, program_id)
+    language = language_of(request, session)
+    programs = await asyncio.gather(*(_program_on_call(console, session, program_id, language)
                                       for program_id in sorted(program_ids)[:20]))
     return render(request, "oncall.html", session=session, programs=programs)
 
 
-async def _program_on_call(console, session: Session, program_id: str) -> dict:  # noqa: ANN001
+async def _program_on_call(console, session: Session, program_id: str, language: str) -> dict:  # noqa: ANN001
     program = await console.gateway.get(session, f"/programs/{program_id}")
     zone = ZoneInfo(program["time_zone"])
     start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
@@ -167,7 +182,7 @@ async def _program_on_call(console, session: Session, program_id: str) -> dict: 
     mine = [m for m, a in zip(moments, answers, strict=True) if a["clinician_id"] == session.user_id]
 
     def local(moment: datetime) -> str:
-        return moment.astimezone(zone).strftime("%a %d %b %H:%M")
+        return format_datetime(moment, "EEE d MMM HH:mm", tzinfo=zone, locale=language)
 
     return {"id": program_id, "name": program["name"], "zone": program["time_zone"], "now": now_on_call,
             "handoff": (local(handoff[0]), handoff[1]) if handoff else None,

@@ -29,7 +29,8 @@ class Session:
     last_seen: float
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     purpose_of_use: str | None = None
-    flash: str | None = None
+    flash: dict | None = None  # {"text", "problem"}: shown once on the next page
+    language: str | None = None  # chosen by the user (remembered per user); else the browser's
 
     @property
     def user_id(self) -> str:
@@ -51,7 +52,8 @@ class SessionStore:
         now = time.time()
         session = Session(id=secrets.token_urlsafe(32), user=user, access_token=tokens["access_token"],
                           refresh_token=tokens.get("refresh_token"), id_token=tokens.get("id_token"),
-                          access_expires_at=_expires_at(tokens, now), created_at=now, last_seen=now)
+                          access_expires_at=_expires_at(tokens, now), created_at=now, last_seen=now,
+                          language=await self.remembered_language(user))
         await self.save(session)
         return session
 
@@ -83,6 +85,18 @@ class SessionStore:
         session.refresh_token = tokens.get("refresh_token") or session.refresh_token
         session.id_token = tokens.get("id_token") or session.id_token
         session.access_expires_at = _expires_at(tokens, time.time())
+
+    def _language_key(self, user: dict) -> str:
+        return f"{self.prefix}language:{user['organization_id']}:{user['user_id']}"
+
+    async def remember_language(self, session: Session, language: str) -> None:
+        session.language = language
+        await self.redis.set(self._language_key(session.user), language)
+        await self.save(session)
+
+    async def remembered_language(self, user: dict) -> str | None:
+        raw = await self.redis.get(self._language_key(user))
+        return raw.decode() if isinstance(raw, bytes) else raw
 
     async def delete(self, session_id: str) -> None:
         await self.redis.delete(self._key(session_id))

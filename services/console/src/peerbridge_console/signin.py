@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from .api import Problem, SignInAgain
 from .oidc import CALLBACK_PATH, SIGNED_OUT_PATH, SignInFailed
 from .sessions import Session
-from .web import NeedsSignIn, checked_form, current_session, local_path, render
+from .web import NeedsSignIn, checked_form, current_session, gettext_for, local_path, render
 
 router = APIRouter()
 LOGIN_COOKIE = "pb_console_login"
@@ -30,8 +30,9 @@ async def login(request: Request, next: str | None = None) -> Response:  # noqa:
     try:
         url = await console.provider.authorization_url(state=state, code_verifier=verifier, nonce=nonce)
     except httpx.HTTPError:
-        return render(request, "message.html", 503, title="Sign-in is unavailable",
-                      message="The identity provider cannot be reached. Try again in a moment.")
+        _ = gettext_for(request, None)
+        return render(request, "message.html", 503, title=_("Sign-in is unavailable"),
+                      message=_("The identity provider cannot be reached. Try again in a moment."))
     response = RedirectResponse(url, status_code=303)
     response.set_cookie(LOGIN_COOKIE, state, max_age=console.settings.login_timeout_s, path=CALLBACK_PATH,
                         httponly=True, secure=console.settings.cookie_secure, samesite="lax")
@@ -42,12 +43,14 @@ async def login(request: Request, next: str | None = None) -> Response:  # noqa:
 async def callback(request: Request, code: str | None = None, state: str | None = None,
                    error: str | None = None) -> Response:
     console = request.app.state.console
+    _ = gettext_for(request, None)
     if error or not code or not state:
-        return _failed(request, f"The identity provider did not sign you in ({error or 'no code'}).")
+        return _failed(request, _("The identity provider did not sign you in (%(why)s).")
+                       % {"why": error or _("no code")})
     pending = await console.sessions.finish_login(state)
     # the state must be the one this browser started with (no login CSRF) and not used before
     if pending is None or not secrets.compare_digest(request.cookies.get(LOGIN_COOKIE, ""), state):
-        return _failed(request, "This sign-in link has expired or was not started in this browser.")
+        return _failed(request, _("This sign-in link has expired or was not started in this browser."))
     try:
         tokens, claims = await console.provider.exchange(code=code, code_verifier=pending["verifier"],
                                                          nonce=pending["nonce"])
@@ -58,8 +61,8 @@ async def callback(request: Request, code: str | None = None, state: str | None 
     try:
         me = await console.gateway.get(probe, "/me")
     except (SignInAgain, Problem):
-        return _failed(request, "You signed in, but your account has no PeerBridge role in an organization. "
-                                "Ask your program administrator for access.", status=403)
+        return _failed(request, _("You signed in, but your account has no PeerBridge role in an organization. "
+                                  "Ask your program administrator for access."), status=403)
     me["name"] = claims.get("name") or claims.get("preferred_username") or me["user_id"]
     session = await console.sessions.create(user=me, tokens=tokens)
     response = RedirectResponse(local_path(pending["next"]), status_code=303)
@@ -70,7 +73,8 @@ async def callback(request: Request, code: str | None = None, state: str | None 
 
 
 def _failed(request: Request, message: str, status: int = 400) -> Response:
-    return render(request, "message.html", status, title="Sign-in failed", message=message, sign_in=True)
+    return render(request, "message.html", status, title=gettext_for(request, None)("Sign-in failed"),
+                  message=message, sign_in=True)
 
 
 @router.post("/logout")
@@ -89,5 +93,6 @@ async def logout(request: Request) -> Response:
 
 @router.get(SIGNED_OUT_PATH)
 async def signed_out(request: Request) -> Response:
-    return render(request, "message.html", title="Signed out", message="You are signed out of the PeerBridge console.",
-                  sign_in=True)
+    _ = gettext_for(request, None)
+    return render(request, "message.html", title=_("Signed out"),
+                  message=_("You are signed out of the PeerBridge console."), sign_in=True)

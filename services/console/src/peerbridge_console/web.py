@@ -6,6 +6,7 @@ from __future__ import annotations
 import hmac
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -14,10 +15,10 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from .i18n import LANGUAGES, best_match, translations
+from .labels import LABELS, script_messages
 from .sessions import Session
 
-TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
-                        autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
 RISK_ORDER = {"imminent": 0, "high": 1, "moderate": 2, "low": 3}
 RISK_MARK = {"imminent": "!!!", "high": "!!", "moderate": "!", "low": "·"}
 
@@ -48,8 +49,36 @@ def _when(value: str | None) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-TEMPLATES.filters["when"] = _when
-TEMPLATES.globals.update(risk_mark=RISK_MARK, new_key=lambda: uuid.uuid4().hex)
+def _environment(language: str) -> Environment:
+    environment = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+                              autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True,
+                              extensions=["jinja2.ext.i18n"])
+    catalog = translations(language)
+    environment.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
+    environment.filters.update(when=_when, label=lambda value: catalog.gettext(LABELS.get(value, value))
+                               if isinstance(value, str) else value)
+    environment.globals.update(risk_mark=RISK_MARK, new_key=lambda: uuid.uuid4().hex, language=language,
+                               languages=LANGUAGES, script_messages=script_messages(catalog.gettext))
+    return environment
+
+
+TEMPLATES = {language: _environment(language) for language in LANGUAGES}
+
+
+def language_of(request: Request, session: Session | None) -> str:
+    if session is not None and session.language in LANGUAGES:
+        return session.language
+    return best_match(request.headers.get("accept-language"))
+
+
+def gettext_for(request: Request, session: Session | None) -> Callable[[str], str]:
+    """The gettext of the page's language, for messages written in Python (flashes, titles)."""
+    return translations(language_of(request, session)).gettext
+
+
+def flash(session: Session, text: str, *, problem: bool = False) -> None:
+    """A message for the next page: a problem is announced as an alert, anything else as a status."""
+    session.flash = {"text": text, "problem": problem}
 
 
 def render(request: Request, name: str, status: int = 200, session: Session | None = None, **context: object
@@ -58,9 +87,10 @@ def render(request: Request, name: str, status: int = 200, session: Session | No
     if session is not None and session.flash:
         flash, session.flash = session.flash, None
         request.state.dirty = True
-    html = TEMPLATES.get_template(name).render(request=request, session=session, flash=flash,
-                                               csrf=session.csrf if session else "", **context)
-    return HTMLResponse(html, status_code=status)
+    template = TEMPLATES[language_of(request, session)].get_template(name)
+    html = template.render(request=request, session=session, flash=flash, csrf=session.csrf if session else "",
+                           **context)
+    return HTMLResponse(html, status_code=status, headers={"Content-Language": language_of(request, session)})
 
 
 async def current_session(request: Request) -> Session:

@@ -5,8 +5,13 @@
   var announcer = document.getElementById("announcer");
   var liveState = document.getElementById("live-state");
   var sound = document.getElementById("sound-cue");
-  var names = { "case.opened": "New case", "case.escalated": "Escalated", "case.acknowledged": "Acknowledged",
-                "case.resolved": "Resolved", "case.breached": "Deadline missed", "case.notified": "Paged" };
+  // the page's language: messages handed over in a JSON block (labels.py), never inline script
+  var messages = JSON.parse((document.getElementById("pb-messages") || {}).textContent || "{}");
+  function say(key, values) {
+    return (messages[key] || key).replace(/%\((\w+)\)s/g, function (_, name) { return values[name]; });
+  }
+  var names = ["case.opened", "case.escalated", "case.acknowledged", "case.resolved", "case.breached",
+               "case.notified"];
 
   function pad(n) { return n < 10 ? "0" + n : String(n); }
   function spell(seconds) {
@@ -18,7 +23,7 @@
     document.querySelectorAll(".countdown[data-deadline]").forEach(function (el) {
       var left = Math.round((Date.parse(el.getAttribute("data-deadline")) - now) / 1000);
       el.classList.toggle("overdue", left < 0);
-      el.textContent = left >= 0 ? spell(left) + " left" : "overdue by " + spell(-left);
+      el.textContent = left >= 0 ? say("left", { time: spell(left) }) : say("overdue", { time: spell(-left) });
     });
   }
   tick();
@@ -41,15 +46,16 @@
 
   if (!document.querySelector("[data-live-list]") || !window.EventSource) return;
   var source = new EventSource("/events");
-  source.onopen = function () { if (liveState) liveState.textContent = "Live updates: on"; };
-  source.onerror = function () { if (liveState) liveState.textContent = "Live updates: reconnecting…"; };
-  Object.keys(names).forEach(function (name) {
+  source.onopen = function () { if (liveState) liveState.textContent = say("live_on", {}); };
+  source.onerror = function () { if (liveState) liveState.textContent = say("live_retry", {}); };
+  names.forEach(function (name) {
     source.addEventListener(name, function (message) {
       var event = JSON.parse(message.data);
       document.body.dispatchEvent(new CustomEvent("pb:case-event"));
       if (name === "case.notified") return;
-      var text = names[name] + ": case " + event.case_number + ", " + event.risk_level + " risk";
-      if (name === "case.escalated") text += ", level " + event.data.to_level;
+      var text = say("case_line", { what: say(name, {}), number: event.case_number,
+                                    risk: messages["risk." + event.risk_level] || event.risk_level });
+      if (name === "case.escalated") text += ", " + say("level", { level: event.data.to_level });
       announce(text);
       if (name === "case.opened" || name === "case.escalated") beep();
     });
