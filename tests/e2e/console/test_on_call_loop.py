@@ -16,6 +16,7 @@ from email import message_from_string
 from email.policy import default as email_policy
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 import redis
 
@@ -83,6 +84,7 @@ def world(platform, admin_keycloak, smtp):
         "program_id": program, "warning_signs": ["not sleeping"], "people_to_ask_for_help": [{"name": "Sister Ann"}]})
     admin_keycloak.set_claims("clinician", organization=org, peerbridge_id=clinicians["primary"], programs=[program])
     admin_keycloak.set_claims("peer", organization=org, peerbridge_id=peer, programs=[])
+    admin_keycloak.set_claims("funder", organization=org, peerbridge_id=f"funder-{org}", programs=[])
     # another organization's clinician, even naming the same program id, must see nothing
     admin_keycloak.set_claims("other-clinician", organization=f"{org}-other", peerbridge_id="clin-elsewhere",
                               programs=[program])
@@ -309,4 +311,81 @@ def test_the_console_in_spanish_is_complete_and_remembered_for_the_user(platform
     page.select_option("#language-choice", "en")
     page.click("#language-choice ~ button")
     page.wait_for_selector("html[lang=en]")
+    context.close()
+
+
+def _bars(page) -> dict[str, dict]:  # noqa: ANN001
+    """Every bar of the report's charts (the trend's left out): figure -> its data and its words."""
+    return page.evaluate("""() => Object.fromEntries([...document.querySelectorAll(
+        'svg.chart:not(#chart-trend) g.bar')].map(g => [g.dataset.figure, {value: g.dataset.value,
+        rule: g.dataset.rule, text: g.textContent.trim(), bar: !!g.querySelector('rect:not(.hole)')}]))""")
+
+
+@pytest.mark.timeout(600)
+def test_the_funder_sees_charts_equal_to_the_published_report_and_no_participant_page(
+        platform, world, browser, screenshots):
+    admin, program = world["admin"], world["program"]
+    funder = Api(platform.gateway, DevTokens(world["org"], platform.dev_key).headers(
+        User(f"funder-{world['org']}", ("funder",))))
+    case = wait_until(lambda: [c for c in admin("GET", "/cases", params={"status": "resolved"})
+                               if c["participant_id"] == world["participant"]], bool, 180, "the resolved case")[0]
+    period = case["opened_at"][:7]
+    report = wait_until(lambda: funder("GET", f"/feeds/{program}/{period}") if any(
+        f["period"] == period for f in funder("GET", "/feeds", params={"program_id": program})) else {},
+        lambda r: "cases" in r.get("suppression", {}), 120, "the case month's published report")
+
+    context = new_context(browser)
+    page = context.new_page()
+    page.goto(f"{platform.console}/")
+    sign_in(page, "funder")
+    page.wait_for_url(re.compile(r".*/outcomes$"))  # a funder starts at the outcomes, not at an inbox
+    assert page.locator("nav[aria-label=Main] a").all_inner_texts() == ["Outcomes"]
+    axe_check(page, "outcomes")
+    page.screenshot(path=screenshots / "outcomes.png", full_page=True)
+    page.click("text=Console peer program")
+    page.click(f"nav[aria-label=Periods] >> text={period}")
+    page.wait_for_selector(f"nav[aria-label=Periods] a[aria-current=page]:has-text('{period}')")
+
+    shown = _bars(page)
+    assert {"participants_active", "cases", "screens", "follow_up_rate_7d"} <= set(shown)
+    for name, bar in shown.items():  # each bar is the published figure, a hidden one says why
+        value = report["measures"].get(name)
+        assert bar["value"] == ("" if value is None else str(value)), name
+        assert bar["rule"] == report["suppression"].get(name, ""), name
+        if bar["rule"]:
+            assert not bar["bar"] and "suppressed:" in bar["text"], (name, bar)
+    assert shown["cases"]["text"].endswith("suppressed: a count from 1 to 10")
+    cases_row = page.locator("tr[data-figure=cases] td").first.inner_text()
+    assert cases_row == "suppressed: a count from 1 to 10"
+    assert world["participant"] not in page.content() and "Zebulon" not in page.content()
+    axe_check(page, "a program's outcomes")
+    page.screenshot(path=screenshots / "outcome.png", full_page=True)
+
+    # the downloads are the gateway's own report, byte for byte
+    csv = context.request.get(f"{platform.console}/outcomes/{program}/{period}/report.csv")
+    assert csv.status == 200 and "attachment" in csv.headers["content-disposition"]
+    direct = httpx.get(f"{platform.gateway}/v1/feeds/{program}/{period}", timeout=30,
+                       headers={**funder.headers, "Accept": "text/csv"})
+    assert direct.status_code == 200 and csv.text() == direct.text
+    fhir = context.request.get(f"{platform.console}/outcomes/{program}/{period}/measure-report.json")
+    assert json.loads(fhir.text())["resourceType"] == "MeasureReport"
+
+    # participant-level pages are not a funder's, whatever the link
+    for path in ("/inbox", f"/cases/{case['id']}", "/oncall"):
+        page.goto(platform.console + path)
+        assert page.locator("h1").inner_text() == "Not part of your work", path
+        assert "Zebulon" not in page.content() and case["case_number"] not in page.content()
+
+    # and in Spanish, every word the console adds is translated
+    page.goto(f"{platform.console}/outcomes/{program}?period={period}")
+    page.select_option("#language-choice", "es")
+    page.click("#language-choice ~ button")
+    page.wait_for_selector("html[lang=es]")
+    left = sorted(fragment for fragment in _english_fragments() if fragment in _console_text(page))
+    assert left == [], f"the outcomes in Spanish still say: {left}"
+    assert _bars(page)["cases"]["text"].endswith("suprimida: un recuento de 1 a 10")
+    axe_check(page, "a program's outcomes (es)")
+    page.screenshot(path=screenshots / "outcome-es.png", full_page=True)
+    page.select_option("#language-choice", "en")
+    page.click("#language-choice ~ button")
     context.close()

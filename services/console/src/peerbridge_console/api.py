@@ -44,6 +44,17 @@ class Gateway:
     async def get(self, session: Session, path: str, **options: object) -> object:
         return (await self.request(session, "GET", path, **options)).json()
 
+    async def every(self, session: Session, path: str, params: dict | None = None, *, limit: int = 500,
+                    most: int = 10_000) -> list:
+        """All of a list the gateway pages (``limit``/``offset``), up to ``most`` items."""
+        found: list = []
+        while len(found) < most:
+            page = await self.get(session, path, params={**(params or {}), "limit": limit, "offset": len(found)})
+            found.extend(page)  # type: ignore[arg-type]
+            if len(page) < limit:  # type: ignore[arg-type]
+                break
+        return found[:most]
+
     async def post(self, session: Session, path: str, *, idempotency_key: str, json: object = None,
                    headers: dict | None = None) -> object:
         response = await self.request(session, "POST", path, json=json,

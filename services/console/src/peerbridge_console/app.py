@@ -17,7 +17,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from peerbridge_shared.web import create_service_app
 
-from . import events, pages, signin
+from . import events, outcomes, pages, signin
 from .api import Gateway, Problem, SignInAgain
 from .oidc import Provider
 from .sessions import SessionStore
@@ -26,6 +26,7 @@ from .web import (
     SECURITY_HEADERS,
     CsrfRefused,
     NeedsSignIn,
+    RoleRefused,
     content_security_policy,
     gettext_for,
     origin_of,
@@ -96,6 +97,13 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
                       message=_("This form was not sent from your current console page. Reload the page and try "
                                 "again."))
 
+    @app.exception_handler(RoleRefused)
+    async def role_refused(request: Request, exc: RoleRefused) -> Response:
+        session = getattr(request.state, "session", None)
+        _ = gettext_for(request, session)
+        return render(request, "message.html", 403, session=session, title=_("Not part of your work"),
+                      message=_("This page is for other roles than yours. Your start page has what you may see."))
+
     @app.exception_handler(Problem)
     async def gateway_problem(request: Request, exc: Problem) -> Response:
         status = exc.status if exc.status < 500 else 502
@@ -103,6 +111,6 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
                       title=exc.title, message=exc.detail)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for router in (signin.router, pages.router, events.router):
+    for router in (signin.router, pages.router, outcomes.router, events.router):
         app.include_router(router)
     return app

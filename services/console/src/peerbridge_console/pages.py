@@ -15,7 +15,18 @@ from .i18n import LANGUAGES, N_
 from .labels import LABELS
 from .sessions import Session
 from .timeline import timeline
-from .web import RISK_ORDER, checked_form, current_session, flash, gettext_for, language_of, local_path, render
+from .web import (
+    CLINICAL_ROLES,
+    RISK_ORDER,
+    checked_form,
+    current_session,
+    flash,
+    gettext_for,
+    home_of,
+    language_of,
+    local_path,
+    render,
+)
 
 router = APIRouter()
 PURPOSES = ("TREAT", "ETREAT", "HOPERAT", "HQUALIMP")  # HL7 PurposeOfUse codes; their words are in labels.py
@@ -25,8 +36,8 @@ TABS = {"mine": N_("Mine"), "programs": N_("My programs")}
 
 
 @router.get("/")
-async def home() -> Response:
-    return RedirectResponse("/inbox", status_code=303)
+async def home(request: Request) -> Response:
+    return RedirectResponse(home_of(await current_session(request)), status_code=303)
 
 
 async def _open_cases(request: Request, session: Session, tab: str) -> list[dict]:
@@ -45,7 +56,7 @@ async def _open_cases(request: Request, session: Session, tab: str) -> list[dict
 
 @router.get("/inbox")
 async def inbox(request: Request, tab: str = "programs") -> Response:
-    session = await current_session(request)
+    session = await current_session(request, CLINICAL_ROLES)
     tab = tab if tab in TABS else "programs"
     cases = await _open_cases(request, session, tab)
     return render(request, "inbox.html", session=session, cases=cases, tab=tab, tabs=TABS, now=_now())
@@ -53,7 +64,7 @@ async def inbox(request: Request, tab: str = "programs") -> Response:
 
 @router.get("/inbox/rows")
 async def inbox_rows(request: Request, tab: str = "programs") -> Response:
-    session = await current_session(request)
+    session = await current_session(request, CLINICAL_ROLES)
     tab = tab if tab in TABS else "programs"
     cases = await _open_cases(request, session, tab)
     return render(request, "_case_rows.html", session=session, cases=cases, tab=tab, now=_now())
@@ -66,7 +77,7 @@ def _now() -> str:
 @router.get("/cases/{case_id}")
 async def case_page(request: Request, case_id: str, contact: int = 0) -> Response:
     """Reading a case never changes it (mail scanners open page links): acknowledging is a POST."""
-    session = await current_session(request)
+    session = await current_session(request, CLINICAL_ROLES)
     console = request.app.state.console
     try:
         response = await console.gateway.request(session, "GET", f"/cases/{case_id}")
@@ -91,7 +102,7 @@ async def case_page(request: Request, case_id: str, contact: int = 0) -> Respons
 @router.post("/purpose")
 async def set_purpose(request: Request) -> Response:
     """The purpose of use for PHI reads, asked once per session and sent with each (the gateway audits it)."""
-    session = await current_session(request)
+    session = await current_session(request, CLINICAL_ROLES)
     form = await checked_form(request, session)
     case_id = form.get("case_id", "")
     if form.get("purpose") not in PURPOSES:
@@ -119,7 +130,7 @@ async def act(request: Request, case_id: str, action: str) -> Response:
     """One action on a case. The form carries the case's ETag from when the page was drawn: if the
     case changed since (another clinician acted), nothing is sent and the page says what changed. The
     form's Idempotency-Key makes a double submission one action."""
-    session = await current_session(request)
+    session = await current_session(request, CLINICAL_ROLES)
     console = request.app.state.console
     form = await checked_form(request, session)
     _ = gettext_for(request, session)
@@ -158,7 +169,7 @@ async def choose_language(request: Request) -> Response:
 
 @router.get("/oncall")
 async def on_call(request: Request) -> Response:
-    session = await current_session(request)
+    session = await current_session(request, CLINICAL_ROLES)
     console = request.app.state.console
     program_ids = session.user.get("programs") or [
         p["id"] for p in await console.gateway.get(session, "/programs", params={"limit": 500})]

@@ -7,9 +7,10 @@ import hmac
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -19,8 +20,46 @@ from .i18n import LANGUAGES, best_match, translations
 from .labels import LABELS, script_messages
 from .sessions import Session
 
+CLINICAL_ROLES = frozenset({"clinician", "supervisor", "program_admin", "peer"})
+OUTCOME_ROLES = frozenset({"funder", "program_admin"})  # the gateway's FUNDING access
 RISK_ORDER = {"imminent": 0, "high": 1, "moderate": 2, "low": 3}
 RISK_MARK = {"imminent": "!!!", "high": "!!", "moderate": "!", "low": "·"}
+
+
+PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class Pager:
+    page: int
+    pages: int
+    path: str
+    params: tuple[tuple[str, str], ...]
+
+    def link(self, page: int) -> str:
+        return f"{self.path}?{urlencode([*self.params, ('page', str(page))])}"
+
+
+def paged(items: list, page: int, path: str, **params: str) -> tuple[list, Pager]:
+    """One page of a list a console page shows (every list pages, PAGE_SIZE at a time)."""
+    pages = max(1, -(-len(items) // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    kept = tuple((key, value) for key, value in params.items() if value)
+    return items[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], Pager(page, pages, path, kept)
+
+
+class RoleRefused(Exception):
+    """The signed-in user's roles do not include the page's (the gateway would refuse its data too)."""
+
+
+def require_role(session: Session, roles: frozenset[str]) -> None:
+    if not roles & set(session.user.get("roles") or ()):
+        raise RoleRefused()
+
+
+def home_of(session: Session) -> str:
+    """Where a user starts: clinical staff at the inbox, funders at the outcomes."""
+    return "/inbox" if CLINICAL_ROLES & set(session.user.get("roles") or ()) else "/outcomes"
 
 
 class NeedsSignIn(Exception):
@@ -32,7 +71,7 @@ class CsrfRefused(Exception):
     pass
 
 
-def local_path(target: str | None, default: str = "/inbox") -> str:
+def local_path(target: str | None, default: str = "/") -> str:
     """Only a path on this console (never //host or a scheme): no open redirect after sign-in."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return default
@@ -57,7 +96,8 @@ def _environment(language: str) -> Environment:
     environment.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
     environment.filters.update(when=_when, label=lambda value: catalog.gettext(LABELS.get(value, value))
                                if isinstance(value, str) else value)
-    environment.globals.update(risk_mark=RISK_MARK, new_key=lambda: uuid.uuid4().hex, language=language,
+    environment.globals.update(clinical_roles=CLINICAL_ROLES, outcome_roles=OUTCOME_ROLES, risk_mark=RISK_MARK,
+                               new_key=lambda: uuid.uuid4().hex, language=language,
                                languages=LANGUAGES, script_messages=script_messages(catalog.gettext))
     return environment
 
@@ -93,8 +133,9 @@ def render(request: Request, name: str, status: int = 200, session: Session | No
     return HTMLResponse(html, status_code=status, headers={"Content-Language": language_of(request, session)})
 
 
-async def current_session(request: Request) -> Session:
-    """The signed-in session, its access token refreshed when about to expire; else NeedsSignIn."""
+async def current_session(request: Request, roles: frozenset[str] | None = None) -> Session:
+    """The signed-in session, its access token refreshed when about to expire; else NeedsSignIn.
+    With ``roles``, RoleRefused unless the user has one of them."""
     console = request.app.state.console
     session = await console.sessions.load(request.cookies.get(console.settings.session_cookie),
                                           touch=not request.url.path.startswith("/events"))
@@ -112,6 +153,8 @@ async def current_session(request: Request) -> Session:
             raise NeedsSignIn(next_path) from None
         await console.sessions.save(session)
     request.state.session = session
+    if roles is not None:
+        require_role(session, roles)
     return session
 
 
