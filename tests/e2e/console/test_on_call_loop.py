@@ -77,9 +77,15 @@ def world(platform, admin_keycloak, smtp):
         "phone": "+1 919 555 0100"})["id"]
     admin("POST", f"/participants/{participant}/consents", 201, json={
         "program_id": program, "kind": "program", "granted": True, "effective_at": datetime.now(UTC).isoformat()})
-    admin("POST", "/enrollments", 201, json={
+    enrollment = admin("POST", "/enrollments", 201, json={
         "participant_id": participant, "program_id": program, "site_id": site, "payer_id": "medicaid-nc",
-        "enrolled_on": str(today - timedelta(days=7)), "clinician_id": clinicians["primary"]})
+        "enrolled_on": str(today - timedelta(days=7)), "clinician_id": clinicians["primary"]})["id"]
+    admin("PUT", f"/enrollments/{enrollment}/peer", json={"peer_id": peer})
+    now = datetime.now(UTC).replace(microsecond=0)
+    visit = admin("POST", "/sessions", 201, json={  # under way: its attendance can be recorded
+        "program_id": program, "site_id": site, "kind": "one_to_one", "modality": "in_person", "peer_ids": [peer],
+        "participant_ids": [participant], "starts_at": (now - timedelta(minutes=30)).isoformat(),
+        "ends_at": (now + timedelta(minutes=30)).isoformat()})["id"]
     admin("POST", f"/participants/{participant}/safety-plans", 201, json={
         "program_id": program, "warning_signs": ["not sleeping"], "people_to_ask_for_help": [{"name": "Sister Ann"}]})
     admin_keycloak.set_claims("clinician", organization=org, peerbridge_id=clinicians["primary"], programs=[program])
@@ -88,7 +94,8 @@ def world(platform, admin_keycloak, smtp):
     # another organization's clinician, even naming the same program id, must see nothing
     admin_keycloak.set_claims("other-clinician", organization=f"{org}-other", peerbridge_id="clin-elsewhere",
                               programs=[program])
-    return {"org": org, "admin": admin, "program": program, "participant": participant, "clinicians": clinicians}
+    return {"org": org, "admin": admin, "program": program, "participant": participant, "clinicians": clinicians,
+            "visit": visit}
 
 
 def _open_inbox_signed_in(browser, platform, username: str, **context_options):  # noqa: ANN001, ANN202
@@ -251,7 +258,8 @@ def test_a_peer_and_another_organizations_clinician_see_none_of_it(platform, wor
     page.goto(f"{platform.console}/cases/{case_id}")
     refused = page.content()
     assert "Zebulon" not in refused and case["case_number"] not in refused
-    assert page.locator("h1").inner_text() in ("Case not found", "Forbidden"), page.locator("h1").inner_text()
+    assert page.locator("h1").inner_text() in ("Case not found", "Not part of your work"), \
+        page.locator("h1").inner_text()
     axe_check(page, f"case page refused to {username}")
     context.close()
 
@@ -346,6 +354,9 @@ def test_the_funder_sees_charts_equal_to_the_published_report_and_no_participant
     page.click(f"nav[aria-label=Periods] >> text={period}")
     page.wait_for_selector(f"nav[aria-label=Periods] a[aria-current=page]:has-text('{period}')")
 
+    # the page's version of the report (a correction may have been published since the wait above)
+    version = page.locator("p.meta[data-version]").get_attribute("data-version")
+    report = funder("GET", f"/feeds/{program}/{period}", params={"version": version})
     shown = _bars(page)
     assert {"participants_active", "cases", "screens", "follow_up_rate_7d"} <= set(shown)
     for name, bar in shown.items():  # each bar is the published figure, a hidden one says why
@@ -366,7 +377,7 @@ def test_the_funder_sees_charts_equal_to_the_published_report_and_no_participant
     assert csv.status == 200 and "attachment" in csv.headers["content-disposition"]
     direct = httpx.get(f"{platform.gateway}/v1/feeds/{program}/{period}", timeout=30,
                        headers={**funder.headers, "Accept": "text/csv"})
-    assert direct.status_code == 200 and csv.text() == direct.text
+    assert direct.status_code == 200 and csv.text() == direct.text and f"{program},{period},cases,," in csv.text()
     fhir = context.request.get(f"{platform.console}/outcomes/{program}/{period}/measure-report.json")
     assert json.loads(fhir.text())["resourceType"] == "MeasureReport"
 
@@ -388,4 +399,63 @@ def test_the_funder_sees_charts_equal_to_the_published_report_and_no_participant
     page.screenshot(path=screenshots / "outcome-es.png", full_page=True)
     page.select_option("#language-choice", "en")
     page.click("#language-choice ~ button")
+    context.close()
+
+
+@pytest.mark.timeout(600)
+def test_the_peer_records_attendance_and_a_phq9_that_alerts_a_clinician_on_a_phone(
+        platform, world, browser, screenshots):
+    admin, participant = world["admin"], world["participant"]
+    context = new_context(browser, viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(f"{platform.console}/")
+    sign_in(page, "peer")
+    page.wait_for_url(re.compile(r".*/today$"))  # a peer starts at today's sessions
+    assert page.locator("nav[aria-label=Main] a").all_inner_texts() == ["Today", "My participants"]
+    visit = page.locator(f"a[href='/sessions/{world['visit']}']")
+    assert "(America/New_York)" in visit.inner_text()  # the program's zone, always named
+    axe_check(page, "today (phone)")
+    page.screenshot(path=screenshots / "peer-today.png", full_page=True)
+
+    # the roster: one tap per attendee, then one button
+    visit.click()
+    page.wait_for_selector("form.roster")
+    assert page.locator("fieldset.attendee legend").inner_text() == "Zebulon Quixote"
+    page.locator("label.tap", has_text="late").tap()
+    page.fill(f"#minutes-{participant}", "45")
+    axe_check(page, "roster (phone)")
+    page.screenshot(path=screenshots / "peer-roster.png", full_page=True)
+    page.click("text=Record attendance")
+    page.wait_for_selector(".flash:has-text('Attendance recorded.')")
+    recorded = admin("GET", f"/sessions/{world['visit']}/attendance")["records"]
+    assert recorded == [{"participant_id": participant, "status": "late", "minutes_present": 45}]
+    assert page.locator("form.roster").count() == 0  # recorded once
+
+    # the C-SSRS screener's skip logic: the follow-up items appear only after a yes to item 2
+    page.click("text=My participants")
+    page.click("text=Zebulon Quixote")
+    page.click("text=Columbia Suicide Severity Rating Scale, screener")
+    assert page.locator("fieldset#item-3").is_hidden()
+    page.locator("fieldset#item-2 label.tap", has_text="Yes").tap()
+    assert page.locator("fieldset#item-3").is_visible()
+    page.locator("fieldset#item-2 label.tap", has_text="No").tap()
+    assert page.locator("fieldset#item-3").is_hidden()
+
+    # a PHQ-9 with item 9 answered 1: the peer is told at once, and sees the safety plan
+    before = {c["id"] for c in admin("GET", "/cases") if c["participant_id"] == participant}
+    page.go_back()
+    page.click("text=Patient Health Questionnaire-9")
+    for item in range(1, 10):
+        page.locator(f"fieldset#item-{item} label.tap").nth(1 if item == 9 else 0).tap()
+    axe_check(page, "PHQ-9 (phone)")
+    page.screenshot(path=screenshots / "peer-phq9.png", full_page=True)
+    page.click("text=Save answers")
+    alert = page.locator("[role=alert] h1")
+    assert alert.inner_text() == "A clinician is being alerted now"
+    assert "Sister Ann" in page.locator("#plan-h + *, section[aria-labelledby=plan-h]").first.inner_text()
+    axe_check(page, "the signal's answer (phone)")
+    page.screenshot(path=screenshots / "peer-signal.png", full_page=True)
+    opened = wait_until(lambda: [c for c in admin("GET", "/cases") if c["participant_id"] == participant
+                                 and c["id"] not in before], bool, 120, "the case the PHQ-9 opened")
+    assert opened[0]["status"] == "open"
     context.close()

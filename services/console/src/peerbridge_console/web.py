@@ -20,7 +20,8 @@ from .i18n import LANGUAGES, best_match, translations
 from .labels import LABELS, script_messages
 from .sessions import Session
 
-CLINICAL_ROLES = frozenset({"clinician", "supervisor", "program_admin", "peer"})
+CLINICAL_ROLES = frozenset({"clinician", "supervisor", "program_admin"})  # the gateway's CLINICAL access
+PEER_ROLES = frozenset({"peer"})
 OUTCOME_ROLES = frozenset({"funder", "program_admin"})  # the gateway's FUNDING access
 RISK_ORDER = {"imminent": 0, "high": 1, "moderate": 2, "low": 3}
 RISK_MARK = {"imminent": "!!!", "high": "!!", "moderate": "!", "low": "·"}
@@ -58,8 +59,9 @@ def require_role(session: Session, roles: frozenset[str]) -> None:
 
 
 def home_of(session: Session) -> str:
-    """Where a user starts: clinical staff at the inbox, funders at the outcomes."""
-    return "/inbox" if CLINICAL_ROLES & set(session.user.get("roles") or ()) else "/outcomes"
+    """Where a user starts: clinical staff at the inbox, peers at today's sessions, funders at the outcomes."""
+    roles = set(session.user.get("roles") or ())
+    return "/inbox" if CLINICAL_ROLES & roles else "/today" if PEER_ROLES & roles else "/outcomes"
 
 
 class NeedsSignIn(Exception):
@@ -96,7 +98,8 @@ def _environment(language: str) -> Environment:
     environment.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
     environment.filters.update(when=_when, label=lambda value: catalog.gettext(LABELS.get(value, value))
                                if isinstance(value, str) else value)
-    environment.globals.update(clinical_roles=CLINICAL_ROLES, outcome_roles=OUTCOME_ROLES, risk_mark=RISK_MARK,
+    environment.globals.update(clinical_roles=CLINICAL_ROLES, outcome_roles=OUTCOME_ROLES, peer_roles=PEER_ROLES,
+                               risk_mark=RISK_MARK,
                                new_key=lambda: uuid.uuid4().hex, language=language,
                                languages=LANGUAGES, script_messages=script_messages(catalog.gettext))
     return environment

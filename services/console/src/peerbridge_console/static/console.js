@@ -44,6 +44,21 @@
     setTimeout(function () { announcer.textContent = text; }, 50);
   }
 
+  // questionnaires: an item asked only given an earlier answer is shown (and sent) only then
+  function applySkipLogic(form) {
+    form.querySelectorAll("fieldset[data-asked-if]").forEach(function (item) {
+      var chosen = form.querySelector("input[name='" + item.dataset.askedIf + "']:checked");
+      var controller = form.querySelector("fieldset#" + item.dataset.askedIf);
+      var asked = !!chosen && chosen.value === item.dataset.equals && !(controller && controller.hidden);
+      item.hidden = !asked;
+      item.querySelectorAll("input, textarea").forEach(function (field) { field.disabled = !asked; });
+    });
+  }
+  document.querySelectorAll("form[data-skip-logic]").forEach(function (form) {
+    applySkipLogic(form);
+    form.addEventListener("change", function () { applySkipLogic(form); });
+  });
+
   if (!document.querySelector("[data-live-list]") || !window.EventSource) return;
   var source = new EventSource("/events");
   source.onopen = function () { if (liveState) liveState.textContent = say("live_on", {}); };
