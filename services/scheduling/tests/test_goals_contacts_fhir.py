@@ -63,6 +63,33 @@ def test_a_contact_is_documented_signed_and_cosigned_and_each_step_carries_billi
     assert "housing application" not in last.model_dump_json()
 
 
+def test_the_cosign_queue_holds_only_the_signed_notes_the_supervisor_may_cosign(world, api):
+    other_supervisor = api.post("/supervisors", {"display_name": "Other Supervisor", "credential": "LCSW"})
+    mine, theirs = world.peer(), world.peer(supervisor_id=other_supervisor["id"])
+    notes = {}
+    for name, peer in (("signed", mine), ("unsigned", mine), ("cosigned", mine), ("other", theirs)):
+        person = world.participant()
+        api.put(f"/enrollments/{person['enrollment']['id']}/peer", {"peer_id": peer["id"]})
+        as_peer = api.as_user(peer["id"], Role.PEER)
+        notes[name] = as_peer.post(f"/participants/{person['id']}/contacts", contact_body(world, peer))
+        if name != "unsigned":
+            as_peer.post(f"/contacts/{notes[name]['id']}/sign", {}, expect=200)
+    as_supervisor = api.as_user(world.supervisor["id"], Role.SUPERVISOR, programs=[world.program["id"]])
+    as_supervisor.post("/supervision-logs", {"peer_id": mine["id"], "held_on": "2026-02-27", "minutes": 60})
+    as_supervisor.post(f"/contacts/{notes['cosigned']['id']}/cosign", {}, expect=200)
+
+    queue = as_supervisor.get("/contacts", params={"awaiting_cosign": "true"})
+    assert [n["id"] for n in queue] == [notes["signed"]["id"]]
+    everything = {n["id"] for n in as_supervisor.get("/contacts")}  # my supervisees' participants' notes
+    assert everything == {notes[name]["id"] for name in ("signed", "unsigned", "cosigned")}
+    elsewhere = api.as_user(world.supervisor["id"], Role.SUPERVISOR, programs=["another-program"])
+    assert elsewhere.get("/contacts", params={"awaiting_cosign": "true"}) == []
+    assert [n["id"] for n in api.as_user(other_supervisor["id"], Role.SUPERVISOR, programs=[world.program["id"]]).get(
+        "/contacts", params={"awaiting_cosign": "true"})] == [notes["other"]["id"]]
+    assert api.as_user(mine["id"], Role.PEER).get("/contacts", params={"awaiting_cosign": "true"}) == []
+    assert api.as_org("org-elsewhere").get("/contacts") == []
+
+
 def test_bad_contacts_name_the_field(world, api):
     alice, peer = world.participant(), world.peer()
     cases = [

@@ -161,6 +161,8 @@ ROUTES: tuple[Route, ...] = (
         summary="Write a contact note (billing minutes, modality)", tags=("care",)),
     get("/participants/{participant_id}/contacts", SCHEDULING, CARE_TEAM, owner=P, query=q.Page, phi=True,
         summary="A participant's contact notes", tags=("care",)),
+    get("/contacts", SCHEDULING, CARE_TEAM, owner=Owner.LISTING, query=q.ContactFilter, phi=True,
+        summary="Contact notes across your participants; awaiting_cosign: the ones you may co-sign", tags=("care",)),
     get("/contacts/{contact_id}", SCHEDULING, CARE_TEAM, owner=Owner.CONTACT, phi=True,
         summary="One contact note", tags=("care",)),
     post("/contacts/{contact_id}/sign", SCHEDULING, SIGNER, status=200, owner=Owner.CONTACT, phi=True,

@@ -40,6 +40,12 @@ class EnrollmentFilter(Page):
     active: bool | None = Field(default=None, description="true: not ended; false: ended")
 
 
+class ContactFilter(Page):
+    program_id: list[Id] = Field(default=[], max_length=100)
+    peer_id: Id | None = Field(default=None, description="one peer's notes (a peer always sees only their own)")
+    awaiting_cosign: bool = Field(default=False, description="signed notes of peers you supervise, not co-signed yet")
+
+
 class CaseFilter(Page):
     status: Annotated[str | None, Field(pattern="^(open|acknowledged|resolved)$")] = None
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from peerbridge_shared.events.care import PeerContactDocumented
@@ -11,12 +11,13 @@ from peerbridge_shared.identity import Identity
 from peerbridge_shared.scope import acting_person, in_person
 from peerbridge_shared.web import Problem, not_found
 
-from ..access import Reach, reach_record
+from ..access import Reach, enrollment_clause, reach_record
 from ..deps import Clock, publish
 from ..goals.models import Goal
 from ..participants.models import Enrollment, Participant
 from ..programs.service import get_program
 from ..sessions.models import PeerSession
+from ..workforce.models import Peer
 from ..workforce.service import get_peer, get_supervisor, peer_status
 from .models import PeerContact
 from .schemas import ContactCreate, Cosign
@@ -122,3 +123,25 @@ def list_contacts(*, session: Session, reach: Reach) -> list[PeerContact]:
     return list(session.scalars(select(PeerContact).where(PeerContact.participant_id == reach.participant.id,
                                                           reach.readable(PeerContact.program_id))
                                 .order_by(PeerContact.started_at)))
+
+
+def list_notes(*, session: Session, caller: Identity, program_ids: list[str] | None, peer_id: str | None,
+               awaiting_cosign: bool, limit: int, offset: int) -> list[PeerContact]:
+    """Notes across participants, of the programs the caller works with each participant in (the
+    enrollments of ``enrollment_clause``). ``awaiting_cosign``: signed, not co-signed yet, by a peer
+    the caller supervises (the notes only the caller may co-sign), oldest signature first."""
+    worked_with = exists().where(Enrollment.participant_id == PeerContact.participant_id,
+                                 Enrollment.program_id == PeerContact.program_id, enrollment_clause(caller))
+    query = select(PeerContact).where(PeerContact.organization_id == caller.organization_id, worked_with)
+    if program_ids:
+        query = query.where(PeerContact.program_id.in_(program_ids))
+    if peer_id is not None:
+        query = query.where(PeerContact.peer_id == peer_id)
+    order = (PeerContact.started_at.desc(), PeerContact.id)
+    if awaiting_cosign:
+        supervised = select(Peer.id).where(Peer.supervisor_id == caller.user_id,
+                                           Peer.organization_id == caller.organization_id)
+        query = query.where(PeerContact.signed_at.is_not(None), PeerContact.cosigned_at.is_(None),
+                            PeerContact.peer_id.in_(supervised))
+        order = (PeerContact.signed_at, PeerContact.id)
+    return list(session.scalars(query.order_by(*order).limit(limit).offset(offset)))

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 
 from peerbridge_shared.scope import acting_person
 
@@ -25,6 +27,21 @@ def list_contacts(participant_id: str, caller: Caller, db: Db, now: Now, page: P
     with db.transaction() as session:
         found = reach(session=session, caller=caller, participant_id=participant_id, now=now())
         return [read_as(ContactRead, c, found) for c in page.slice(service.list_contacts(session=session, reach=found))]
+
+
+@router.get("/contacts")
+def list_notes(
+    caller: Caller, db: Db, page: Paging,
+    program_id: Annotated[list[str] | None, Query()] = None,
+    peer_id: Annotated[str | None, Query(description="one peer's notes")] = None,
+    awaiting_cosign: Annotated[bool, Query(description="signed notes of peers you supervise, not co-signed yet")]
+    = False,
+) -> list[ContactRead]:
+    """Contact notes across participants, of the programs you work with each participant in."""
+    with db.transaction() as session:
+        found = service.list_notes(session=session, caller=caller, program_ids=program_id, peer_id=peer_id,
+                                   awaiting_cosign=awaiting_cosign, limit=page.limit, offset=page.offset)
+        return [ContactRead.model_validate(c) for c in found]
 
 
 @router.get("/contacts/{contact_id}")
