@@ -91,11 +91,12 @@ def world(platform, admin_keycloak, smtp):
     admin_keycloak.set_claims("clinician", organization=org, peerbridge_id=clinicians["primary"], programs=[program])
     admin_keycloak.set_claims("peer", organization=org, peerbridge_id=peer, programs=[])
     admin_keycloak.set_claims("funder", organization=org, peerbridge_id=f"funder-{org}", programs=[])
+    admin_keycloak.set_claims("supervisor", organization=org, peerbridge_id=supervisor, programs=[program])
     # another organization's clinician, even naming the same program id, must see nothing
     admin_keycloak.set_claims("other-clinician", organization=f"{org}-other", peerbridge_id="clin-elsewhere",
                               programs=[program])
     return {"org": org, "admin": admin, "program": program, "participant": participant, "clinicians": clinicians,
-            "visit": visit}
+            "visit": visit, "supervisor": supervisor}
 
 
 def _open_inbox_signed_in(browser, platform, username: str, **context_options):  # noqa: ANN001, ANN202
@@ -458,4 +459,42 @@ def test_the_peer_records_attendance_and_a_phq9_that_alerts_a_clinician_on_a_pho
     opened = wait_until(lambda: [c for c in admin("GET", "/cases") if c["participant_id"] == participant
                                  and c["id"] not in before], bool, 120, "the case the PHQ-9 opened")
     assert opened[0]["status"] == "open"
+
+    # the contact note, signed at once (the supervisor co-signs it next)
+    page.click("text=Back to the participant")
+    assert page.locator("label[for=started]").inner_text() == "Started (America/New_York)"
+    page.fill("#contact-note", "Went through the safety plan together; Sister Ann is coming over.")
+    page.click("text=Save note")
+    page.wait_for_selector(".flash:has-text('Note signed.')")
+    context.close()
+
+
+@pytest.mark.timeout(600)
+def test_the_supervisor_cosigns_the_note_and_records_supervision(platform, world, browser, screenshots):
+    admin, participant = world["admin"], world["participant"]
+    signed = wait_until(lambda: [n for n in admin("GET", "/contacts") if n["participant_id"] == participant
+                                 and n["signed_at"]], bool, 60, "the peer's signed note")[0]
+    context, page = _open_inbox_signed_in(browser, platform, "supervisor")  # clinical staff start at the inbox
+    page.click("nav[aria-label=Main] >> text=Co-sign")
+    note = page.locator("article.note")
+    assert note.count() == 1 and "Sister Ann is coming over" in note.inner_text()
+    assert "Zebulon Quixote" in note.locator("h2").inner_text() and "Pat Peer" in note.inner_text()
+    axe_check(page, "notes to co-sign")
+    page.screenshot(path=screenshots / "supervisor-cosign.png", full_page=True)
+    note.locator("button").click()
+    page.wait_for_selector(".flash:has-text('Co-signed.')")
+    assert page.locator("article.note").count() == 0
+    assert admin("GET", f"/contacts/{signed['id']}")["cosigned_by"] == world["supervisor"]
+
+    page.click("nav[aria-label=Main] >> text=My team")
+    row = page.locator("#team tbody tr")
+    assert row.count() == 1 and row.locator("th").inner_text() == "Pat Peer"
+    assert row.locator("td").nth(0).inner_text().startswith("1 of ")
+    assert row.locator("td").nth(2).inner_text() == "never"
+    assert row.locator("td").nth(3).inner_text().startswith("no: no supervision")
+    page.click("text=Record supervision")
+    page.wait_for_selector(".flash:has-text('Supervision recorded.')")
+    assert page.locator("#team tbody tr td").nth(3).inner_text() == "yes"
+    axe_check(page, "my team")
+    page.screenshot(path=screenshots / "supervisor-team.png", full_page=True)
     context.close()

@@ -18,9 +18,9 @@ from fastapi.responses import RedirectResponse, Response
 
 from .api import Problem
 from .i18n import N_
-from .questionnaires import WHOLE, answers_from, items_of
+from .questionnaires import answers_from, items_of
 from .sessions import Session
-from .web import PEER_ROLES, checked_form, current_session, flash, gettext_for, language_of, paged, render
+from .web import PEER_ROLES, checked_form, current_session, flash, gettext_for, language_of, paged, render, whole
 
 router = APIRouter()
 STATUSES = ("attended", "late", "left_early", "no_show", "cancelled_by_participant", "cancelled_by_program")
@@ -28,6 +28,8 @@ ABSENT = {"no_show", "cancelled_by_participant", "cancelled_by_program"}
 CONCERNS = ("immediate_danger", "suicidal_ideation", "self_harm", "harm_to_others", "substance_use_crisis",
             "missed_crisis_check_in", "other")
 SCREENS = ("phq9", "gad7", "cssrs_screener")  # offered first on a participant's page
+MODALITIES = ("in_person", "phone", "video")
+PLACES = {"in_person": "11", "phone": "02", "video": "02"}  # CMS place of service: office, telehealth
 LOOK_BACK = timedelta(days=7)  # sessions this old still waiting for attendance are listed
 ALERTED = N_("A clinician is being alerted now. Stay with the participant if you can, and use the safety "
              "plan below; in immediate danger call 911.")
@@ -94,7 +96,7 @@ async def record_attendance(request: Request, session_id: str) -> Response:
     records = []
     for participant in row["participant_ids"]:
         status = form.get(f"status-{participant}", "")
-        minutes = 0 if status in ABSENT else _whole(form.get(f"minutes-{participant}"))
+        minutes = 0 if status in ABSENT else whole(form.get(f"minutes-{participant}"))
         records.append({"participant_id": participant, "status": status, "minutes_present": minutes})
     try:
         await console.gateway.post(session, f"/sessions/{_path(session_id)}/attendance",
@@ -105,11 +107,6 @@ async def record_attendance(request: Request, session_id: str) -> Response:
         flash(session, _("Not recorded: %(why)s") % {"why": problem.detail}, problem=True)
     await console.sessions.save(session)
     return RedirectResponse(f"/sessions/{_path(session_id)}", status_code=303)
-
-
-def _whole(value: str | None) -> int:
-    text = (value or "").strip()
-    return int(text) if WHOLE.fullmatch(text) else -1  # not a number: the gateway's 422 names the field
 
 
 @router.get("/participants")
@@ -151,8 +148,11 @@ async def participant_page(request: Request, participant_id: str) -> Response:
     instruments = await request.app.state.console.gateway.every(session, "/instruments")
     offered = sorted(instruments, key=lambda i: (SCREENS.index(i["code"]) if i["code"] in SCREENS else len(SCREENS),
                                                  i["name"]))
+    zone = (await _zones(request.app.state.console, session, {program_id}))[program_id] if program_id else UTC
+    now_local = datetime.now(zone).replace(second=0, microsecond=0, tzinfo=None)
     return render(request, "participant.html", session=session, person=person, program_id=program_id, plan=plan,
-                  instruments=offered, concerns=CONCERNS, nav="participants")
+                  instruments=offered, concerns=CONCERNS, modalities=MODALITIES, zone=str(zone),
+                  now_local=now_local.isoformat(timespec="minutes"), nav="participants")
 
 
 @router.get("/participants/{participant_id}/questionnaires/{code}")
@@ -186,6 +186,36 @@ async def submit_questionnaire(request: Request, participant_id: str, code: str)
     person, _program, plan = await _participant(request, session, participant_id)
     return render(request, "questionnaire_done.html", session=session, person=person, definition=definition,
                   response=response, plan=plan if response["safety_signal"] else None, nav="participants")
+
+
+@router.post("/participants/{participant_id}/notes")
+async def write_note(request: Request, participant_id: str) -> Response:
+    """A contact note in the program's zone (named on the form), signed at once unless asked not to."""
+    session = await current_session(request, PEER_ROLES)
+    console = request.app.state.console
+    form = await checked_form(request, session)
+    _ = gettext_for(request, session)
+    program_id = form.get("program_id", "")
+    try:
+        zone = (await _zones(console, session, {program_id}))[program_id]
+        started = datetime.fromisoformat(form.get("started", "")).replace(tzinfo=zone)
+        ended = started + timedelta(minutes=whole(form.get("minutes")) or 0)
+        note = await console.gateway.post(session, f"/participants/{_path(participant_id)}/contacts",
+                                          idempotency_key=form.get("key", ""), json={
+            "program_id": program_id, "modality": form.get("modality", ""),
+            "place_of_service": PLACES.get(form.get("modality", ""), "99"), "started_at": started.isoformat(),
+            "ended_at": ended.isoformat(), "face_to_face_minutes": whole(form.get("face_to_face_minutes")),
+            "note": form.get("note", "").strip()})
+        if form.get("sign") == "yes":
+            await console.gateway.post(session, f"/contacts/{_path(note['id'])}/sign",
+                                       idempotency_key=f"{form.get('key', '')}-sign")
+        flash(session, _("Note signed.") if form.get("sign") == "yes" else _("Note saved, not signed yet."))
+    except ValueError:
+        flash(session, _("Not saved: give the date and time the contact started."), problem=True)
+    except Problem as problem:
+        flash(session, _("Not saved: %(why)s") % {"why": problem.detail}, problem=True)
+    await console.sessions.save(session)
+    return RedirectResponse(f"/participants/{_path(participant_id)}#note-h", status_code=303)
 
 
 @router.post("/participants/{participant_id}/concerns")

@@ -5,11 +5,8 @@ left blank is sent as missing, and the service's 422 names it."""
 
 from __future__ import annotations
 
-import re
-
 from .i18n import N_
-
-WHOLE = re.compile(r"-?[0-9]{1,6}")  # ASCII digits only: int() would also take other scripts' digits
+from .web import whole
 
 FREQUENCY = (N_("Not at all"), N_("Several days"), N_("More than half the days"), N_("Nearly every day"))
 FREQUENCY_INSTRUMENTS = ("phq9", "gad7")  # "over the last 2 weeks, how often..."
@@ -43,7 +40,7 @@ def answers_from(definition: dict, form: dict[str, str]) -> dict[str, int | bool
             continue
         raw = form.get(f"item-{item['id']}", "").strip()
         if item["type"] == "integer":
-            answers[item["id"]] = int(raw) if WHOLE.fullmatch(raw) else None
+            answers[item["id"]] = whole(raw, missing=None)
         elif item["type"] == "boolean":
             answers[item["id"]] = {"yes": True, "no": False}.get(raw)
         else:

@@ -4,6 +4,7 @@ every form, safe redirects and the security headers (CSP 'self' only)."""
 from __future__ import annotations
 
 import hmac
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -22,12 +23,21 @@ from .sessions import Session
 
 CLINICAL_ROLES = frozenset({"clinician", "supervisor", "program_admin"})  # the gateway's CLINICAL access
 PEER_ROLES = frozenset({"peer"})
+SUPERVISOR_ROLES = frozenset({"supervisor"})
 OUTCOME_ROLES = frozenset({"funder", "program_admin"})  # the gateway's FUNDING access
 RISK_ORDER = {"imminent": 0, "high": 1, "moderate": 2, "low": 3}
 RISK_MARK = {"imminent": "!!!", "high": "!!", "moderate": "!", "low": "·"}
 
 
 PAGE_SIZE = 25
+WHOLE = re.compile(r"-?[0-9]{1,6}")  # ASCII digits only: int() would also take other scripts' digits
+
+
+def whole(value: str | None, missing: int | None = -1) -> int | None:
+    """A form's whole number; ``missing`` when it is none (the gateway's 422 then names the field)."""
+    text = (value or "").strip()
+    return int(text) if WHOLE.fullmatch(text) else missing
+
 
 
 @dataclass(frozen=True)
@@ -99,7 +109,7 @@ def _environment(language: str) -> Environment:
     environment.filters.update(when=_when, label=lambda value: catalog.gettext(LABELS.get(value, value))
                                if isinstance(value, str) else value)
     environment.globals.update(clinical_roles=CLINICAL_ROLES, outcome_roles=OUTCOME_ROLES, peer_roles=PEER_ROLES,
-                               risk_mark=RISK_MARK,
+                               supervisor_roles=SUPERVISOR_ROLES, risk_mark=RISK_MARK,
                                new_key=lambda: uuid.uuid4().hex, language=language,
                                languages=LANGUAGES, script_messages=script_messages(catalog.gettext))
     return environment
