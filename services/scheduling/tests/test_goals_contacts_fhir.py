@@ -88,6 +88,9 @@ def test_the_cosign_queue_holds_only_the_signed_notes_the_supervisor_may_cosign(
         "/contacts", params={"awaiting_cosign": "true"})] == [notes["other"]["id"]]
     assert api.as_user(mine["id"], Role.PEER).get("/contacts", params={"awaiting_cosign": "true"}) == []
     assert api.as_org("org-elsewhere").get("/contacts") == []
+    later = (T + timedelta(minutes=1)).isoformat()
+    assert as_supervisor.get("/contacts", params={"started_from": T.isoformat()}) != []
+    assert as_supervisor.get("/contacts", params={"started_from": later}) == []
 
 
 def test_bad_contacts_name_the_field(world, api):

@@ -92,11 +92,12 @@ def world(platform, admin_keycloak, smtp):
     admin_keycloak.set_claims("peer", organization=org, peerbridge_id=peer, programs=[])
     admin_keycloak.set_claims("funder", organization=org, peerbridge_id=f"funder-{org}", programs=[])
     admin_keycloak.set_claims("supervisor", organization=org, peerbridge_id=supervisor, programs=[program])
+    admin_keycloak.set_claims("admin", organization=org, peerbridge_id=f"coordinator-{org}", programs=[])
     # another organization's clinician, even naming the same program id, must see nothing
     admin_keycloak.set_claims("other-clinician", organization=f"{org}-other", peerbridge_id="clin-elsewhere",
                               programs=[program])
     return {"org": org, "admin": admin, "program": program, "participant": participant, "clinicians": clinicians,
-            "visit": visit, "supervisor": supervisor}
+            "visit": visit, "supervisor": supervisor, "site": site}
 
 
 def _open_inbox_signed_in(browser, platform, username: str, **context_options):  # noqa: ANN001, ANN202
@@ -497,4 +498,36 @@ def test_the_supervisor_cosigns_the_note_and_records_supervision(platform, world
     assert page.locator("#team tbody tr td").nth(3).inner_text() == "yes"
     axe_check(page, "my team")
     page.screenshot(path=screenshots / "supervisor-team.png", full_page=True)
+    context.close()
+
+
+@pytest.mark.timeout(600)
+def test_the_coordinator_dashboard_shows_caseloads_the_week_and_who_has_not_been_reached(
+        platform, world, browser, screenshots):
+    admin, program = world["admin"], world["program"]
+    quiet = admin("POST", "/participants", 201, json={"given_name": "Quinn", "family_name": "Quiet",
+                                                      "birth_date": "1990-01-31"})["id"]
+    admin("POST", f"/participants/{quiet}/consents", 201, json={
+        "program_id": program, "kind": "program", "granted": True, "effective_at": datetime.now(UTC).isoformat()})
+    admin("POST", "/enrollments", 201, json={"participant_id": quiet, "program_id": program, "site_id": world["site"],
+                                             "enrolled_on": str(datetime.now(ZONE).date())})
+    context = new_context(browser)
+    page = context.new_page()
+    page.goto(f"{platform.console}/")
+    sign_in(page, "admin")
+    page.wait_for_url(re.compile(r".*/programs$"))  # a coordinator starts at the programs
+    page.click("text=Console peer program")
+    assert page.locator("p.meta").first.inner_text() == "Times in America/New_York."
+    assert (page.inner_text("#active"), page.inner_text("#waitlist")) == ("2", "1")
+    row = page.locator("#caseloads tr[data-peer]")
+    assert row.count() == 1 and row.locator("th").inner_text() == "Pat Peer"
+    assert row.locator("td").first.inner_text().startswith("1 of ")
+    monday = datetime.now(ZONE).date() - timedelta(days=datetime.now(ZONE).weekday())
+    starts = [datetime.fromisoformat(s["starts_at"]).astimezone(ZONE).date() for s in admin(
+        "GET", "/sessions", params={"program_id": program, "limit": 500})]
+    assert page.inner_text("#week-count") == str(sum(monday <= d < monday + timedelta(days=7) for d in starts))
+    # reached today by the peer's note; the new enrollment has had no contact at all
+    assert page.locator("#quiet li").all_inner_texts() == ["Quinn Quiet"] and page.inner_text("#quiet-count") == "1"
+    axe_check(page, "program dashboard")
+    page.screenshot(path=screenshots / "coordinator-dashboard.png", full_page=True)
     context.close()

@@ -24,6 +24,7 @@ from .sessions import Session
 CLINICAL_ROLES = frozenset({"clinician", "supervisor", "program_admin"})  # the gateway's CLINICAL access
 PEER_ROLES = frozenset({"peer"})
 SUPERVISOR_ROLES = frozenset({"supervisor"})
+ADMIN_ROLES = frozenset({"program_admin"})
 OUTCOME_ROLES = frozenset({"funder", "program_admin"})  # the gateway's FUNDING access
 RISK_ORDER = {"imminent": 0, "high": 1, "moderate": 2, "low": 3}
 RISK_MARK = {"imminent": "!!!", "high": "!!", "moderate": "!", "low": "·"}
@@ -69,9 +70,13 @@ def require_role(session: Session, roles: frozenset[str]) -> None:
 
 
 def home_of(session: Session) -> str:
-    """Where a user starts: clinical staff at the inbox, peers at today's sessions, funders at the outcomes."""
+    """Where a user starts: coordinators at their programs, clinical staff at the inbox, peers at today's
+    sessions, funders at the outcomes."""
     roles = set(session.user.get("roles") or ())
-    return "/inbox" if CLINICAL_ROLES & roles else "/today" if PEER_ROLES & roles else "/outcomes"
+    for kind, page in ((ADMIN_ROLES, "/programs"), (CLINICAL_ROLES, "/inbox"), (PEER_ROLES, "/today")):
+        if kind & roles:
+            return page
+    return "/outcomes"
 
 
 class NeedsSignIn(Exception):
@@ -109,7 +114,7 @@ def _environment(language: str) -> Environment:
     environment.filters.update(when=_when, label=lambda value: catalog.gettext(LABELS.get(value, value))
                                if isinstance(value, str) else value)
     environment.globals.update(clinical_roles=CLINICAL_ROLES, outcome_roles=OUTCOME_ROLES, peer_roles=PEER_ROLES,
-                               supervisor_roles=SUPERVISOR_ROLES, risk_mark=RISK_MARK,
+                               supervisor_roles=SUPERVISOR_ROLES, admin_roles=ADMIN_ROLES, risk_mark=RISK_MARK,
                                new_key=lambda: uuid.uuid4().hex, language=language,
                                languages=LANGUAGES, script_messages=script_messages(catalog.gettext))
     return environment

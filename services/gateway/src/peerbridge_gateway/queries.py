@@ -44,6 +44,7 @@ class ContactFilter(Page):
     program_id: list[Id] = Field(default=[], max_length=100)
     peer_id: Id | None = Field(default=None, description="one peer's notes (a peer always sees only their own)")
     awaiting_cosign: bool = Field(default=False, description="signed notes of peers you supervise, not co-signed yet")
+    started_from: Instant | None = Field(default=None, description="contacts that started at or after this instant")
 
 
 class CaseFilter(Page):

@@ -126,7 +126,7 @@ def list_contacts(*, session: Session, reach: Reach) -> list[PeerContact]:
 
 
 def list_notes(*, session: Session, caller: Identity, program_ids: list[str] | None, peer_id: str | None,
-               awaiting_cosign: bool, limit: int, offset: int) -> list[PeerContact]:
+               awaiting_cosign: bool, started_from: datetime | None, limit: int, offset: int) -> list[PeerContact]:
     """Notes across participants, of the programs the caller works with each participant in (the
     enrollments of ``enrollment_clause``). ``awaiting_cosign``: signed, not co-signed yet, by a peer
     the caller supervises (the notes only the caller may co-sign), oldest signature first."""
@@ -137,6 +137,8 @@ def list_notes(*, session: Session, caller: Identity, program_ids: list[str] | N
         query = query.where(PeerContact.program_id.in_(program_ids))
     if peer_id is not None:
         query = query.where(PeerContact.peer_id == peer_id)
+    if started_from is not None:
+        query = query.where(PeerContact.started_at >= started_from)
     order = (PeerContact.started_at.desc(), PeerContact.id)
     if awaiting_cosign:
         supervised = select(Peer.id).where(Peer.supervisor_id == caller.user_id,

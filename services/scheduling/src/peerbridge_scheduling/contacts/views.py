@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -36,11 +37,14 @@ def list_notes(
     peer_id: Annotated[str | None, Query(description="one peer's notes")] = None,
     awaiting_cosign: Annotated[bool, Query(description="signed notes of peers you supervise, not co-signed yet")]
     = False,
+    started_from: Annotated[datetime | None, Query(description="contacts that started at or after this instant")]
+    = None,
 ) -> list[ContactRead]:
     """Contact notes across participants, of the programs you work with each participant in."""
     with db.transaction() as session:
         found = service.list_notes(session=session, caller=caller, program_ids=program_id, peer_id=peer_id,
-                                   awaiting_cosign=awaiting_cosign, limit=page.limit, offset=page.offset)
+                                   awaiting_cosign=awaiting_cosign, started_from=started_from, limit=page.limit,
+                                   offset=page.offset)
         return [ContactRead.model_validate(c) for c in found]
 
 
