@@ -530,4 +530,31 @@ def test_the_coordinator_dashboard_shows_caseloads_the_week_and_who_has_not_been
     assert page.locator("#quiet li").all_inner_texts() == ["Quinn Quiet"] and page.inner_text("#quiet-count") == "1"
     axe_check(page, "program dashboard")
     page.screenshot(path=screenshots / "coordinator-dashboard.png", full_page=True)
+
+    # enroll: a malformed phone is named and nothing typed is lost; corrected, one participant is enrolled
+    page.click("text=Enroll a participant")
+    for field, value in (("#given_name", "Rosa"), ("#family_name", "Ramírez"), ("#birth_date", "1985-02-28"),
+                         ("#phone", "call me maybe"), ("#preferred_language", "es")):
+        page.fill(field, value)
+    page.check("input[name=interpreter_needed]")
+    axe_check(page, "enrollment form")
+    page.click("text=Enroll and match a peer")
+    assert "body.phone" in page.locator(".flash.problem").inner_text()
+    assert page.input_value("#family_name") == "Ramírez" and page.is_checked("input[name=interpreter_needed]")
+    page.fill("#phone", "+1 919 555 0101")
+    page.click("text=Enroll and match a peer")
+    page.wait_for_url(re.compile(r".*/enrollments/[^/]+/match$"))
+    best = page.locator("#matches tbody tr").first
+    assert best.locator("th").inner_text() == "Pat Peer" and best.locator("ul.reasons li").count() > 0
+    axe_check(page, "peer match")
+    page.screenshot(path=screenshots / "coordinator-match.png", full_page=True)
+    stale = context.new_page()  # another coordinator's tab, drawn before the assignment
+    stale.goto(page.url)
+    best.locator("button").click()
+    page.wait_for_selector(".flash:has-text('Pat Peer assigned.')")
+    stale.locator("#matches tbody tr").first.locator("button").click()
+    assert stale.locator(".flash.problem").inner_text().startswith("Conflict: this enrollment changed")
+    page.goto(f"{platform.console}/programs/{program}")
+    assert (page.inner_text("#active"), page.inner_text("#waitlist")) == ("3", "1")  # Rosa once, with Pat
+    assert page.locator("#caseloads tr[data-peer] td").first.inner_text().startswith("2 of ")
     context.close()

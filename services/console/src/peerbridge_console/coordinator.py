@@ -23,6 +23,7 @@ from .web import ADMIN_ROLES, current_session, gettext_for, language_of, paged, 
 router = APIRouter()
 QUIET_DAYS = 14
 TREND_MONTHS = 6
+WAITLIST_SHOWN = 25  # the longest waiting first
 
 
 def _path(value: str) -> str:
@@ -63,13 +64,16 @@ async def dashboard(request: Request, program_id: str, page: int = 1) -> Respons
     caseloads = await _caseloads(console, session, peers, enrollments)
     quiet_ids = _quiet(enrollments, recent, notes)
     quiet_page, pager = paged(quiet_ids, page, f"/programs/{_path(program_id)}")
-    quiet = await asyncio.gather(*(get(session, f"/participants/{_path(p)}") for p in quiet_page))
+    waiting = sorted((e for e in enrollments if not e["peer_id"]), key=lambda e: e["enrolled_on"])[:WAITLIST_SHOWN]
+    people = await _people(console, session, {*quiet_page, *(e["participant_id"] for e in waiting)})
+    quiet = [people[p] for p in quiet_page]
     months = _months(figures, program_id)
     trends = {name: trend(months, name, language, _) for name in ("attendance_rate", "no_shows")}
     return render(
         request, "dashboard.html", session=session, program=program, zone=zone.key, caseloads=caseloads,
         active=len({e["participant_id"] for e in enrollments}),
         waitlist=sum(1 for e in enrollments if not e["peer_id"]), quiet=quiet, quiet_total=len(quiet_ids),
+        waiting=[{**e, "person": people[e["participant_id"]]} for e in waiting],
         pager=pager, quiet_days=QUIET_DAYS, nav="programs",
         week=[_local(s, zone, language) for s in sorted(week, key=lambda s: s["starts_at"])],
         week_label=_("%(start)s to %(end)s") % {
@@ -77,6 +81,11 @@ async def dashboard(request: Request, program_id: str, page: int = 1) -> Respons
             "end": format_datetime(week_end - timedelta(seconds=1), "EEE d MMM", tzinfo=zone, locale=language)},
         trends={name: {"rows": rows, "chart": bars(rows, "rate" if name.endswith("rate") else "count")}
                 for name, rows in trends.items()})
+
+
+async def _people(console, session: Session, ids: set[str]) -> dict[str, dict]:  # noqa: ANN001
+    found = await asyncio.gather(*(console.gateway.get(session, f"/participants/{_path(p)}") for p in sorted(ids)))
+    return {person["id"]: person for person in found}
 
 
 def _week_of(now: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:

@@ -1,0 +1,116 @@
+"""The coordinator enrolls a participant and matches a peer: the new participant with their
+program consent and enrollment (each step idempotent under the form's key and its body, so sending
+the form again makes no second participant), then every peer of the program ranked with the reasons for
+each place, and the chosen peer assigned under If-Match (another coordinator's assignment since the
+page was drawn is shown, not overwritten)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from urllib.parse import quote, urlencode
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from .api import Problem
+from .web import ADMIN_ROLES, checked_form, current_session, flash, gettext_for, render
+
+router = APIRouter()
+PERSON_FIELDS = ("given_name", "family_name", "birth_date", "phone", "email", "preferred_language")
+
+
+def _path(value: str) -> str:
+    return quote(value, safe="")
+
+
+async def _form_context(request: Request, session, program_id: str) -> dict:  # noqa: ANN001
+    console = request.app.state.console
+    program = await console.gateway.get(session, f"/programs/{_path(program_id)}")
+    sites = await console.gateway.every(session, f"/programs/{_path(program_id)}/sites")
+    today = datetime.now(ZoneInfo(program["time_zone"])).date().isoformat()
+    return {"program": program, "sites": sites, "today": today, "now": datetime.now(UTC).isoformat()}
+
+
+@router.get("/programs/{program_id}/enroll")
+async def enroll_form(request: Request, program_id: str) -> Response:
+    session = await current_session(request, ADMIN_ROLES)
+    context = await _form_context(request, session, program_id)
+    return render(request, "enroll.html", session=session, form={}, nav="programs", **context)
+
+
+@router.post("/programs/{program_id}/enroll")
+async def enroll(request: Request, program_id: str) -> Response:
+    session = await current_session(request, ADMIN_ROLES)
+    console = request.app.state.console
+    form = await checked_form(request, session)
+    _ = gettext_for(request, session)
+    key = form.get("key", "")
+    person = {name: form.get(name, "").strip() or None for name in PERSON_FIELDS}
+    person["interpreter_needed"] = form.get("interpreter_needed") == "yes"
+    person["preferred_language"] = person["preferred_language"] or "en"
+    try:
+        created = await _step(console, session, key, "/participants", person)
+        await _step(console, session, key, f"/participants/{_path(created['id'])}/consents", {
+            "program_id": program_id, "kind": "program", "granted": True,
+            "effective_at": form.get("consented_at") or datetime.now(UTC).isoformat()})
+        enrollment = await _step(console, session, key, "/enrollments", {
+            "participant_id": created["id"], "program_id": program_id, "site_id": form.get("site_id", ""),
+            "payer_id": form.get("payer_id") or None, "enrolled_on": form.get("enrolled_on", "")})
+    except Problem as problem:  # the form again as filled, the gateway's words naming the field
+        flash(session, _("Not enrolled: %(why)s") % {"why": problem.detail}, problem=True)
+        context = await _form_context(request, session, program_id)
+        return render(request, "enroll.html", 422, session=session, form=form, nav="programs", **context)
+    tags = form.get("tags", "").strip()
+    query = f"?{urlencode({'tags': tags})}" if tags else ""
+    return RedirectResponse(f"/enrollments/{_path(enrollment['id'])}/match{query}", status_code=303)
+
+
+async def _step(console, session, key: str, path: str, body: dict) -> dict:  # noqa: ANN001
+    """One POST of the enrollment, keyed by the form and its own body: the same form sent again
+    replays each step done (no second participant); a corrected field is a new request."""
+    digest = hashlib.sha256(json.dumps([path, body], sort_keys=True).encode()).hexdigest()[:24]
+    return await console.gateway.post(session, path, idempotency_key=f"{key}-{digest}", json=body)
+
+
+@router.get("/enrollments/{enrollment_id}/match")
+async def match(request: Request, enrollment_id: str, tags: str = "") -> Response:
+    session = await current_session(request, ADMIN_ROLES)
+    console = request.app.state.console
+    answer = await console.gateway.request(session, "GET", f"/enrollments/{_path(enrollment_id)}")
+    enrollment = answer.json()
+    wanted = [tag.strip() for tag in tags.split(",") if tag.strip()]
+    candidates = await console.gateway.get(session, f"/enrollments/{_path(enrollment_id)}/peer-matches",
+                                           params={"tags": wanted, "limit": 50} if wanted else {"limit": 50})
+    person = await console.gateway.get(session, f"/participants/{_path(enrollment['participant_id'])}")
+    return render(request, "match.html", session=session, enrollment=enrollment, etag=answer.headers.get("etag", ""),
+                  candidates=candidates, person=person, tags=tags, nav="programs")
+
+
+@router.post("/enrollments/{enrollment_id}/peer")
+async def assign(request: Request, enrollment_id: str) -> Response:
+    session = await current_session(request, ADMIN_ROLES)
+    console = request.app.state.console
+    form = await checked_form(request, session)
+    _ = gettext_for(request, session)
+    back = f"/enrollments/{_path(enrollment_id)}/match"
+    try:
+        chosen = (await console.gateway.request(
+            session, "PUT", f"/enrollments/{_path(enrollment_id)}/peer", json={"peer_id": form.get("peer_id", "")},
+            headers={"If-Match": form.get("etag", ""), "Idempotency-Key": form.get("key", "")})).json()
+    except Problem as problem:
+        if problem.status == 412:
+            now = await console.gateway.get(session, f"/enrollments/{_path(enrollment_id)}")
+            flash(session, _("Conflict: this enrollment changed while you had it open (its peer is now %(peer)s). "
+                             "Nothing was changed; review the ranking and try again.")
+                  % {"peer": now.get("peer_id") or _("nobody")}, problem=True)
+        else:
+            flash(session, _("Not assigned: %(why)s") % {"why": problem.detail}, problem=True)
+        await console.sessions.save(session)
+        return RedirectResponse(back, status_code=303)
+    flash(session, _("%(peer)s assigned.") % {"peer": chosen["display_name"]})
+    await console.sessions.save(session)
+    program = form.get("program_id", "")
+    return RedirectResponse(f"/programs/{_path(program)}" if program else back, status_code=303)
