@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from peerbridge_console.coordinator import _months, _quiet, _week_of
+from peerbridge_console.coordinator import _months, _quiet, week_of
 
 NEW_YORK = ZoneInfo("America/New_York")
 
@@ -17,13 +17,13 @@ def _hours(week: tuple[datetime, datetime]) -> float:
 
 
 def test_the_week_is_the_programs_local_week_across_a_dst_change():
-    start, end = _week_of(datetime(2026, 11, 4, 3, 30, tzinfo=UTC), NEW_YORK)  # Tuesday 23:30 local
+    start, end = week_of(datetime(2026, 11, 4, 3, 30, tzinfo=UTC), NEW_YORK)  # Tuesday 23:30 local
     assert (start.isoformat(), end.isoformat()) == ("2026-11-02T00:00:00-05:00", "2026-11-09T00:00:00-05:00")
-    fall = _week_of(datetime(2026, 11, 1, 12, tzinfo=UTC), NEW_YORK)  # Sunday 1 November: clocks went back
+    fall = week_of(datetime(2026, 11, 1, 12, tzinfo=UTC), NEW_YORK)  # Sunday 1 November: clocks went back
     assert fall[0].isoformat() == "2026-10-26T00:00:00-04:00" and _hours(fall) == 169
-    spring = _week_of(datetime(2027, 3, 10, 12, tzinfo=UTC), NEW_YORK)
+    spring = week_of(datetime(2027, 3, 10, 12, tzinfo=UTC), NEW_YORK)
     assert _hours(spring) == 167
-    new_year = _week_of(datetime(2027, 1, 1, 4, 59, tzinfo=UTC), NEW_YORK)  # still 31 December locally
+    new_year = week_of(datetime(2027, 1, 1, 4, 59, tzinfo=UTC), NEW_YORK)  # still 31 December locally
     assert new_year[0].date().isoformat() == "2026-12-28"
 
 

@@ -437,9 +437,9 @@ def test_the_peer_records_attendance_and_a_phq9_that_alerts_a_clinician_on_a_pho
     page.click("text=My participants")
     page.click("text=Zebulon Quixote")
     page.click("text=Columbia Suicide Severity Rating Scale, screener")
-    assert page.locator("fieldset#item-3").is_hidden()
+    page.wait_for_selector("fieldset#item-3", state="hidden")  # once the page's script has run
     page.locator("fieldset#item-2 label.tap", has_text="Yes").tap()
-    assert page.locator("fieldset#item-3").is_visible()
+    assert page.locator("fieldset#item-3").is_visible() and page.locator("fieldset#item-6a").is_hidden()
     page.locator("fieldset#item-2 label.tap", has_text="No").tap()
     assert page.locator("fieldset#item-3").is_hidden()
 
@@ -557,4 +557,52 @@ def test_the_coordinator_dashboard_shows_caseloads_the_week_and_who_has_not_been
     page.goto(f"{platform.console}/programs/{program}")
     assert (page.inner_text("#active"), page.inner_text("#waitlist")) == ("3", "1")  # Rosa once, with Pat
     assert page.locator("#caseloads tr[data-peer] td").first.inner_text().startswith("2 of ")
+    context.close()
+
+
+@pytest.mark.timeout(600)
+def test_the_coordinator_books_a_weekly_series_across_the_dst_change_and_sees_local_times(
+        platform, world, browser, screenshots):
+    admin, program = world["admin"], world["program"]
+    context = new_context(browser)
+    page = context.new_page()
+    page.goto(f"{platform.console}/programs/{program}/calendar?week=2027-03-09")
+    sign_in(page, "admin")
+    page.wait_for_selector("#week[data-week='2027-03-08']")
+    assert page.inner_text("#zone") == "All times in America/New_York."
+
+    def book(first: str, weeks: str) -> None:
+        page.select_option("#kind", "group")
+        page.select_option("#peer_id", label="Pat Peer")
+        page.check("label.choice:has-text('Zebulon Quixote') input")
+        page.fill("#first_local_start", first)
+        page.fill("#count", weeks)
+        page.click("form.booking button[type=submit]")
+
+    book("2027-03-09T18:00", "2")  # Tuesdays 18:00: before and after clocks go forward on 14 March
+    page.wait_for_selector(".flash:has-text('2 sessions booked.')")
+    assert page.locator("li.day[data-date='2027-03-09'] .time").all_inner_texts() == ["18:00–19:00"]
+    page.click("text=Next week")
+    assert page.locator("li.day[data-date='2027-03-16'] .time").all_inner_texts() == ["18:00–19:00"]
+    booked = admin("GET", "/sessions", params={"program_id": program, "starts_from": "2027-03-01T00:00:00Z",
+                                                "starts_before": "2027-03-31T00:00:00Z"})
+    assert sorted(s["starts_at"] for s in booked) == ["2027-03-09T23:00:00Z", "2027-03-16T22:00:00Z"]
+
+    # a double booking is answered on the page, in local time, the form as it was
+    book("2027-03-16T18:30", "1")
+    problem = page.locator("#book-problem").inner_text()
+    assert problem.startswith("Double booking:") and "18:00–19:00 (America/New_York)" in problem, problem
+    assert page.input_value("#first_local_start") == "2027-03-16T18:30"
+    axe_check(page, "calendar with a double booking")
+    page.screenshot(path=screenshots / "coordinator-calendar.png", full_page=True)
+
+    # rescheduled an hour later, keeping its length
+    page.goto(f"{platform.console}/programs/{program}/calendar?week=2027-03-16")
+    slot = page.locator("li.day[data-date='2027-03-16'] li.slot")
+    slot.locator("summary").click()
+    slot.locator("input[name=starts]").fill("2027-03-16T19:00")
+    slot.locator("input[name=reason]").fill("room change")
+    slot.locator("form button").click()
+    page.wait_for_selector(".flash:has-text('Rescheduled.')")
+    assert page.locator("li.day[data-date='2027-03-16'] .time").all_inner_texts() == ["19:00–20:00"]
     context.close()

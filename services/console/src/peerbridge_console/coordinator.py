@@ -47,7 +47,7 @@ async def dashboard(request: Request, program_id: str, page: int = 1) -> Respons
     console, now = request.app.state.console, datetime.now(UTC)
     program = await console.gateway.get(session, f"/programs/{_path(program_id)}")
     zone = ZoneInfo(program["time_zone"])
-    week_start, week_end = _week_of(now, zone)
+    week_start, week_end = week_of(now, zone)
     get, every = console.gateway.get, console.gateway.every
     peers, enrollments, week, recent, notes, figures = await asyncio.gather(
         every(session, "/peers", {"program_id": program_id}),
@@ -88,7 +88,7 @@ async def _people(console, session: Session, ids: set[str]) -> dict[str, dict]: 
     return {person["id"]: person for person in found}
 
 
-def _week_of(now: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:
+def week_of(now: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:
     """Monday 00:00 to the next Monday 00:00, local to the program (a DST week is 167 or 169 hours)."""
     today = now.astimezone(zone).date()
     monday = today - timedelta(days=today.weekday())
