@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from redis.asyncio import Redis
 
+from peerbridge_console.api import segment
 from peerbridge_console.app import create_app
 from peerbridge_console.sessions import SessionStore
 from peerbridge_console.settings import ConsoleSettings
@@ -116,3 +117,9 @@ def test_prod_refuses_dev_settings(monkeypatch):
         ConsoleSettings(**{**base, "public_url": "http://console.example.org"})
     with pytest.raises(ValidationError, match="oidc_issuer"):
         ConsoleSettings(**{**base, "oidc_issuer": "http://127.0.0.1:8080/realms/peerbridge"})
+
+
+@pytest.mark.parametrize(("hostile", "sent"), [("..", "%2E%2E"), (".", "%2E"), ("a/../b", "a%2F..%2Fb"),
+                                               ("x?admin=1#y", "x%3Fadmin%3D1%23y"), ("é\r\n", "%C3%A9%0D%0A")])
+def test_an_id_from_a_url_or_a_form_stays_one_segment_of_the_gateway_path(hostile, sent):
+    assert segment(hostile) == sent

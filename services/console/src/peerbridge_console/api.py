@@ -4,10 +4,19 @@ database directly). Every POST carries an Idempotency-Key; PHI reads may name a 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import quote
 
 import httpx
 
 from .sessions import Session
+
+
+def segment(value: str) -> str:
+    """A path parameter as one URL segment of a gateway path: a "/" is escaped and a "." or ".." is
+    spelled %2E, so no id can climb to another route."""
+    if value and set(value) <= {"."}:
+        return "%2E" * len(value)
+    return quote(value, safe="")
 
 
 class SignInAgain(Exception):

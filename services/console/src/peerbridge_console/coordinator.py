@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, time, timedelta
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from .api import segment
 from .charts import bars
 from .figures import trend
 from .sessions import Session
@@ -25,9 +25,6 @@ QUIET_DAYS = 14
 TREND_MONTHS = 6
 WAITLIST_SHOWN = 25  # the longest waiting first
 
-
-def _path(value: str) -> str:
-    return quote(value, safe="")
 
 
 @router.get("/programs")
@@ -45,7 +42,7 @@ async def programs(request: Request, q: str = "", page: int = 1) -> Response:
 async def dashboard(request: Request, program_id: str, page: int = 1) -> Response:
     session = await current_session(request, ADMIN_ROLES)
     console, now = request.app.state.console, datetime.now(UTC)
-    program = await console.gateway.get(session, f"/programs/{_path(program_id)}")
+    program = await console.gateway.get(session, f"/programs/{segment(program_id)}")
     zone = ZoneInfo(program["time_zone"])
     week_start, week_end = week_of(now, zone)
     get, every = console.gateway.get, console.gateway.every
@@ -63,7 +60,7 @@ async def dashboard(request: Request, program_id: str, page: int = 1) -> Respons
     language, _ = language_of(request, session), gettext_for(request, session)
     caseloads = await _caseloads(console, session, peers, enrollments)
     quiet_ids = _quiet(enrollments, recent, notes)
-    quiet_page, pager = paged(quiet_ids, page, f"/programs/{_path(program_id)}")
+    quiet_page, pager = paged(quiet_ids, page, f"/programs/{segment(program_id)}")
     waiting = sorted((e for e in enrollments if not e["peer_id"]), key=lambda e: e["enrolled_on"])[:WAITLIST_SHOWN]
     people = await _people(console, session, {*quiet_page, *(e["participant_id"] for e in waiting)})
     quiet = [people[p] for p in quiet_page]
@@ -84,7 +81,7 @@ async def dashboard(request: Request, program_id: str, page: int = 1) -> Respons
 
 
 async def _people(console, session: Session, ids: set[str]) -> dict[str, dict]:  # noqa: ANN001
-    found = await asyncio.gather(*(console.gateway.get(session, f"/participants/{_path(p)}") for p in sorted(ids)))
+    found = await asyncio.gather(*(console.gateway.get(session, f"/participants/{segment(p)}") for p in sorted(ids)))
     return {person["id"]: person for person in found}
 
 
@@ -102,7 +99,7 @@ def _local(row: dict, zone: ZoneInfo, language: str) -> dict:
 
 
 async def _caseloads(console, session: Session, peers: list[dict], enrollments: list[dict]) -> list[dict]:  # noqa: ANN001
-    statuses = await asyncio.gather(*(console.gateway.get(session, f"/peers/{_path(p['id'])}/status") for p in peers))
+    statuses = await asyncio.gather(*(console.gateway.get(session, f"/peers/{segment(p['id'])}/status") for p in peers))
     counts: dict[str, int] = {}
     for enrollment in enrollments:
         if enrollment["peer_id"]:

@@ -9,27 +9,24 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from .api import Problem
+from .api import Problem, segment
 from .web import ADMIN_ROLES, checked_form, current_session, flash, gettext_for, render
 
 router = APIRouter()
 PERSON_FIELDS = ("given_name", "family_name", "birth_date", "phone", "email", "preferred_language")
 
 
-def _path(value: str) -> str:
-    return quote(value, safe="")
-
 
 async def _form_context(request: Request, session, program_id: str) -> dict:  # noqa: ANN001
     console = request.app.state.console
-    program = await console.gateway.get(session, f"/programs/{_path(program_id)}")
-    sites = await console.gateway.every(session, f"/programs/{_path(program_id)}/sites")
+    program = await console.gateway.get(session, f"/programs/{segment(program_id)}")
+    sites = await console.gateway.every(session, f"/programs/{segment(program_id)}/sites")
     today = datetime.now(ZoneInfo(program["time_zone"])).date().isoformat()
     return {"program": program, "sites": sites, "today": today, "now": datetime.now(UTC).isoformat()}
 
@@ -53,7 +50,7 @@ async def enroll(request: Request, program_id: str) -> Response:
     person["preferred_language"] = person["preferred_language"] or "en"
     try:
         created = await _step(console, session, key, "/participants", person)
-        await _step(console, session, key, f"/participants/{_path(created['id'])}/consents", {
+        await _step(console, session, key, f"/participants/{segment(created['id'])}/consents", {
             "program_id": program_id, "kind": "program", "granted": True,
             "effective_at": form.get("consented_at") or datetime.now(UTC).isoformat()})
         enrollment = await _step(console, session, key, "/enrollments", {
@@ -65,7 +62,7 @@ async def enroll(request: Request, program_id: str) -> Response:
         return render(request, "enroll.html", 422, session=session, form=form, nav="programs", **context)
     tags = form.get("tags", "").strip()
     query = f"?{urlencode({'tags': tags})}" if tags else ""
-    return RedirectResponse(f"/enrollments/{_path(enrollment['id'])}/match{query}", status_code=303)
+    return RedirectResponse(f"/enrollments/{segment(enrollment['id'])}/match{query}", status_code=303)
 
 
 async def _step(console, session, key: str, path: str, body: dict) -> dict:  # noqa: ANN001
@@ -79,12 +76,12 @@ async def _step(console, session, key: str, path: str, body: dict) -> dict:  # n
 async def match(request: Request, enrollment_id: str, tags: str = "") -> Response:
     session = await current_session(request, ADMIN_ROLES)
     console = request.app.state.console
-    answer = await console.gateway.request(session, "GET", f"/enrollments/{_path(enrollment_id)}")
+    answer = await console.gateway.request(session, "GET", f"/enrollments/{segment(enrollment_id)}")
     enrollment = answer.json()
     wanted = [tag.strip() for tag in tags.split(",") if tag.strip()]
-    candidates = await console.gateway.get(session, f"/enrollments/{_path(enrollment_id)}/peer-matches",
+    candidates = await console.gateway.get(session, f"/enrollments/{segment(enrollment_id)}/peer-matches",
                                            params={"tags": wanted, "limit": 50} if wanted else {"limit": 50})
-    person = await console.gateway.get(session, f"/participants/{_path(enrollment['participant_id'])}")
+    person = await console.gateway.get(session, f"/participants/{segment(enrollment['participant_id'])}")
     return render(request, "match.html", session=session, enrollment=enrollment, etag=answer.headers.get("etag", ""),
                   candidates=candidates, person=person, tags=tags, nav="programs")
 
@@ -95,14 +92,14 @@ async def assign(request: Request, enrollment_id: str) -> Response:
     console = request.app.state.console
     form = await checked_form(request, session)
     _ = gettext_for(request, session)
-    back = f"/enrollments/{_path(enrollment_id)}/match"
+    back = f"/enrollments/{segment(enrollment_id)}/match"
     try:
         chosen = (await console.gateway.request(
-            session, "PUT", f"/enrollments/{_path(enrollment_id)}/peer", json={"peer_id": form.get("peer_id", "")},
+            session, "PUT", f"/enrollments/{segment(enrollment_id)}/peer", json={"peer_id": form.get("peer_id", "")},
             headers={"If-Match": form.get("etag", ""), "Idempotency-Key": form.get("key", "")})).json()
     except Problem as problem:
         if problem.status == 412:
-            now = await console.gateway.get(session, f"/enrollments/{_path(enrollment_id)}")
+            now = await console.gateway.get(session, f"/enrollments/{segment(enrollment_id)}")
             flash(session, _("Conflict: this enrollment changed while you had it open (its peer is now %(peer)s). "
                              "Nothing was changed; review the ranking and try again.")
                   % {"peer": now.get("peer_id") or _("nobody")}, problem=True)
@@ -113,4 +110,4 @@ async def assign(request: Request, enrollment_id: str) -> Response:
     flash(session, _("%(peer)s assigned.") % {"peer": chosen["display_name"]})
     await console.sessions.save(session)
     program = form.get("program_id", "")
-    return RedirectResponse(f"/programs/{_path(program)}" if program else back, status_code=303)
+    return RedirectResponse(f"/programs/{segment(program)}" if program else back, status_code=303)

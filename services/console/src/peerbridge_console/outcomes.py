@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import re
-from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from .api import Problem
+from .api import Problem, segment
 from .charts import bars
 from .figures import TREND_FIGURES, name_of, sections, unit_of
 from .figures import trend as trend_of
@@ -82,7 +81,7 @@ async def download(request: Request, program_id: str, period: str, download: str
         return _not_found(request, session)
     media_type, extension = DOWNLOADS[download]
     answer = await request.app.state.console.gateway.request(
-        session, "GET", f"/feeds/{quote(program_id, safe='')}/{period}", headers={"Accept": media_type})
+        session, "GET", f"/feeds/{segment(program_id)}/{period}", headers={"Accept": media_type})
     filename = f"peerbridge-{program_id}-{period}.{extension}".replace(":", "-")
     return Response(answer.content, media_type=answer.headers.get("content-type", media_type),
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
@@ -90,7 +89,7 @@ async def download(request: Request, program_id: str, period: str, download: str
 
 async def _program(console, session: Session, program_id: str) -> dict:  # noqa: ANN001
     try:
-        return await console.gateway.get(session, f"/programs/{quote(program_id, safe='')}")
+        return await console.gateway.get(session, f"/programs/{segment(program_id)}")
     except Problem as problem:  # a program gone since its reports were published keeps its reports
         if problem.status == 404:
             return {}
@@ -98,7 +97,7 @@ async def _program(console, session: Session, program_id: str) -> dict:  # noqa:
 
 
 async def _report(console, session: Session, program_id: str, period: str) -> dict:  # noqa: ANN001
-    return await console.gateway.get(session, f"/feeds/{quote(program_id, safe='')}/{period}")
+    return await console.gateway.get(session, f"/feeds/{segment(program_id)}/{period}")
 
 
 def _not_found(request: Request, session: Session) -> Response:

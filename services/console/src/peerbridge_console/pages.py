@@ -10,7 +10,7 @@ from babel.dates import format_datetime
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from .api import Problem
+from .api import Problem, segment
 from .i18n import LANGUAGES, N_
 from .labels import LABELS
 from .sessions import Session
@@ -80,7 +80,7 @@ async def case_page(request: Request, case_id: str, contact: int = 0) -> Respons
     session = await current_session(request, CLINICAL_ROLES)
     console = request.app.state.console
     try:
-        response = await console.gateway.request(session, "GET", f"/cases/{case_id}")
+        response = await console.gateway.request(session, "GET", f"/cases/{segment(case_id)}")
     except Problem as problem:
         if problem.status == 404:
             _ = gettext_for(request, session)
@@ -90,9 +90,9 @@ async def case_page(request: Request, case_id: str, contact: int = 0) -> Respons
     case, etag = response.json(), response.headers.get("etag", "")
     participant = None
     if contact and session.purpose_of_use:
-        participant = await console.gateway.get(session, f"/participants/{case['participant_id']}",
+        participant = await console.gateway.get(session, f"/participants/{segment(case['participant_id'])}",
                                                 headers={"X-Purpose-Of-Use": session.purpose_of_use})
-    steps = await console.gateway.get(session, f"/cases/{case_id}/timeline", params={"limit": 500})
+    steps = await console.gateway.get(session, f"/cases/{segment(case_id)}/timeline", params={"limit": 500})
     entries = timeline(case, steps, case["dispositions"], gettext_for(request, session))
     return render(request, "case.html", session=session, case=case, etag=etag, entries=entries,
                   participant=participant, want_contact=bool(contact), purposes=PURPOSES,
@@ -109,10 +109,10 @@ async def set_purpose(request: Request) -> Response:
         flash(session, gettext_for(request, session)("Choose a purpose of use to see contact details."),
               problem=True)
         await request.app.state.console.sessions.save(session)
-        return RedirectResponse(f"/cases/{case_id}#contact", status_code=303)
+        return RedirectResponse(f"/cases/{segment(case_id)}#contact", status_code=303)
     session.purpose_of_use = form["purpose"]
     await request.app.state.console.sessions.save(session)
-    return RedirectResponse(f"/cases/{case_id}?contact=1#contact", status_code=303)
+    return RedirectResponse(f"/cases/{segment(case_id)}?contact=1#contact", status_code=303)
 
 
 def _body(action: str, form: dict[str, str]) -> dict | None:
@@ -134,10 +134,10 @@ async def act(request: Request, case_id: str, action: str) -> Response:
     console = request.app.state.console
     form = await checked_form(request, session)
     _ = gettext_for(request, session)
-    back = RedirectResponse(f"/cases/{case_id}", status_code=303)
+    back = RedirectResponse(f"/cases/{segment(case_id)}", status_code=303)
     if action not in ACTIONS:
         return render(request, "message.html", 404, session=session, title=_("No such action"), message=action)
-    current = await console.gateway.request(session, "GET", f"/cases/{case_id}")
+    current = await console.gateway.request(session, "GET", f"/cases/{segment(case_id)}")
     if form.get("etag") and current.headers.get("etag") != form["etag"]:
         now = current.json()
         who = now.get("resolved_by") or now.get("acknowledged_by") or _("nobody yet")
@@ -147,8 +147,8 @@ async def act(request: Request, case_id: str, action: str) -> Response:
                                   "who": who}, problem=True)
     else:
         try:
-            await console.gateway.post(session, f"/cases/{case_id}/{action}", idempotency_key=form.get("key", ""),
-                                       json=_body(action, form))
+            await console.gateway.post(session, f"/cases/{segment(case_id)}/{action}",
+                                       idempotency_key=form.get("key", ""), json=_body(action, form))
             flash(session, _(ACTIONS[action]))
         except Problem as problem:
             flash(session, _("Not done: %(why)s (%(status)s %(title)s).")
@@ -180,12 +180,12 @@ async def on_call(request: Request) -> Response:
 
 
 async def _program_on_call(console, session: Session, program_id: str, language: str) -> dict:  # noqa: ANN001
-    program = await console.gateway.get(session, f"/programs/{program_id}")
+    program = await console.gateway.get(session, f"/programs/{segment(program_id)}")
     zone = ZoneInfo(program["time_zone"])
     start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     hours = range(0, console.settings.oncall_horizon_h + 1, 1)
     moments = [datetime.now(UTC)] + [start + timedelta(hours=h) for h in hours[1:]]
-    answers = await asyncio.gather(*(console.gateway.get(session, f"/programs/{program_id}/on-call",
+    answers = await asyncio.gather(*(console.gateway.get(session, f"/programs/{segment(program_id)}/on-call",
                                                          params={"at": moment.isoformat()}) for moment in moments))
     now_on_call = answers[0]["clinician_id"]
     handoff = next(((m, a["clinician_id"]) for m, a in zip(moments, answers, strict=True)

@@ -9,14 +9,13 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from .api import Problem
+from .api import Problem, segment
 from .i18n import N_
 from .questionnaires import answers_from, items_of
 from .sessions import Session
@@ -35,12 +34,9 @@ ALERTED = N_("A clinician is being alerted now. Stay with the participant if you
              "plan below; in immediate danger call 911.")
 
 
-def _path(value: str) -> str:
-    return quote(value, safe="")
-
 
 async def _zones(console, session: Session, program_ids: set[str]) -> dict[str, ZoneInfo]:  # noqa: ANN001
-    programs = await asyncio.gather(*(console.gateway.get(session, f"/programs/{_path(p)}") for p in program_ids))
+    programs = await asyncio.gather(*(console.gateway.get(session, f"/programs/{segment(p)}") for p in program_ids))
     return {program["id"]: ZoneInfo(program["time_zone"]) for program in programs}
 
 
@@ -75,11 +71,11 @@ async def today(request: Request) -> Response:
 async def roster(request: Request, session_id: str) -> Response:
     session = await current_session(request, PEER_ROLES)
     console = request.app.state.console
-    row = await console.gateway.get(session, f"/sessions/{_path(session_id)}")
+    row = await console.gateway.get(session, f"/sessions/{segment(session_id)}")
     zones = await _zones(console, session, {row["program_id"]})
     people, recorded = await asyncio.gather(
-        asyncio.gather(*(console.gateway.get(session, f"/participants/{_path(p)}") for p in row["participant_ids"])),
-        console.gateway.get(session, f"/sessions/{_path(session_id)}/attendance"))
+        asyncio.gather(*(console.gateway.get(session, f"/participants/{segment(p)}") for p in row["participant_ids"])),
+        console.gateway.get(session, f"/sessions/{segment(session_id)}/attendance"))
     shown = _local(row, zones[row["program_id"]], language_of(request, session))
     started = _moment(row["starts_at"]) <= datetime.now(UTC)
     return render(request, "roster.html", session=session, row=shown, people=people, statuses=STATUSES,
@@ -92,21 +88,21 @@ async def record_attendance(request: Request, session_id: str) -> Response:
     console = request.app.state.console
     form = await checked_form(request, session)
     _ = gettext_for(request, session)
-    row = await console.gateway.get(session, f"/sessions/{_path(session_id)}")
+    row = await console.gateway.get(session, f"/sessions/{segment(session_id)}")
     records = []
     for participant in row["participant_ids"]:
         status = form.get(f"status-{participant}", "")
         minutes = 0 if status in ABSENT else whole(form.get(f"minutes-{participant}"))
         records.append({"participant_id": participant, "status": status, "minutes_present": minutes})
     try:
-        await console.gateway.post(session, f"/sessions/{_path(session_id)}/attendance",
+        await console.gateway.post(session, f"/sessions/{segment(session_id)}/attendance",
                                    idempotency_key=form.get("key", ""),
                                    json={"facilitator_peer_id": session.user_id, "records": records})
         flash(session, _("Attendance recorded."))
     except Problem as problem:
         flash(session, _("Not recorded: %(why)s") % {"why": problem.detail}, problem=True)
     await console.sessions.save(session)
-    return RedirectResponse(f"/sessions/{_path(session_id)}", status_code=303)
+    return RedirectResponse(f"/sessions/{segment(session_id)}", status_code=303)
 
 
 @router.get("/participants")
@@ -115,7 +111,7 @@ async def my_participants(request: Request, q: str = "", page: int = 1) -> Respo
     console = request.app.state.console
     enrollments = await console.gateway.every(session, "/enrollments", {"peer_id": session.user_id, "active": "true"})
     ids = sorted({e["participant_id"] for e in enrollments})
-    people = await asyncio.gather(*(console.gateway.get(session, f"/participants/{_path(p)}") for p in ids))
+    people = await asyncio.gather(*(console.gateway.get(session, f"/participants/{segment(p)}") for p in ids))
     wanted = q.strip().casefold()
     found = sorted((p for p in people if wanted in f"{p['given_name']} {p['family_name']}".casefold()),
                    key=lambda p: (p["family_name"].casefold(), p["given_name"].casefold()))
@@ -127,12 +123,12 @@ async def _participant(request: Request, session: Session, participant_id: str) 
     """The participant, the program the peer works with them in, and that program's safety plan."""
     console = request.app.state.console
     person, enrollments = await asyncio.gather(
-        console.gateway.get(session, f"/participants/{_path(participant_id)}"),
+        console.gateway.get(session, f"/participants/{segment(participant_id)}"),
         console.gateway.get(session, "/enrollments", params={"participant_id": participant_id,
                                                                "peer_id": session.user_id, "active": "true"}))
     program_id = enrollments[0]["program_id"] if enrollments else ""
     try:
-        plan = await console.gateway.get(session, f"/participants/{_path(participant_id)}/safety-plan",
+        plan = await console.gateway.get(session, f"/participants/{segment(participant_id)}/safety-plan",
                                          params={"program_id": program_id} if program_id else {})
     except Problem as problem:
         if problem.status != 404:
@@ -159,7 +155,7 @@ async def participant_page(request: Request, participant_id: str) -> Response:
 async def questionnaire(request: Request, participant_id: str, code: str) -> Response:
     session = await current_session(request, PEER_ROLES)
     person, program_id, _plan = await _participant(request, session, participant_id)
-    definition = await request.app.state.console.gateway.get(session, f"/instruments/{_path(code)}")
+    definition = await request.app.state.console.gateway.get(session, f"/instruments/{segment(code)}")
     return render(request, "questionnaire.html", session=session, person=person, program_id=program_id,
                   definition=definition, items=items_of(definition), answers={}, nav="participants")
 
@@ -170,11 +166,11 @@ async def submit_questionnaire(request: Request, participant_id: str, code: str)
     console = request.app.state.console
     form = await checked_form(request, session)
     _ = gettext_for(request, session)
-    definition = await console.gateway.get(session, f"/instruments/{_path(code)}")
+    definition = await console.gateway.get(session, f"/instruments/{segment(code)}")
     answers = answers_from(definition, form)
     try:
         response = await console.gateway.post(
-            session, f"/participants/{_path(participant_id)}/questionnaire-responses",
+            session, f"/participants/{segment(participant_id)}/questionnaire-responses",
             idempotency_key=form.get("key", ""), json={
                 "program_id": form.get("program_id", ""), "instrument": code, "version": definition["version"],
                 "answers": answers, "completed_at": datetime.now(UTC).isoformat()})
@@ -200,14 +196,14 @@ async def write_note(request: Request, participant_id: str) -> Response:
         zone = (await _zones(console, session, {program_id}))[program_id]
         started = datetime.fromisoformat(form.get("started", "")).replace(tzinfo=zone)
         ended = started + timedelta(minutes=whole(form.get("minutes")) or 0)
-        note = await console.gateway.post(session, f"/participants/{_path(participant_id)}/contacts",
+        note = await console.gateway.post(session, f"/participants/{segment(participant_id)}/contacts",
                                           idempotency_key=form.get("key", ""), json={
             "program_id": program_id, "modality": form.get("modality", ""),
             "place_of_service": PLACES.get(form.get("modality", ""), "99"), "started_at": started.isoformat(),
             "ended_at": ended.isoformat(), "face_to_face_minutes": whole(form.get("face_to_face_minutes")),
             "note": form.get("note", "").strip()})
         if form.get("sign") == "yes":
-            await console.gateway.post(session, f"/contacts/{_path(note['id'])}/sign",
+            await console.gateway.post(session, f"/contacts/{segment(note['id'])}/sign",
                                        idempotency_key=f"{form.get('key', '')}-sign")
         flash(session, _("Note signed.") if form.get("sign") == "yes" else _("Note saved, not signed yet."))
     except ValueError:
@@ -215,7 +211,7 @@ async def write_note(request: Request, participant_id: str) -> Response:
     except Problem as problem:
         flash(session, _("Not saved: %(why)s") % {"why": problem.detail}, problem=True)
     await console.sessions.save(session)
-    return RedirectResponse(f"/participants/{_path(participant_id)}#note-h", status_code=303)
+    return RedirectResponse(f"/participants/{segment(participant_id)}#note-h", status_code=303)
 
 
 @router.post("/participants/{participant_id}/concerns")
@@ -229,10 +225,10 @@ async def raise_concern(request: Request, participant_id: str) -> Response:
                "peer_with_person": form.get("peer_with_person") == "yes", "note": form.get("note", "").strip(),
                "raised_at": datetime.now(UTC).isoformat()}
     try:
-        await console.gateway.post(session, f"/participants/{_path(participant_id)}/safety-concerns",
+        await console.gateway.post(session, f"/participants/{segment(participant_id)}/safety-concerns",
                                    idempotency_key=form.get("key") or uuid.uuid4().hex, json=concern)
         flash(session, _(ALERTED))
     except Problem as problem:
         flash(session, _("Not sent: %(why)s") % {"why": problem.detail}, problem=True)
     await console.sessions.save(session)
-    return RedirectResponse(f"/participants/{_path(participant_id)}#plan-h", status_code=303)
+    return RedirectResponse(f"/participants/{segment(participant_id)}#plan-h", status_code=303)

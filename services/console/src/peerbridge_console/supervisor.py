@@ -7,25 +7,21 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, date, datetime
-from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from .api import Problem
+from .api import Problem, segment
 from .sessions import Session
 from .web import SUPERVISOR_ROLES, checked_form, current_session, flash, gettext_for, paged, render, whole
 
 router = APIRouter()
 
 
-def _path(value: str) -> str:
-    return quote(value, safe="")
-
 
 async def _names(console, session: Session, kind: str, ids: set[str]) -> dict[str, str]:  # noqa: ANN001
     """Display names of participants or peers, by id (one read each, audited for participants)."""
-    found = await asyncio.gather(*(console.gateway.get(session, f"/{kind}/{_path(i)}") for i in sorted(ids)))
+    found = await asyncio.gather(*(console.gateway.get(session, f"/{kind}/{segment(i)}") for i in sorted(ids)))
     if kind == "participants":
         return {p["id"]: f"{p['given_name']} {p['family_name']}" for p in found}
     return {p["id"]: p["display_name"] for p in found}
@@ -50,7 +46,7 @@ async def cosign(request: Request, contact_id: str) -> Response:
     form = await checked_form(request, session)
     _ = gettext_for(request, session)
     try:
-        await console.gateway.post(session, f"/contacts/{_path(contact_id)}/cosign",
+        await console.gateway.post(session, f"/contacts/{segment(contact_id)}/cosign",
                                    idempotency_key=form.get("key", ""), json={})
         flash(session, _("Co-signed."))
     except Problem as problem:
@@ -76,7 +72,7 @@ async def team(request: Request) -> Response:
 
 async def _member(console, session: Session, peer: dict) -> dict:  # noqa: ANN001
     status, caseload = await asyncio.gather(
-        console.gateway.get(session, f"/peers/{_path(peer['id'])}/status"),
+        console.gateway.get(session, f"/peers/{segment(peer['id'])}/status"),
         console.gateway.every(session, "/enrollments", {"peer_id": peer["id"], "active": "true",
                                                         "program_id": peer["program_id"]}))
     return {"peer": peer, "status": status, "caseload": len(caseload)}

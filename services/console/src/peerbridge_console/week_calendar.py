@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, date, datetime, timedelta
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from .api import Problem
+from .api import Problem, segment
 from .coordinator import week_of
 from .sessions import Session
 from .web import ADMIN_ROLES, checked_form, current_session, flash, gettext_for, language_of, render, whole
@@ -24,9 +23,6 @@ KINDS = ("one_to_one", "group", "workshop", "education")
 MODALITIES = ("in_person", "phone", "video")
 BOOKABLE_SHOWN = 100  # the most recently enrolled participants offered on the booking form
 
-
-def _path(value: str) -> str:
-    return quote(value, safe="")
 
 
 def _moment(value: str) -> datetime:
@@ -43,14 +39,14 @@ def _day(value: str, zone: ZoneInfo) -> date:
 async def _page(request: Request, session: Session, program_id: str, week: str, *, form: dict | None = None,
                 problem: str | None = None, status: int = 200) -> Response:
     console, language = request.app.state.console, language_of(request, session)
-    program = await console.gateway.get(session, f"/programs/{_path(program_id)}")
+    program = await console.gateway.get(session, f"/programs/{segment(program_id)}")
     zone = ZoneInfo(program["time_zone"])
     start, end = week_of(datetime.combine(_day(week, zone), datetime.min.time(), tzinfo=zone), zone)
     every = console.gateway.every
     rows, peers, sites, enrollments = await asyncio.gather(
         every(session, "/sessions", {"program_id": program_id, "starts_from": start.isoformat(),
                                      "starts_before": end.isoformat()}),
-        every(session, "/peers", {"program_id": program_id}), every(session, f"/programs/{_path(program_id)}/sites"),
+        every(session, "/peers", {"program_id": program_id}), every(session, f"/programs/{segment(program_id)}/sites"),
         every(session, "/enrollments", {"program_id": program_id, "active": "true"}))
     names = {p["id"]: p["display_name"] for p in peers}
     days = [{"date": start.date() + timedelta(days=n), "sessions": []} for n in range(7)]
@@ -65,7 +61,7 @@ async def _page(request: Request, session: Session, program_id: str, week: str, 
         day["label"] = format_datetime(datetime.combine(day["date"], datetime.min.time()), "EEEE d MMMM",
                                        locale=language)
     newest = sorted(enrollments, key=lambda e: e["enrolled_on"], reverse=True)[:BOOKABLE_SHOWN]
-    people = await asyncio.gather(*(console.gateway.get(session, f"/participants/{_path(p)}")
+    people = await asyncio.gather(*(console.gateway.get(session, f"/participants/{segment(p)}")
                                     for p in sorted({e["participant_id"] for e in newest})))
     people = sorted(people, key=lambda p: (p["family_name"].casefold(), p["given_name"].casefold()))
     return render(request, "calendar.html", status, session=session, program=program, zone=zone.key, days=days,
@@ -107,7 +103,7 @@ async def book(request: Request, program_id: str) -> Response:
     try:
         series = await console.gateway.post(session, "/session-series", idempotency_key=form.get("key", ""), json=body)
     except Problem as problem:
-        program = await console.gateway.get(session, f"/programs/{_path(program_id)}")
+        program = await console.gateway.get(session, f"/programs/{segment(program_id)}")
         zone = ZoneInfo(program["time_zone"])
         text = _clash(problem, zone, language_of(request, session), _) if problem.status == 409 else \
             _("Not booked: %(why)s") % {"why": problem.detail}
@@ -115,7 +111,7 @@ async def book(request: Request, program_id: str) -> Response:
                            form={**form, "participant_ids": participants}, problem=text, status=problem.status)
     flash(session, _("%(count)s sessions booked.") % {"count": len(series["sessions"])})
     await console.sessions.save(session)
-    return RedirectResponse(f"/programs/{_path(program_id)}/calendar?week={form.get('first_local_start', '')[:10]}",
+    return RedirectResponse(f"/programs/{segment(program_id)}/calendar?week={form.get('first_local_start', '')[:10]}",
                             status_code=303)
 
 
@@ -125,13 +121,13 @@ async def reschedule(request: Request, program_id: str, session_id: str) -> Resp
     console = request.app.state.console
     form = await checked_form(request, session)
     _ = gettext_for(request, session)
-    program = await console.gateway.get(session, f"/programs/{_path(program_id)}")
+    program = await console.gateway.get(session, f"/programs/{segment(program_id)}")
     zone = ZoneInfo(program["time_zone"])
-    row = await console.gateway.get(session, f"/sessions/{_path(session_id)}")
+    row = await console.gateway.get(session, f"/sessions/{segment(session_id)}")
     length = _moment(row["ends_at"]) - _moment(row["starts_at"])
     try:
         starts = datetime.fromisoformat(form.get("starts", "")).replace(tzinfo=zone)
-        await console.gateway.post(session, f"/sessions/{_path(session_id)}/reschedule",
+        await console.gateway.post(session, f"/sessions/{segment(session_id)}/reschedule",
                                    idempotency_key=form.get("key", ""), json={
                                        "starts_at": starts.astimezone(UTC).isoformat(),
                                        "ends_at": (starts.astimezone(UTC) + length).isoformat(),
@@ -146,4 +142,4 @@ async def reschedule(request: Request, program_id: str, session_id: str) -> Resp
               _("Not rescheduled: %(why)s") % {"why": problem.detail}, problem=True)
         week = _moment(row["starts_at"]).astimezone(zone).date().isoformat()
     await console.sessions.save(session)
-    return RedirectResponse(f"/programs/{_path(program_id)}/calendar?week={week}", status_code=303)
+    return RedirectResponse(f"/programs/{segment(program_id)}/calendar?week={week}", status_code=303)
