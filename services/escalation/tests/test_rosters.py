@@ -81,6 +81,24 @@ def test_publishing_is_refused_naming_the_gap_or_the_unreachable_clinician(clien
                       headers=admin).json()["clinician_id"] is None
 
 
+def test_published_rosters_are_listed_newest_first_per_program_and_tenant(client, smtp, tenant):
+    admin = headers(tenant, "admin-1")
+    for name in ("ana", "ben"):
+        verify_by_email(client, smtp[0], tenant, name, f"{name}@example.org")
+    body = {"program_id": "prog-1", "time_zone": "America/New_York", "effective_from": "2026-03-02",
+            "effective_until": "2026-03-08", "layers": [WEEKLY]}
+    client.post("/rosters", json=body, headers=admin)
+    client.post("/rosters", json={**body, "layers": [{**WEEKLY, "members": ["ben", "ana"]}]}, headers=admin)
+    listed = client.get("/programs/prog-1/rosters", headers=admin).json()
+    assert [(r["version"], r["definition"]["layers"][0]["members"]) for r in listed] == [
+        (2, ["ben", "ana"]), (1, ["ana", "ben"])]
+    assert listed[0]["published_by"] == "admin-1"
+    assert [r["version"] for r in client.get("/programs/prog-1/rosters", params={"limit": 1, "offset": 1},
+                                             headers=admin).json()] == [1]
+    assert client.get("/programs/prog-2/rosters", headers=admin).json() == []
+    assert client.get("/programs/prog-1/rosters", headers=headers(f"{tenant}-other", "admin-1")).json() == []
+
+
 def test_an_unknown_time_zone_is_a_validation_error_not_a_crash():
     import pytest
     from pydantic import ValidationError

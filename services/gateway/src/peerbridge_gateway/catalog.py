@@ -234,6 +234,8 @@ ROUTES: tuple[Route, ...] = (
         summary="A program's escalation ladder, deadlines and dispositions", tags=("on-call",)),
     post("/rosters", ESCALATION, ADMIN,
         summary="Publish an on-call roster; a gap or an unreachable clinician is a 422 naming it", tags=("on-call",)),
+    get("/programs/{program_id}/rosters", ESCALATION, CLINICAL, owner=E, query=q.Page,
+        summary="A program's published on-call rosters, newest version first", tags=("on-call",)),
     get("/programs/{program_id}/on-call", ESCALATION, {**STAFF, **CLINICAL}, owner=E, query=q.OnCallAt,
         summary="Who is on call for a program at an instant, level by level", tags=("on-call",)),
     # metrics: aggregates and de-identified feeds only

@@ -73,6 +73,7 @@ class RosterRead(BaseModel):
     program_id: str
     version: int
     published_at: datetime
+    published_by: str
     definition: RosterDefinition
 
 

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from peerbridge_shared.deps import Clock
+from peerbridge_shared.deps import Clock, Page
 from peerbridge_shared.identity import Identity
 from peerbridge_shared.web import Problem
 
@@ -94,6 +94,13 @@ def publish_roster(*, session: Session, caller: Identity, data: RosterPublish, c
     append(session, organization_id=caller.organization_id, case_id=None, action="roster.published",
            actor=caller.user_id, detail={"program_id": data.program_id, "version": version}, at=clock())
     return roster
+
+
+def published_rosters(session: Session, organization_id: str, program_id: str, page: Page) -> list[Roster]:
+    """The program's published versions, newest first (the first is what an editor starts from)."""
+    return list(session.scalars(page.of(select(Roster).where(
+        Roster.organization_id == organization_id, Roster.program_id == program_id)
+        .order_by(Roster.version.desc()))))
 
 
 def roster_at(session: Session, organization_id: str, program_id: str, at: datetime) -> Roster | None:

@@ -5,10 +5,11 @@ from datetime import datetime
 from fastapi import APIRouter
 from pydantic import AwareDatetime
 
-from peerbridge_shared.deps import Caller, Db, Now
+from peerbridge_shared.deps import Caller, Db, Now, Paging
 
 from ..policy import Policy
 from . import policy_service, service
+from .models import Roster
 from .schedule import RosterDefinition
 from .schemas import OnCall, ProgramContactsSet, RosterPublish, RosterRead
 
@@ -43,10 +44,21 @@ def read_policy(program_id: str, caller: Caller, db: Db) -> Policy:
              responses={422: {"description": "a coverage gap or an unreachable clinician"}})
 def publish_roster(body: RosterPublish, caller: Caller, db: Db, now: Now) -> RosterRead:
     with db.transaction() as session:
-        roster = service.publish_roster(session=session, caller=caller, data=body, clock=now)
-        return RosterRead(id=roster.id, program_id=roster.program_id, version=roster.version,
-                          published_at=roster.published_at,
-                          definition=RosterDefinition.model_validate(roster.definition))
+        return _read(service.publish_roster(session=session, caller=caller, data=body, clock=now))
+
+
+@router.get("/programs/{program_id}/rosters")
+def published_rosters(program_id: str, caller: Caller, db: Db, page: Paging) -> list[RosterRead]:
+    """The program's published rosters, newest version first."""
+    with db.transaction() as session:
+        return [_read(roster) for roster in service.published_rosters(session, caller.organization_id, program_id,
+                                                                      page)]
+
+
+def _read(roster: Roster) -> RosterRead:
+    return RosterRead(id=roster.id, program_id=roster.program_id, version=roster.version,
+                      published_at=roster.published_at, published_by=roster.published_by,
+                      definition=RosterDefinition.model_validate(roster.definition))
 
 
 @router.get("/programs/{program_id}/on-call")
