@@ -66,6 +66,10 @@ def test_training_hours_add_up(world, api):
     api.post(f"/peers/{peer['id']}/training", {"course": "Trauma-informed care", "hours": 7.5,
                                               "completed_on": "2025-09-01"})
     assert api.get(f"/peers/{peer['id']}/status")["training_hours"] == 47.5
+    listed = api.get(f"/peers/{peer['id']}/training")
+    assert [(t["course"], t["hours"], t["completed_on"]) for t in listed] == [
+        ("Trauma-informed care", 7.5, "2025-09-01"), ("WRAP facilitator", 40, "2025-05-01")]
+    assert api.get(f"/peers/{peer['id']}/training?limit=1&offset=1")[0]["course"] == "WRAP facilitator"
 
 
 def test_calls_without_a_valid_identity_token_are_refused(app):

@@ -112,6 +112,8 @@ ROUTES: tuple[Route, ...] = (
         summary="One peer's profile", tags=("workforce",)),
     post("/peers/{peer_id}/training", SCHEDULING, ADMIN,
         summary="Record a training the peer completed", tags=("workforce",)),
+    get("/peers/{peer_id}/training", SCHEDULING, PEER_STATUS, owner=M, query=q.Page,
+        summary="The trainings a peer completed, most recent first", tags=("workforce",)),
     get("/peers/{peer_id}/status", SCHEDULING, PEER_STATUS, owner=M, query=q.StatusOn,
         summary="Whether a peer may bill on a day: credential, training, supervision, and why not",
         tags=("workforce",)),

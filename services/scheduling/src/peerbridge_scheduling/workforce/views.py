@@ -64,6 +64,15 @@ def add_training(peer_id: str, body: TrainingCreate, caller: Caller, db: Db) -> 
         return TrainingRead.model_validate(service.add_training(session=session, peer=peer, data=body))
 
 
+@router.get("/peers/{peer_id}/training")
+def list_training(peer_id: str, caller: Caller, db: Db, page: Paging) -> list[TrainingRead]:
+    """The trainings the peer completed, most recent first."""
+    with db.transaction() as session:
+        peer = service.get_peer(session=session, organization_id=caller.organization_id, peer_id=peer_id)
+        newest = sorted(peer.training, key=lambda record: (record.completed_on, record.id), reverse=True)
+        return [TrainingRead.model_validate(record) for record in page.slice(newest)]
+
+
 @router.get("/peers/{peer_id}/status")
 def read_peer_status(peer_id: str, caller: Caller, db: Db, now: Now, on: date | None = None) -> PeerStatus:
     """Credential, supervision and mentoring status on a date (default today, UTC)."""
