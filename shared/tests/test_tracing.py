@@ -52,3 +52,35 @@ def test_json_logs_carry_the_current_trace_and_span_ids(span_exporter):
     assert line["trace_id"] == format(context.trace_id, "032x")
     assert line["span_id"] == format(context.span_id, "016x")
     assert (line["message"], line["case_number"], line["service"]) == ("case ESC-1 opened", "ESC-1", "tests")
+
+
+def test_a_request_is_one_server_span_continuing_the_callers_trace(span_exporter):
+    from fastapi import Depends
+    from fastapi.testclient import TestClient
+    from opentelemetry.trace import SpanKind, StatusCode
+
+    from peerbridge_shared.web import create_service_app
+
+    service = create_service_app("test")
+
+    def dependency() -> int:
+        return 1
+
+    @service.get("/things/{thing}")
+    def read(thing: str, _: int = Depends(dependency)) -> dict[str, str]:
+        if thing == "broken":
+            raise RuntimeError("boom")
+        return {"thing": thing}
+
+    caller_trace, caller_span = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
+    client = TestClient(service, raise_server_exceptions=False)
+    for thing in ("a", "broken"):
+        response = client.get(f"/things/{thing}", headers={"traceparent": f"00-{caller_trace}-{caller_span}-01"})
+        assert response.status_code == (200 if thing == "a" else 500)
+    spans = [s for s in span_exporter.get_finished_spans() if format(s.context.trace_id, "032x") == caller_trace]
+    # one span per request (none of FastAPI's own beside it), a child of the caller's
+    assert [(s.name, s.kind) for s in spans] == [("GET /things/a", SpanKind.SERVER),
+                                                 ("GET /things/broken", SpanKind.SERVER)]
+    assert all(format(s.parent.span_id, "016x") == caller_span for s in spans)
+    assert spans[0].attributes["http.response.status_code"] == 200 and spans[0].status.status_code != StatusCode.ERROR
+    assert spans[1].status.status_code == StatusCode.ERROR

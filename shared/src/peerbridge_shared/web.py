@@ -18,7 +18,9 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import DBAPIError
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .db import database_unreachable
 from .fhir_outcome import FHIR_JSON, PROBLEM_JSON, is_fhir_route, operation_outcome
@@ -221,17 +223,33 @@ def _fhir_aware(handler: Callable[[Request, Any], Awaitable[Response]]) -> Calla
 _tracer = trace.get_tracer(__name__)
 
 
-async def _trace_request(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-    """A SERVER span per request, continuing the caller's W3C trace (the gateway's)."""
-    parent = propagate.extract(dict(request.headers))
-    route = request.url.path
-    with _tracer.start_as_current_span(f"{request.method} {route}", context=parent, kind=SpanKind.SERVER,
-                                       attributes={"http.request.method": request.method, "url.path": route}) as span:
-        response = await call_next(request)
-        span.set_attribute("http.response.status_code", response.status_code)
-        if response.status_code >= 500:
-            span.set_status(Status(StatusCode.ERROR))
-        return response
+class TraceRequests:
+    """A SERVER span per HTTP request, continuing the caller's W3C trace (the gateway's). Pure ASGI:
+    no task and no stream per request (a ``BaseHTTPMiddleware`` costs both), and a streamed answer
+    (SSE) is not buffered. The span lasts until the answer is sent (an event stream: until it ends)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        parent = propagate.extract(dict(Headers(scope=scope)))
+        method = scope["method"]
+        route = scope["path"].replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")  # as Request.url.path
+        with _tracer.start_as_current_span(f"{method} {route}", context=parent, kind=SpanKind.SERVER,
+                                           attributes={"http.request.method": method, "url.path": route}) as span:
+
+            async def traced_send(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    status = message["status"]
+                    span.set_attribute("http.response.status_code", status)
+                    if status >= 500:
+                        span.set_status(Status(StatusCode.ERROR))
+                await send(message)
+
+            await self.app(scope, receive, traced_send)
 
 
 def create_service_app(
@@ -246,10 +264,13 @@ def create_service_app(
     """``dependency_errors``: errors that mean a named dependency is down (Redis...), answered 503
     like a lost database connection. ``request_examples``: see :data:`RequestExamples`."""
     fastapi_options.setdefault("generate_unique_id_function", _operation_id)
+    # the server span is TraceRequests'; FastAPI's own tracing would add a second one per request
+    # (and one per dependency), with the tracer provider that setup_tracing installs
+    fastapi_options.setdefault("telemetry", {"tracing": False})
     app = FastAPI(title=title, **fastapi_options)
     _document(app, request_examples or {})
     app.state.settings = settings
-    app.middleware("http")(_trace_request)
+    app.add_middleware(TraceRequests)
     app.add_middleware(InputGuard)  # text no database can store is a 422 before any route (input_guard)
     app.add_exception_handler(RequestValidationError, _fhir_aware(_validation_problem))
     app.add_exception_handler(StarletteHTTPException, _fhir_aware(_http_problem))
