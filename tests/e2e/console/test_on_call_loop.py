@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from datetime import UTC, datetime, timedelta
 from email import message_from_string
 from email.policy import default as email_policy
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -22,82 +20,19 @@ import redis
 
 from peerbridge_simulator.tokens import DevTokens, User
 
-from .conftest import Api, axe_check, new_context, sign_in, wait_until
+from .conftest import (
+    ZONE,
+    Api,
+    axe_check,
+    console_text,
+    english_fragments,
+    new_context,
+    sign_in,
+    tab_to,
+    wait_until,
+)
 
-ZONE = ZoneInfo("America/New_York")
 PHONE = {"width": 390, "height": 844}
-
-
-def policy(minutes: int) -> dict:
-    ladder = [{"targets": [target], "acknowledge_minutes": minutes, "repeats": 0}
-              for target in ("own_clinician", "supervisor", "medical_director")]
-    return {"version": "console-1", "time_zone": "America/New_York",
-            "risks": {level: {"levels": ladder} for level in ("imminent", "high", "moderate", "low")}}
-
-
-@pytest.fixture(scope="module")
-def world(platform, admin_keycloak, smtp):
-    """An organization with a program, its clinicians (the realm's 'clinician' is the primary), a roster,
-    a participant enrolled with that clinician, and the realm's users' claims pointing at them."""
-    org = f"org-console-{uuid.uuid4().hex[:8]}"
-    platform.cases.watch(org)
-    tokens = DevTokens(org, platform.dev_key)
-    admin = Api(platform.gateway, tokens.headers(User("admin-console", ("program_admin",))))
-    program = admin("POST", "/programs", 201, json={"name": "Console peer program", "time_zone": "America/New_York",
-                                                     "payer_ids": ["medicaid-nc"], "auto_no_show": False})["id"]
-    site = admin("POST", f"/programs/{program}/sites", 201, json={"name": "Main clinic"})["id"]
-    clinicians = {}
-    for role in ("primary", "backup", "director"):
-        clinicians[role] = admin("POST", "/clinicians", 201, json={
-            "display_name": f"Dr {role.title()}", "license_type": "LCSW", "license_number": f"NC-{role}",
-            "jurisdiction": "NC", "medical_director": role == "director"})["id"]
-        address = f"{role}-{org}@clinicians.example.org"
-        [contact] = admin("PUT", f"/clinicians/{clinicians[role]}/contacts", json=[
-            {"channel": "email", "address": address}])
-        code = wait_until(lambda: smtp[0].to(address), bool, 60, "the verification e-mail")[-1]  # noqa: B023
-        clinician = Api(platform.gateway, tokens.headers(User(clinicians[role], ("clinician",))))
-        clinician("POST", f"/clinicians/{clinicians[role]}/contacts/{contact['id']}/verify",
-                  json={"code": re.search(r"verification code is (\d{6})", code).group(1)})
-    admin("PUT", f"/programs/{program}/escalation-contacts", json={
-        "supervisor_id": clinicians["backup"], "medical_director_id": clinicians["director"]})
-    today = datetime.now(ZONE).date()
-    admin("POST", "/rosters", 201, json={
-        "program_id": program, "time_zone": "America/New_York", "effective_from": str(today - timedelta(days=1)),
-        "effective_until": str(today + timedelta(days=14)),
-        "layers": [{"name": "primary", "members": [clinicians["primary"]],
-                    "starts_on": str(today - timedelta(days=2))}]})
-    admin("PUT", f"/programs/{program}/escalation-policy", json=policy(30))
-    supervisor = admin("POST", "/supervisors", 201, json={"display_name": "Sam Supervisor", "credential": "LCSW"})["id"]
-    peer = admin("POST", "/peers", 201, json={
-        "program_id": program, "display_name": "Pat Peer", "credential_type": "CPSS", "credential_number": "C-1",
-        "credential_expires_on": str(today + timedelta(days=365)), "certified_on": str(today - timedelta(days=800)),
-        "languages": ["en"], "tags": [], "supervisor_id": supervisor})["id"]
-    participant = admin("POST", "/participants", 201, json={
-        "given_name": "Zebulon", "family_name": "Quixote", "birth_date": "1980-04-02",
-        "phone": "+1 919 555 0100"})["id"]
-    admin("POST", f"/participants/{participant}/consents", 201, json={
-        "program_id": program, "kind": "program", "granted": True, "effective_at": datetime.now(UTC).isoformat()})
-    enrollment = admin("POST", "/enrollments", 201, json={
-        "participant_id": participant, "program_id": program, "site_id": site, "payer_id": "medicaid-nc",
-        "enrolled_on": str(today - timedelta(days=7)), "clinician_id": clinicians["primary"]})["id"]
-    admin("PUT", f"/enrollments/{enrollment}/peer", json={"peer_id": peer})
-    now = datetime.now(UTC).replace(microsecond=0)
-    visit = admin("POST", "/sessions", 201, json={  # under way: its attendance can be recorded
-        "program_id": program, "site_id": site, "kind": "one_to_one", "modality": "in_person", "peer_ids": [peer],
-        "participant_ids": [participant], "starts_at": (now - timedelta(minutes=30)).isoformat(),
-        "ends_at": (now + timedelta(minutes=30)).isoformat()})["id"]
-    admin("POST", f"/participants/{participant}/safety-plans", 201, json={
-        "program_id": program, "warning_signs": ["not sleeping"], "people_to_ask_for_help": [{"name": "Sister Ann"}]})
-    admin_keycloak.set_claims("clinician", organization=org, peerbridge_id=clinicians["primary"], programs=[program])
-    admin_keycloak.set_claims("peer", organization=org, peerbridge_id=peer, programs=[])
-    admin_keycloak.set_claims("funder", organization=org, peerbridge_id=f"funder-{org}", programs=[])
-    admin_keycloak.set_claims("supervisor", organization=org, peerbridge_id=supervisor, programs=[program])
-    admin_keycloak.set_claims("admin", organization=org, peerbridge_id=f"coordinator-{org}", programs=[])
-    # another organization's clinician, even naming the same program id, must see nothing
-    admin_keycloak.set_claims("other-clinician", organization=f"{org}-other", peerbridge_id="clin-elsewhere",
-                              programs=[program])
-    return {"org": org, "admin": admin, "program": program, "participant": participant, "clinicians": clinicians,
-            "visit": visit, "supervisor": supervisor, "site": site}
 
 
 def _open_inbox_signed_in(browser, platform, username: str, **context_options):  # noqa: ANN001, ANN202
@@ -107,15 +42,6 @@ def _open_inbox_signed_in(browser, platform, username: str, **context_options): 
     sign_in(page, username)
     page.wait_for_url(re.compile(r".*/inbox"))
     return context, page
-
-
-def _tab_to(page, matches: str, limit: int = 80) -> None:  # noqa: ANN001
-    """Press Tab until the focused element matches the CSS selector (keyboard only)."""
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        if page.evaluate("(s) => document.activeElement && document.activeElement.matches(s)", matches):
-            return
-    raise AssertionError(f"Tab never reached {matches}")
 
 
 @pytest.mark.timeout(900)
@@ -177,12 +103,12 @@ def test_the_clinician_works_a_case_end_to_end_in_the_browser(platform, world, s
 
     # keyboard only: from the inbox to the case, then Acknowledge
     page.focus("body")
-    _tab_to(page, f"a.case-link[href='/cases/{case['id']}']")
+    tab_to(page, f"a.case-link[href='/cases/{case['id']}']")
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/cases/{case['id']}")
     axe_check(page, "case (open)")
     page.screenshot(path=screenshots / "case-open.png", full_page=True)
-    _tab_to(page, "#acknowledge")
+    tab_to(page, "#acknowledge")
     page.keyboard.press("Enter")
     page.wait_for_selector("[role=status]:has-text('Acknowledged.')")
     assert page.inner_text("#case-status") == "acknowledged"
@@ -266,41 +192,23 @@ def test_a_peer_and_another_organizations_clinician_see_none_of_it(platform, wor
     context.close()
 
 
-def _english_fragments() -> set[str]:
-    """Every console message in English cut at its placeholders: the pieces of two words or more."""
-    from babel.messages.pofile import read_po
-
-    from peerbridge_console.i18n import LOCALE
-
-    with (LOCALE / "es" / "LC_MESSAGES" / "console.po").open("rb") as po:
-        ids = [m.id for m in read_po(po) if m.id]
-    pieces = {piece.strip(" .,:;()") for message in ids for piece in re.split(r"%\(\w+\)s", message)}
-    return {piece for piece in pieces if len(piece.split()) >= 2}
-
-
-def _console_text(page) -> str:  # noqa: ANN001
-    """What the page says in its own words: program and platform data (translate="no") left out."""
-    return page.evaluate("""() => { const copy = document.body.cloneNode(true);
-        copy.querySelectorAll('[translate=no], script').forEach(e => e.remove()); return copy.innerText; }""")
-
-
 @pytest.mark.timeout(600)
 def test_the_console_in_spanish_is_complete_and_remembered_for_the_user(platform, world, browser, screenshots):
     admin = world["admin"]
     case = wait_until(lambda: [c for c in admin("GET", "/cases", params={"status": "resolved"})
                                if c["participant_id"] == world["participant"]], bool, 180, "the resolved case")[0]
     context, page = _open_inbox_signed_in(browser, platform, "clinician")
-    _tab_to(page, "#language-choice")  # keyboard only: the switch is in the header of every page
+    tab_to(page, "#language-choice")  # keyboard only: the switch is in the header of every page
     page.select_option("#language-choice", "es")
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")
     page.wait_for_selector("html[lang=es]")
     assert page.locator("h1").inner_text() == "Bandeja de entrada"
-    english = _english_fragments()
+    english = english_fragments()
     for path, name in (("/inbox", "inbox"), (f"/cases/{case['id']}", "case"), ("/oncall", "on-call")):
         page.goto(platform.console + path)
         assert page.get_attribute("html", "lang") == "es"
-        text = _console_text(page)
+        text = console_text(page)
         left = sorted(fragment for fragment in english if fragment in text)
         assert left == [], f"{name} in Spanish still says: {left}"
         axe_check(page, f"{name} (es)")
@@ -394,7 +302,7 @@ def test_the_funder_sees_charts_equal_to_the_published_report_and_no_participant
     page.select_option("#language-choice", "es")
     page.click("#language-choice ~ button")
     page.wait_for_selector("html[lang=es]")
-    left = sorted(fragment for fragment in _english_fragments() if fragment in _console_text(page))
+    left = sorted(fragment for fragment in english_fragments() if fragment in console_text(page))
     assert left == [], f"the outcomes in Spanish still say: {left}"
     assert _bars(page)["cases"]["text"].endswith("suprimida: un recuento de 1 a 10")
     axe_check(page, "a program's outcomes (es)")

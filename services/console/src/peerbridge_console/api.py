@@ -3,6 +3,8 @@ database directly). Every POST carries an Idempotency-Key; PHI reads may name a 
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -17,6 +19,13 @@ def segment(value: str) -> str:
     if value and set(value) <= {"."}:
         return "%2E" * len(value)
     return quote(value, safe="")
+
+
+def form_key(key: str, path: str, body: object) -> str:
+    """An Idempotency-Key for one form's POST: the form's own key and the body it sends, so the same
+    form sent twice is one request and a corrected resend is a new one."""
+    digest = hashlib.sha256(json.dumps([path, body], sort_keys=True).encode()).hexdigest()[:24]
+    return f"{key}-{digest}"
 
 
 class SignInAgain(Exception):

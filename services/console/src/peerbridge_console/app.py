@@ -17,7 +17,19 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from peerbridge_shared.web import create_service_app
 
-from . import coordinator, enrollment, events, outcomes, pages, peer, signin, supervisor, week_calendar
+from . import (
+    coordinator,
+    enrollment,
+    events,
+    outcomes,
+    pages,
+    peer,
+    program_peers,
+    roster_editor,
+    signin,
+    supervisor,
+    week_calendar,
+)
 from .api import Gateway, Problem, SignInAgain
 from .oidc import Provider
 from .sessions import SessionStore
@@ -112,6 +124,6 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in (signin.router, pages.router, peer.router, supervisor.router, coordinator.router, enrollment.router,
-                   week_calendar.router, outcomes.router, events.router):
+                   week_calendar.router, roster_editor.router, program_peers.router, outcomes.router, events.router):
         app.include_router(router)
     return app

@@ -6,8 +6,6 @@ page was drawn is shown, not overwritten)."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -15,8 +13,8 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from .api import Problem, segment
-from .web import ADMIN_ROLES, checked_form, current_session, flash, gettext_for, render
+from .api import Problem, form_key, segment
+from .web import ADMIN_ROLES, answered, current_session, flash, posted, render
 
 router = APIRouter()
 PERSON_FIELDS = ("given_name", "family_name", "birth_date", "phone", "email", "preferred_language")
@@ -40,10 +38,8 @@ async def enroll_form(request: Request, program_id: str) -> Response:
 
 @router.post("/programs/{program_id}/enroll")
 async def enroll(request: Request, program_id: str) -> Response:
-    session = await current_session(request, ADMIN_ROLES)
+    session, form, _ = await posted(request, ADMIN_ROLES)
     console = request.app.state.console
-    form = await checked_form(request, session)
-    _ = gettext_for(request, session)
     key = form.get("key", "")
     person = {name: form.get(name, "").strip() or None for name in PERSON_FIELDS}
     person["interpreter_needed"] = form.get("interpreter_needed") == "yes"
@@ -68,8 +64,7 @@ async def enroll(request: Request, program_id: str) -> Response:
 async def _step(console, session, key: str, path: str, body: dict) -> dict:  # noqa: ANN001
     """One POST of the enrollment, keyed by the form and its own body: the same form sent again
     replays each step done (no second participant); a corrected field is a new request."""
-    digest = hashlib.sha256(json.dumps([path, body], sort_keys=True).encode()).hexdigest()[:24]
-    return await console.gateway.post(session, path, idempotency_key=f"{key}-{digest}", json=body)
+    return await console.gateway.post(session, path, idempotency_key=form_key(key, path, body), json=body)
 
 
 @router.get("/enrollments/{enrollment_id}/match")
@@ -88,10 +83,8 @@ async def match(request: Request, enrollment_id: str, tags: str = "") -> Respons
 
 @router.post("/enrollments/{enrollment_id}/peer")
 async def assign(request: Request, enrollment_id: str) -> Response:
-    session = await current_session(request, ADMIN_ROLES)
+    session, form, _ = await posted(request, ADMIN_ROLES)
     console = request.app.state.console
-    form = await checked_form(request, session)
-    _ = gettext_for(request, session)
     back = f"/enrollments/{segment(enrollment_id)}/match"
     try:
         chosen = (await console.gateway.request(
@@ -100,14 +93,12 @@ async def assign(request: Request, enrollment_id: str) -> Response:
     except Problem as problem:
         if problem.status == 412:
             now = await console.gateway.get(session, f"/enrollments/{segment(enrollment_id)}")
-            flash(session, _("Conflict: this enrollment changed while you had it open (its peer is now %(peer)s). "
-                             "Nothing was changed; review the ranking and try again.")
-                  % {"peer": now.get("peer_id") or _("nobody")}, problem=True)
-        else:
-            flash(session, _("Not assigned: %(why)s") % {"why": problem.detail}, problem=True)
-        await console.sessions.save(session)
-        return RedirectResponse(back, status_code=303)
-    flash(session, _("%(peer)s assigned.") % {"peer": chosen["display_name"]})
-    await console.sessions.save(session)
+            return await answered(request, session, back, _(
+                "Conflict: this enrollment changed while you had it open (its peer is now %(peer)s). Nothing was "
+                "changed; review the ranking and try again.") % {"peer": now.get("peer_id") or _("nobody")},
+                problem=True)
+        return await answered(request, session, back, _("Not assigned: %(why)s") % {"why": problem.detail},
+                              problem=True)
     program = form.get("program_id", "")
-    return RedirectResponse(f"/programs/{segment(program)}" if program else back, status_code=303)
+    return await answered(request, session, f"/programs/{segment(program)}" if program else back,
+                          _("%(peer)s assigned.") % {"peer": chosen["display_name"]})

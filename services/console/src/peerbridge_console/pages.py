@@ -18,13 +18,14 @@ from .timeline import timeline
 from .web import (
     CLINICAL_ROLES,
     RISK_ORDER,
-    checked_form,
+    answered,
     current_session,
-    flash,
     gettext_for,
     home_of,
     language_of,
     local_path,
+    paged,
+    posted,
     render,
 )
 
@@ -55,19 +56,23 @@ async def _open_cases(request: Request, session: Session, tab: str) -> list[dict
 
 
 @router.get("/inbox")
-async def inbox(request: Request, tab: str = "programs") -> Response:
-    session = await current_session(request, CLINICAL_ROLES)
-    tab = tab if tab in TABS else "programs"
-    cases = await _open_cases(request, session, tab)
-    return render(request, "inbox.html", session=session, cases=cases, tab=tab, tabs=TABS, now=_now())
+async def inbox(request: Request, tab: str = "programs", page: int = 1) -> Response:
+    return await _inbox(request, "inbox.html", tab, page)
 
 
 @router.get("/inbox/rows")
-async def inbox_rows(request: Request, tab: str = "programs") -> Response:
+async def inbox_rows(request: Request, tab: str = "programs", page: int = 1) -> Response:
+    """The case list alone, for the live refresh of the page the clinician is on."""
+    return await _inbox(request, "_case_rows.html", tab, page)
+
+
+async def _inbox(request: Request, template: str, tab: str, page: int) -> Response:
     session = await current_session(request, CLINICAL_ROLES)
     tab = tab if tab in TABS else "programs"
     cases = await _open_cases(request, session, tab)
-    return render(request, "_case_rows.html", session=session, cases=cases, tab=tab, now=_now())
+    shown, pager = paged(cases, page, "/inbox", tab=tab)
+    return render(request, template, session=session, cases=shown, total=len(cases), pager=pager, tab=tab,
+                  tabs=TABS, now=_now())
 
 
 def _now() -> str:
@@ -102,14 +107,11 @@ async def case_page(request: Request, case_id: str, contact: int = 0) -> Respons
 @router.post("/purpose")
 async def set_purpose(request: Request) -> Response:
     """The purpose of use for PHI reads, asked once per session and sent with each (the gateway audits it)."""
-    session = await current_session(request, CLINICAL_ROLES)
-    form = await checked_form(request, session)
+    session, form, _ = await posted(request, CLINICAL_ROLES)
     case_id = form.get("case_id", "")
     if form.get("purpose") not in PURPOSES:
-        flash(session, gettext_for(request, session)("Choose a purpose of use to see contact details."),
-              problem=True)
-        await request.app.state.console.sessions.save(session)
-        return RedirectResponse(f"/cases/{segment(case_id)}#contact", status_code=303)
+        return await answered(request, session, f"/cases/{segment(case_id)}#contact",
+                              _("Choose a purpose of use to see contact details."), problem=True)
     session.purpose_of_use = form["purpose"]
     await request.app.state.console.sessions.save(session)
     return RedirectResponse(f"/cases/{segment(case_id)}?contact=1#contact", status_code=303)
@@ -130,11 +132,9 @@ async def act(request: Request, case_id: str, action: str) -> Response:
     """One action on a case. The form carries the case's ETag from when the page was drawn: if the
     case changed since (another clinician acted), nothing is sent and the page says what changed. The
     form's Idempotency-Key makes a double submission one action."""
-    session = await current_session(request, CLINICAL_ROLES)
+    session, form, _ = await posted(request, CLINICAL_ROLES)
     console = request.app.state.console
-    form = await checked_form(request, session)
-    _ = gettext_for(request, session)
-    back = RedirectResponse(f"/cases/{segment(case_id)}", status_code=303)
+    back = f"/cases/{segment(case_id)}"
     if action not in ACTIONS:
         return render(request, "message.html", 404, session=session, title=_("No such action"), message=action)
     current = await console.gateway.request(session, "GET", f"/cases/{segment(case_id)}")
@@ -143,25 +143,21 @@ async def act(request: Request, case_id: str, action: str) -> Response:
         who = now.get("resolved_by") or now.get("acknowledged_by") or _("nobody yet")
         message = _("Conflict: case %(number)s changed while you had it open (it is now %(status)s, by %(who)s). "
                     "Nothing was sent; review it and try again.")
-        flash(session, message % {"number": now["case_number"], "status": _(LABELS.get(now["status"], "?")),
-                                  "who": who}, problem=True)
-    else:
-        try:
-            await console.gateway.post(session, f"/cases/{segment(case_id)}/{action}",
-                                       idempotency_key=form.get("key", ""), json=_body(action, form))
-            flash(session, _(ACTIONS[action]))
-        except Problem as problem:
-            flash(session, _("Not done: %(why)s (%(status)s %(title)s).")
-                  % {"why": problem.detail, "status": problem.status, "title": problem.title}, problem=True)
-    await console.sessions.save(session)
-    return back
+        return await answered(request, session, back, message % {
+            "number": now["case_number"], "status": _(LABELS.get(now["status"], "?")), "who": who}, problem=True)
+    try:
+        await console.gateway.post(session, f"/cases/{segment(case_id)}/{action}",
+                                   idempotency_key=form.get("key", ""), json=_body(action, form))
+    except Problem as problem:
+        return await answered(request, session, back, _("Not done: %(why)s (%(status)s %(title)s).") % {
+            "why": problem.detail, "status": problem.status, "title": problem.title}, problem=True)
+    return await answered(request, session, back, _(ACTIONS[action]))
 
 
 @router.post("/language")
 async def choose_language(request: Request) -> Response:
     """The user's language, remembered for their next sign-ins too."""
-    session = await current_session(request)
-    form = await checked_form(request, session)
+    session, form, _ = await posted(request)
     if form.get("language") in LANGUAGES:
         await request.app.state.console.sessions.remember_language(session, form["language"])
     return RedirectResponse(local_path(form.get("next")), status_code=303)

@@ -13,13 +13,13 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from .api import Problem, segment
 from .i18n import N_
 from .questionnaires import answers_from, items_of
 from .sessions import Session
-from .web import PEER_ROLES, checked_form, current_session, flash, gettext_for, language_of, paged, render, whole
+from .web import PEER_ROLES, answered, current_session, flash, language_of, paged, posted, render, whole
 
 router = APIRouter()
 STATUSES = ("attended", "late", "left_early", "no_show", "cancelled_by_participant", "cancelled_by_program")
@@ -84,10 +84,8 @@ async def roster(request: Request, session_id: str) -> Response:
 
 @router.post("/sessions/{session_id}/attendance")
 async def record_attendance(request: Request, session_id: str) -> Response:
-    session = await current_session(request, PEER_ROLES)
+    session, form, _ = await posted(request, PEER_ROLES)
     console = request.app.state.console
-    form = await checked_form(request, session)
-    _ = gettext_for(request, session)
     row = await console.gateway.get(session, f"/sessions/{segment(session_id)}")
     records = []
     for participant in row["participant_ids"]:
@@ -98,11 +96,10 @@ async def record_attendance(request: Request, session_id: str) -> Response:
         await console.gateway.post(session, f"/sessions/{segment(session_id)}/attendance",
                                    idempotency_key=form.get("key", ""),
                                    json={"facilitator_peer_id": session.user_id, "records": records})
-        flash(session, _("Attendance recorded."))
     except Problem as problem:
-        flash(session, _("Not recorded: %(why)s") % {"why": problem.detail}, problem=True)
-    await console.sessions.save(session)
-    return RedirectResponse(f"/sessions/{segment(session_id)}", status_code=303)
+        return await answered(request, session, f"/sessions/{segment(session_id)}",
+                              _("Not recorded: %(why)s") % {"why": problem.detail}, problem=True)
+    return await answered(request, session, f"/sessions/{segment(session_id)}", _("Attendance recorded."))
 
 
 @router.get("/participants")
@@ -140,15 +137,22 @@ async def _participant(request: Request, session: Session, participant_id: str) 
 @router.get("/participants/{participant_id}")
 async def participant_page(request: Request, participant_id: str) -> Response:
     session = await current_session(request, PEER_ROLES)
+    return await _participant_page(request, session, participant_id)
+
+
+async def _participant_page(request: Request, session: Session, participant_id: str, *, note: dict | None = None,
+                            concern: dict | None = None, problem: str = "", status: int = 200) -> Response:
+    """The participant's page; after a refusal, the refused form as it was sent with the reason beside it."""
     person, program_id, plan = await _participant(request, session, participant_id)
     instruments = await request.app.state.console.gateway.every(session, "/instruments")
     offered = sorted(instruments, key=lambda i: (SCREENS.index(i["code"]) if i["code"] in SCREENS else len(SCREENS),
                                                  i["name"]))
     zone = (await _zones(request.app.state.console, session, {program_id}))[program_id] if program_id else UTC
     now_local = datetime.now(zone).replace(second=0, microsecond=0, tzinfo=None)
-    return render(request, "participant.html", session=session, person=person, program_id=program_id, plan=plan,
-                  instruments=offered, concerns=CONCERNS, modalities=MODALITIES, zone=str(zone),
-                  now_local=now_local.isoformat(timespec="minutes"), nav="participants")
+    return render(request, "participant.html", status, session=session, person=person, program_id=program_id,
+                  plan=plan, instruments=offered, concerns=CONCERNS, modalities=MODALITIES, zone=str(zone),
+                  now_local=now_local.isoformat(timespec="minutes"), note=note or {}, concern=concern or {},
+                  problem=problem, nav="participants")
 
 
 @router.get("/participants/{participant_id}/questionnaires/{code}")
@@ -162,10 +166,8 @@ async def questionnaire(request: Request, participant_id: str, code: str) -> Res
 
 @router.post("/participants/{participant_id}/questionnaires/{code}")
 async def submit_questionnaire(request: Request, participant_id: str, code: str) -> Response:
-    session = await current_session(request, PEER_ROLES)
+    session, form, _ = await posted(request, PEER_ROLES)
     console = request.app.state.console
-    form = await checked_form(request, session)
-    _ = gettext_for(request, session)
     definition = await console.gateway.get(session, f"/instruments/{segment(code)}")
     answers = answers_from(definition, form)
     try:
@@ -187,10 +189,8 @@ async def submit_questionnaire(request: Request, participant_id: str, code: str)
 @router.post("/participants/{participant_id}/notes")
 async def write_note(request: Request, participant_id: str) -> Response:
     """A contact note in the program's zone (named on the form), signed at once unless asked not to."""
-    session = await current_session(request, PEER_ROLES)
+    session, form, _ = await posted(request, PEER_ROLES)
     console = request.app.state.console
-    form = await checked_form(request, session)
-    _ = gettext_for(request, session)
     program_id = form.get("program_id", "")
     try:
         zone = (await _zones(console, session, {program_id}))[program_id]
@@ -202,33 +202,35 @@ async def write_note(request: Request, participant_id: str) -> Response:
             "place_of_service": PLACES.get(form.get("modality", ""), "99"), "started_at": started.isoformat(),
             "ended_at": ended.isoformat(), "face_to_face_minutes": whole(form.get("face_to_face_minutes")),
             "note": form.get("note", "").strip()})
-        if form.get("sign") == "yes":
+    except ValueError:
+        return await _participant_page(request, session, participant_id, note=form, status=422,
+                                       problem=_("Not saved: give the date and time the contact started."))
+    except Problem as problem:
+        return await _participant_page(request, session, participant_id, note=form, status=problem.status,
+                                       problem=_("Not saved: %(why)s") % {"why": problem.detail})
+    if form.get("sign") == "yes":
+        try:
             await console.gateway.post(session, f"/contacts/{segment(note['id'])}/sign",
                                        idempotency_key=f"{form.get('key', '')}-sign")
-        flash(session, _("Note signed.") if form.get("sign") == "yes" else _("Note saved, not signed yet."))
-    except ValueError:
-        flash(session, _("Not saved: give the date and time the contact started."), problem=True)
-    except Problem as problem:
-        flash(session, _("Not saved: %(why)s") % {"why": problem.detail}, problem=True)
-    await console.sessions.save(session)
-    return RedirectResponse(f"/participants/{segment(participant_id)}#note-h", status_code=303)
+        except Problem as problem:
+            return await answered(request, session, f"/participants/{segment(participant_id)}#note-h",
+                                  _("Note saved, not signed: %(why)s") % {"why": problem.detail}, problem=True)
+    return await answered(request, session, f"/participants/{segment(participant_id)}#note-h",
+                          _("Note signed.") if form.get("sign") == "yes" else _("Note saved, not signed yet."))
 
 
 @router.post("/participants/{participant_id}/concerns")
 async def raise_concern(request: Request, participant_id: str) -> Response:
-    session = await current_session(request, PEER_ROLES)
-    console = request.app.state.console
-    form = await checked_form(request, session)
-    _ = gettext_for(request, session)
+    session, form, _ = await posted(request, PEER_ROLES)
     concern = {"program_id": form.get("program_id", ""), "category": form.get("category", ""),
                "immediate_danger": form.get("immediate_danger") == "yes",
                "peer_with_person": form.get("peer_with_person") == "yes", "note": form.get("note", "").strip(),
                "raised_at": datetime.now(UTC).isoformat()}
     try:
-        await console.gateway.post(session, f"/participants/{segment(participant_id)}/safety-concerns",
-                                   idempotency_key=form.get("key") or uuid.uuid4().hex, json=concern)
-        flash(session, _(ALERTED))
+        await request.app.state.console.gateway.post(
+            session, f"/participants/{segment(participant_id)}/safety-concerns",
+            idempotency_key=form.get("key") or uuid.uuid4().hex, json=concern)
     except Problem as problem:
-        flash(session, _("Not sent: %(why)s") % {"why": problem.detail}, problem=True)
-    await console.sessions.save(session)
-    return RedirectResponse(f"/participants/{segment(participant_id)}#plan-h", status_code=303)
+        return await _participant_page(request, session, participant_id, concern=form, status=problem.status,
+                                       problem=_("Not sent: %(why)s") % {"why": problem.detail})
+    return await answered(request, session, f"/participants/{segment(participant_id)}#plan-h", _(ALERTED))

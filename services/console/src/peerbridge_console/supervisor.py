@@ -9,11 +9,12 @@ import asyncio
 from datetime import UTC, date, datetime
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from .api import Problem, segment
 from .sessions import Session
-from .web import SUPERVISOR_ROLES, checked_form, current_session, flash, gettext_for, paged, render, whole
+from .web import SUPERVISOR_ROLES, answered, current_session, gettext_for, paged, posted, render, whole
+from .workforce import standing, why_not
 
 router = APIRouter()
 
@@ -41,18 +42,14 @@ async def cosign_queue(request: Request, page: int = 1) -> Response:
 
 @router.post("/contacts/{contact_id}/cosign")
 async def cosign(request: Request, contact_id: str) -> Response:
-    session = await current_session(request, SUPERVISOR_ROLES)
-    console = request.app.state.console
-    form = await checked_form(request, session)
-    _ = gettext_for(request, session)
+    session, form, _ = await posted(request, SUPERVISOR_ROLES)
     try:
-        await console.gateway.post(session, f"/contacts/{segment(contact_id)}/cosign",
-                                   idempotency_key=form.get("key", ""), json={})
-        flash(session, _("Co-signed."))
+        await request.app.state.console.gateway.post(session, f"/contacts/{segment(contact_id)}/cosign",
+                                                     idempotency_key=form.get("key", ""), json={})
     except Problem as problem:
-        flash(session, _("Not co-signed: %(why)s") % {"why": problem.detail}, problem=True)
-    await console.sessions.save(session)
-    return RedirectResponse("/cosign", status_code=303)
+        return await answered(request, session, "/cosign", _("Not co-signed: %(why)s") % {"why": problem.detail},
+                              problem=True)
+    return await answered(request, session, "/cosign", _("Co-signed."))
 
 
 @router.get("/team")
@@ -62,45 +59,23 @@ async def team(request: Request) -> Response:
     programs = session.user.get("programs") or []
     listed = await asyncio.gather(*(console.gateway.every(session, "/peers", {"program_id": p}) for p in programs))
     mine = [peer for peers in listed for peer in peers if peer.get("supervisor_id") == session.user_id]
-    rows = await asyncio.gather(*(_member(console, session, peer) for peer in mine))
+    rows = await asyncio.gather(*(standing(console, session, peer) for peer in mine))
     _ = gettext_for(request, session)
     for row in rows:
-        row["why_not"] = _why_not(row, _)
+        row["why_not"] = why_not(row["peer"], row["status"], _)
     return render(request, "team.html", session=session, rows=sorted(rows, key=lambda r: r["peer"]["display_name"]),
                   today=date.today().isoformat(), nav="team")
 
 
-async def _member(console, session: Session, peer: dict) -> dict:  # noqa: ANN001
-    status, caseload = await asyncio.gather(
-        console.gateway.get(session, f"/peers/{segment(peer['id'])}/status"),
-        console.gateway.every(session, "/enrollments", {"peer_id": peer["id"], "active": "true",
-                                                        "program_id": peer["program_id"]}))
-    return {"peer": peer, "status": status, "caseload": len(caseload)}
-
-
-def _why_not(row: dict, _) -> list[str]:  # noqa: ANN001
-    """The reasons a peer may not deliver billable sessions, in the reader's words."""
-    status, why = row["status"], []
-    if not status["credential_valid"]:
-        why.append(_("credential expired on %(day)s") % {"day": row["peer"]["credential_expires_on"]})
-    if not status["supervision_current"]:
-        why.append(_("no supervision within the program's interval (last: %(day)s)")
-                   % {"day": status["last_supervision_on"] or _("never")})
-    return why
-
-
 @router.post("/supervision-logs")
 async def log_supervision(request: Request) -> Response:
-    session = await current_session(request, SUPERVISOR_ROLES)
-    console = request.app.state.console
-    form = await checked_form(request, session)
-    _ = gettext_for(request, session)
+    session, form, _ = await posted(request, SUPERVISOR_ROLES)
     try:
-        await console.gateway.post(session, "/supervision-logs", idempotency_key=form.get("key", ""), json={
-            "peer_id": form.get("peer_id", ""), "held_on": form.get("held_on") or datetime.now(UTC).date().isoformat(),
-            "minutes": whole(form.get("minutes"))})
-        flash(session, _("Supervision recorded."))
+        await request.app.state.console.gateway.post(session, "/supervision-logs", idempotency_key=form.get("key", ""),
+                                                     json={"peer_id": form.get("peer_id", ""), "minutes": whole(
+                                                         form.get("minutes")), "held_on": form.get("held_on")
+                                                         or datetime.now(UTC).date().isoformat()})
     except Problem as problem:
-        flash(session, _("Not recorded: %(why)s") % {"why": problem.detail}, problem=True)
-    await console.sessions.save(session)
-    return RedirectResponse("/team", status_code=303)
+        return await answered(request, session, "/team", _("Not recorded: %(why)s") % {"why": problem.detail},
+                              problem=True)
+    return await answered(request, session, "/team", _("Supervision recorded."))

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote, urlencode, urlsplit
 
+from babel.numbers import format_decimal
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -111,7 +112,8 @@ def _environment(language: str) -> Environment:
                               extensions=["jinja2.ext.i18n"])
     catalog = translations(language)
     environment.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
-    environment.filters.update(when=_when, label=lambda value: catalog.gettext(LABELS.get(value, value))
+    environment.filters.update(when=_when, decimal=lambda value: format_decimal(value, locale=language),
+                               label=lambda value: catalog.gettext(LABELS.get(value, value))
                                if isinstance(value, str) else value)
     environment.globals.update(clinical_roles=CLINICAL_ROLES, outcome_roles=OUTCOME_ROLES, peer_roles=PEER_ROLES,
                                supervisor_roles=SUPERVISOR_ROLES, admin_roles=ADMIN_ROLES, risk_mark=RISK_MARK,
@@ -186,6 +188,22 @@ async def checked_form(request: Request, session: Session) -> dict[str, str]:
     if not hmac.compare_digest(form.get("csrf", ""), session.csrf):
         raise CsrfRefused()
     return form
+
+
+async def posted(request: Request, roles: frozenset[str] | None = None
+                 ) -> tuple[Session, dict[str, str], Callable[[str], str]]:
+    """What every form handler starts with: the session (with one of ``roles``, if given), the
+    CSRF-checked form, and the gettext of the user's language."""
+    session = await current_session(request, roles)
+    return session, await checked_form(request, session), gettext_for(request, session)
+
+
+async def answered(request: Request, session: Session, target: str, text: str, *, problem: bool = False
+                   ) -> RedirectResponse:
+    """What every form handler ends with: the outcome as the next page's message, then that page."""
+    flash(session, text, problem=problem)
+    await request.app.state.console.sessions.save(session)
+    return RedirectResponse(target, status_code=303)
 
 
 def sign_in_redirect(request: Request, next_path: str) -> Response:

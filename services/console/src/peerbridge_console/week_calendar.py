@@ -11,12 +11,12 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from .api import Problem, segment
 from .coordinator import week_of
 from .sessions import Session
-from .web import ADMIN_ROLES, checked_form, current_session, flash, gettext_for, language_of, render, whole
+from .web import ADMIN_ROLES, answered, current_session, language_of, posted, render, whole
 
 router = APIRouter()
 KINDS = ("one_to_one", "group", "workshop", "education")
@@ -90,11 +90,9 @@ def _clash(problem: Problem, zone: ZoneInfo, language: str, _) -> str:  # noqa: 
 
 @router.post("/programs/{program_id}/calendar")
 async def book(request: Request, program_id: str) -> Response:
-    session = await current_session(request, ADMIN_ROLES)
+    session, form, _ = await posted(request, ADMIN_ROLES)
     console = request.app.state.console
-    form = await checked_form(request, session)
     participants = (await request.form()).getlist("participant_ids")
-    _ = gettext_for(request, session)
     count = whole(form.get("count"))
     body = {"program_id": program_id, "site_id": form.get("site_id", ""), "kind": form.get("kind", ""),
             "modality": form.get("modality", ""), "peer_ids": [form.get("peer_id", "")],
@@ -109,22 +107,20 @@ async def book(request: Request, program_id: str) -> Response:
             _("Not booked: %(why)s") % {"why": problem.detail}
         return await _page(request, session, program_id, form.get("first_local_start", "")[:10],
                            form={**form, "participant_ids": participants}, problem=text, status=problem.status)
-    flash(session, _("%(count)s sessions booked.") % {"count": len(series["sessions"])})
-    await console.sessions.save(session)
-    return RedirectResponse(f"/programs/{segment(program_id)}/calendar?week={form.get('first_local_start', '')[:10]}",
-                            status_code=303)
+    return await answered(request, session,
+                          f"/programs/{segment(program_id)}/calendar?week={form.get('first_local_start', '')[:10]}",
+                          _("%(count)s sessions booked.") % {"count": len(series["sessions"])})
 
 
 @router.post("/programs/{program_id}/sessions/{session_id}/reschedule")
 async def reschedule(request: Request, program_id: str, session_id: str) -> Response:
-    session = await current_session(request, ADMIN_ROLES)
+    session, form, _ = await posted(request, ADMIN_ROLES)
     console = request.app.state.console
-    form = await checked_form(request, session)
-    _ = gettext_for(request, session)
     program = await console.gateway.get(session, f"/programs/{segment(program_id)}")
     zone = ZoneInfo(program["time_zone"])
     row = await console.gateway.get(session, f"/sessions/{segment(session_id)}")
     length = _moment(row["ends_at"]) - _moment(row["starts_at"])
+    calendar = f"/programs/{segment(program_id)}/calendar?week="
     try:
         starts = datetime.fromisoformat(form.get("starts", "")).replace(tzinfo=zone)
         await console.gateway.post(session, f"/sessions/{segment(session_id)}/reschedule",
@@ -132,14 +128,12 @@ async def reschedule(request: Request, program_id: str, session_id: str) -> Resp
                                        "starts_at": starts.astimezone(UTC).isoformat(),
                                        "ends_at": (starts.astimezone(UTC) + length).isoformat(),
                                        "reason": form.get("reason", "").strip()})
-        flash(session, _("Rescheduled."))
-        week = starts.date().isoformat()
     except ValueError:
-        flash(session, _("Not rescheduled: give the new local date and time."), problem=True)
-        week = ""
+        return await answered(request, session, calendar, _("Not rescheduled: give the new local date and time."),
+                              problem=True)
     except Problem as problem:
-        flash(session, _clash(problem, zone, language_of(request, session), _) if problem.status == 409 else
-              _("Not rescheduled: %(why)s") % {"why": problem.detail}, problem=True)
         week = _moment(row["starts_at"]).astimezone(zone).date().isoformat()
-    await console.sessions.save(session)
-    return RedirectResponse(f"/programs/{segment(program_id)}/calendar?week={week}", status_code=303)
+        return await answered(request, session, calendar + week,
+                              _clash(problem, zone, language_of(request, session), _) if problem.status == 409 else
+                              _("Not rescheduled: %(why)s") % {"why": problem.detail}, problem=True)
+    return await answered(request, session, calendar + starts.date().isoformat(), _("Rescheduled."))
