@@ -222,3 +222,39 @@ def test_prod_may_trust_only_configured_providers(monkeypatch):
         GatewaySettings(trusted_issuers=[{**provider, "issuer": DEV_ISSUER}])
     with pytest.raises(ValidationError, match="jwks_url or jwks_file"):
         GatewaySettings(trusted_issuers=[{"issuer": "https://sso.example.org"}])
+
+
+def test_the_token_cache_keeps_no_token_and_never_outlives_the_signing_key_or_a_change(gateway_settings):
+    """A remembered token is kept by its hash; a changed token is verified (and refused) afresh; once
+    its key leaves the provider's key set (rotated out) the remembered token is refused too."""
+    import asyncio
+
+    import httpx
+
+    from peerbridge_gateway.auth.issuers import Issuer, TrustedIssuers
+    from peerbridge_gateway.auth.keys import KeySet
+    from peerbridge_gateway.auth.tokens import InvalidUserToken, VerifiedTokens, verify_user_token
+
+    old, new = (rsa.generate_private_key(public_exponent=65537, key_size=2048) for _ in range(2))
+    keys = KeySet({"keys": [public_jwk(old)]})
+    issuers, cache = TrustedIssuers([Issuer("https://idp.example.org", keys, AUDIENCE)]), VerifiedTokens()
+    signed = sign_user_token(old, issuer="https://idp.example.org", audience=AUDIENCE, organization="org-a",
+                             user="u", roles=["peer"])
+
+    async def verify(token: str):
+        async with httpx.AsyncClient() as client:
+            return await verify_user_token(token, keys=issuers, settings=gateway_settings, client=client,
+                                           cache=cache)
+
+    assert asyncio.run(verify(signed)).user_id == "u"
+    assert len(cache) == 1 and not any(signed.encode() in repr(entry).encode() for entry in cache._entries.items())
+    header, payload, signature = signed.split(".")
+    claims = jwt.decode(signed, options={"verify_signature": False}) | {"roles": ["program_admin"]}
+    changed = ".".join([header, jwt.utils.base64url_encode(json.dumps(claims).encode()).decode(), signature])
+    with pytest.raises(InvalidUserToken):
+        asyncio.run(verify(changed))
+    assert asyncio.run(verify(signed)).roles == {"peer"}  # still remembered, unchanged
+    keys._install({"keys": [public_jwk(new)]})  # the provider rotated the old key out
+    with pytest.raises(InvalidUserToken):
+        asyncio.run(verify(signed))
+    assert len(cache) == 0

@@ -67,6 +67,10 @@ class KeySet:
         except KeyError:
             raise UnknownKey(f"no trusted key with kid {kid!r}") from None
 
+    def holds(self, kid: str | None, key: PyJWK) -> bool:
+        """Whether ``key`` is still the trusted key with this id (not since rotated out or refetched)."""
+        return self._keys.get(kid) is key
+
     @property
     def loaded(self) -> bool:
         return bool(self._keys)

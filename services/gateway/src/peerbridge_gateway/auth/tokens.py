@@ -6,18 +6,20 @@ settings): ``sub`` (the user's PeerBridge id: a peer's or clinician's id in sche
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections import OrderedDict
 from typing import Any
 
 import httpx
 import jwt
+from jwt import PyJWK
 
 from peerbridge_shared.identity import Identity, Role
 
 from ..settings import ClaimNames, GatewaySettings
 from .issuers import Issuer, TrustedIssuers, UntrustedIssuer
-from .keys import UnknownKey
+from .keys import KeySet, UnknownKey
 
 ALGORITHMS = ["RS256"]
 ROLE_NAMES = frozenset(role.value for role in Role)
@@ -29,28 +31,41 @@ class InvalidUserToken(ValueError):
 
 class VerifiedTokens:
     """Identities of tokens already verified, until they expire: a console sends the same token
-    with every request, and an RSA signature check per request is the largest cost of a read."""
+    with every request, and an RSA signature check per request is the largest cost of a read.
+    Kept by the token's SHA-256 (the cache holds no bearer token), with the key that signed it: once
+    the provider's key set no longer holds that key (rotated out, or refetched), the token is
+    verified again, so a remembered token never outlives the trust in its key."""
 
     def __init__(self, size: int = 10_000) -> None:
         self.size = size
-        self._entries: OrderedDict[str, tuple[Identity, float]] = OrderedDict()
+        self._entries: OrderedDict[bytes, tuple[Identity, float, KeySet, str | None, PyJWK]] = OrderedDict()
 
     def get(self, token: str) -> Identity | None:
-        entry = self._entries.get(token)
+        digest = _digest(token)
+        entry = self._entries.get(digest)
         if entry is None:
             return None
-        identity, expires_at = entry
-        if time.time() >= expires_at:
-            del self._entries[token]
+        identity, expires_at, keys, kid, key = entry
+        if time.time() >= expires_at or not keys.holds(kid, key):
+            del self._entries[digest]
             return None
-        self._entries.move_to_end(token)
+        self._entries.move_to_end(digest)
         return identity
 
-    def put(self, token: str, identity: Identity, expires_at: float) -> None:
-        self._entries[token] = (identity, expires_at)
-        self._entries.move_to_end(token)
+    def put(self, token: str, identity: Identity, expires_at: float, keys: KeySet, kid: str | None,
+            key: PyJWK) -> None:
+        digest = _digest(token)
+        self._entries[digest] = (identity, expires_at, keys, kid, key)
+        self._entries.move_to_end(digest)
         while len(self._entries) > self.size:
             self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def _digest(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
 
 
 async def verify_user_token(token: str, *, keys: TrustedIssuers, settings: GatewaySettings,
@@ -68,8 +83,8 @@ async def verify_user_token(token: str, *, keys: TrustedIssuers, settings: Gatew
         raise InvalidUserToken(str(exc)) from None
     _bounded_lifetime(claims, settings.max_token_lifetime_s)
     identity = identity_from_claims(claims, issuer)
-    if cache is not None:
-        cache.put(token, identity, float(claims["exp"]))  # no leeway past expiry for a cached token
+    if cache is not None:  # no leeway past expiry for a cached token
+        cache.put(token, identity, float(claims["exp"]), issuer.keys, header.get("kid"), key)
     return identity
 
 
