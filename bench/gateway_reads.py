@@ -5,7 +5,9 @@ Three servers, each its own uvicorn process: a bare FastAPI app answering GET /p
 with a constant; scheduling (real PostgreSQL) answering GET /programs/{id} for an internal token;
 the gateway answering GET /v1/programs/{id} for an RS256 user token (verify the token, rate-limit
 in Redis, authorize, mint an internal token, call scheduling, relay). The same load generator
-(httpx, N concurrent keep-alive connections) runs against each in turn.
+(httpx, N concurrent keep-alive connections) runs against each in turn. Beside the rates, the
+CPU time each target's own process spends per request: on a shared machine it moves far less
+than the rates do.
 
 Usage: python bench/gateway_reads.py [--seconds 10] [--concurrency 16]   (needs `make stack-up`)
 """
@@ -41,29 +43,31 @@ def main() -> None:
     with scratch_database("gateway_reads") as url:
         upgrade(ALEMBIC, url)
         scheduling = f"http://127.0.0.1:{scheduling_port}"
-        with (bare_server(bare_port),
+        with (bare_server(bare_port) as bare,
               process([sys.executable, "-m", "peerbridge_scheduling"],
                       {"SCHEDULING_DATABASE_URL": url, "SCHEDULING_PORT": str(scheduling_port),
-                       "SCHEDULING_LOG_LEVEL": "WARNING"}, f"{scheduling}/readyz"),
-              gateway_server(gateway_port, f"bench:{uuid.uuid4().hex[:8]}:", GATEWAY_SCHEDULING_URL=scheduling)):
+                       "SCHEDULING_LOG_LEVEL": "WARNING"}, f"{scheduling}/readyz") as scheduler,
+              gateway_server(gateway_port, f"bench:{uuid.uuid4().hex[:8]}:",
+                             GATEWAY_SCHEDULING_URL=scheduling) as gateway):
             program = httpx.post(f"{scheduling}/programs", json={"name": "bench", "time_zone": "America/New_York"},
                                  headers={"Authorization": f"Bearer {internal}"}).json()["id"]
             targets = [
-                ("bare FastAPI endpoint", f"http://127.0.0.1:{bare_port}/programs/{program}", {}),
+                ("bare FastAPI endpoint", f"http://127.0.0.1:{bare_port}/programs/{program}", {}, bare),
                 ("scheduling directly (internal token)", f"{scheduling}/programs/{program}",
-                 {"Authorization": f"Bearer {internal}"}),
+                 {"Authorization": f"Bearer {internal}"}, scheduler),
                 ("gateway -> scheduling (user token)", f"http://127.0.0.1:{gateway_port}/v1/programs/{program}",
-                 {"Authorization": f"Bearer {user_token(organization, 'program_admin')}"}),
+                 {"Authorization": f"Bearer {user_token(organization, 'program_admin')}"}, gateway),
             ]
-            for name, target, headers in targets:
-                rps, errors, latencies = load(target, headers, args.seconds, args.concurrency)
+            for name, target, headers, server in targets:
+                rps, errors, latencies, cpu_ms = load(target, headers, args.seconds, args.concurrency, server)
                 p50, p99 = percentiles(latencies)
-                rows.append((name, rps, errors, p50, p99))
+                rows.append((name, rps, errors, p50, p99, cpu_ms))
     bare_rps = rows[0][1]
     print(f"Gateway reads: GET for {args.seconds:.0f} s each, {args.concurrency} concurrent connections")
-    print(f"{'target':<40}{'req/s':>9}{'errors':>8}{'p50 ms':>9}{'p99 ms':>9}{'vs bare':>9}")
-    for name, rps, errors, p50, p99 in rows:
-        print(f"{name:<40}{rps:>9.0f}{errors:>8}{p50:>9.1f}{p99:>9.1f}{rps / bare_rps:>9.2f}")
+    print(f"{'target':<40}{'req/s':>9}{'errors':>8}{'p50 ms':>9}{'p99 ms':>9}{'vs bare':>9}{'CPU ms':>8}")
+    for name, rps, errors, p50, p99, cpu_ms in rows:
+        print(f"{name:<40}{rps:>9.0f}{errors:>8}{p50:>9.1f}{p99:>9.1f}{rps / bare_rps:>9.2f}{cpu_ms:>8.2f}")
+    print("CPU ms: CPU time per request of the target's own process (the gateway's without scheduling's)")
     report_figure("gateway authenticated reads", rows[-1][1], "req/s", "bare FastAPI endpoint", bare_rps)
 
 
