@@ -155,6 +155,7 @@ bench-each:
 	$(PY) bench/signal_to_socket_under_load.py
 	$(PY) bench/metrics_throughput.py
 	$(PY) bench/console_inbox.py
+	$(PY) bench/console_dashboards.py
 
 # A realistic program through the gateway of `make up` (docs/simulator.md); SIMULATE_ARGS to change it.
 simulate: install
