@@ -22,6 +22,10 @@ class MetricsSettings(ServiceSettings):
     faust_data_dir: str = Field(default=".stack/faust/metrics", description="the worker's local state (a volume)")
     faust_web_port: int = Field(default=6067, ge=1, le=65535, description="the worker's read API")
     faust_replication_factor: int = Field(default=1, ge=1, le=5, description="of the table changelog topics")
+    fold_batch_max: int = Field(default=1000, ge=1, le=20_000, description=(
+        "events folded at a time: each key's state is read and written once per batch"))
+    fold_batch_wait_s: float = Field(default=0.05, ge=0.001, le=5.0, description=(
+        "how long a batch waits to fill before it is folded"))
     feed_interval_s: float = Field(default=5.0, gt=0, le=3600, description="how often the feed publisher looks")
     payer_policies: str | None = Field(default=None, description="a YAML file of payer rules (default: built in)")
     funder_grace_days: int = Field(default=7, ge=0, le=366,

@@ -1,7 +1,9 @@
 """The metrics stream worker (faust-streaming): `python -m peerbridge_metrics.worker [faust args]`.
 
 One agent per table (see tables.py) folds its topics into the table with the same state code the
-batch reference uses; each table is keyed and partitioned like its topics. Bad events go to the
+batch reference uses; each table is keyed and partitioned like its topics. Events are folded in
+batches (``fold_batch_max`` or what came within ``fold_batch_wait_s``): each key's state is read
+and written once per batch; the batch's offsets are committed after its writes. Bad events go to the
 topic's dead-letter topic and never stop an agent. The worker's web port answers ``/readyz`` with
 200 only once every table is recovered from its changelog (RocksDB on a volume in production, so a
 restart reads only what it missed).
@@ -13,10 +15,15 @@ import asyncio
 import logging
 import sys
 import time
+import weakref
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import faust
 from faust.exceptions import PartitionsMismatch
+from faust.streams import _current_event
 from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 
@@ -47,7 +54,7 @@ def create_app(settings: MetricsSettings | None = None) -> faust.App:
     dead_letters = DeadLetters(create_producer(settings.kafka), settings.faust_app_id,
                                {topic.name: topic.dead_letter for spec in TABLES for topic in spec.topics})
     for spec in TABLES:
-        _fold_agent(app, spec, dead_letters)
+        _fold_agent(app, spec, dead_letters, settings)
 
     @app.page("/readyz")
     async def readyz(web, request):  # noqa: ANN001 - faust's view signature
@@ -58,7 +65,7 @@ def create_app(settings: MetricsSettings | None = None) -> faust.App:
     return app
 
 
-def _fold_agent(app: faust.App, spec: TableSpec, dead_letters: DeadLetters) -> None:
+def _fold_agent(app: faust.App, spec: TableSpec, dead_letters: DeadLetters, settings: MetricsSettings) -> None:
     # Hourly segments let compaction keep about one record per key, so recoveries and the read
     # views read the tables' state, not their whole history (applies when Faust creates the topic).
     table = app.Table(spec.name, default=None, partitions=spec.partitions,
@@ -66,38 +73,93 @@ def _fold_agent(app: faust.App, spec: TableSpec, dead_letters: DeadLetters) -> N
     channel = app.topic(*(topic.name for topic in spec.topics), key_type=bytes, value_type=bytes,
                         key_serializer="raw", value_serializer="raw")
 
-    def apply(envelope: Envelope) -> None:
-        key = spec.key_of(envelope.data)
-        if key is None:
-            return
-        stored = table.get(key)
-        state = spec.state.model_validate(stored) if stored else spec.new(envelope.tenant, key)
-        if state.apply(envelope):
-            table[key] = state.model_dump(mode="json")  # assign back: Faust saves it
-
     async def fold(stream: faust.StreamT) -> None:
-        async for event in stream.events():
+        async for events in stream.take_events(settings.fold_batch_max, within=settings.fold_batch_wait_s):
+            await Batch(spec, table, dead_letters).fold(events)
+
+    app.agent(channel, name=f"fold-{spec.name}")(fold)
+
+
+class Batch:
+    """One batch of a table's events: each key's state is read once, every event folded into it in
+    order, and each changed key written once. An event that fails is dead-lettered and its key's
+    state rebuilt from the table with the batch's other events of that key, so a half-applied event
+    is never written."""
+
+    def __init__(self, spec: TableSpec, table: faust.Table, dead_letters: DeadLetters) -> None:
+        self.spec, self.table, self.dead_letters = spec, table, dead_letters
+        self.states: dict[str, Any] = {}
+        self.applied: dict[str, list[Envelope]] = {}
+        self.last_event: dict[str, Any] = {}  # a key's latest event: its partition is the key's store and changelog
+        self.changed: set[str] = set()
+
+    async def fold(self, events: list) -> None:
+        for event in events:
             message = event.message
             headers = header_list(message.headers)
             try:
                 envelope = decode(message.key, message.value, headers)
-                while True:
-                    try:
-                        apply(envelope)
-                        break
-                    except PartitionsMismatch:  # the cluster's fault, not the event's: wait, lose nothing
-                        log.error("table changelog not usable yet; the event waits", extra={"table": spec.name})
-                        await asyncio.sleep(CHANGELOG_WAIT_S)
+                with as_current(event):
+                    await self._apply(envelope, event)
             except Exception as exc:  # noqa: BLE001 - an exception escaping the agent would stop it
-                invalid = isinstance(exc, InvalidEvent)
-                if not invalid:
-                    log.exception("metrics fold failed", extra={"table": spec.name})
-                dead_letters.park(topic=message.topic, partition=message.partition, offset=message.offset,
-                                  key=message.key, value=message.value, headers=headers,
-                                  reason=exc.reason if invalid else f"handler failed: {exc}", error=exc,
-                                  attempts=0 if invalid else 1)
+                self._park(message, headers, exc)
+        for key in self.changed:
+            state = self.states[key].model_dump(mode="json")
+            with as_current(self.last_event[key]):
+                await _patiently(self.spec, lambda: self.table.__setitem__(key, state))  # noqa: B023 - awaited here
 
-    app.agent(channel, name=f"fold-{spec.name}")(fold)
+    async def _apply(self, envelope: Envelope, event: Any) -> None:
+        key = self.spec.key_of(envelope.data)
+        if key is None:
+            return
+        self.last_event[key] = event
+        if key not in self.states:
+            self.states[key] = await self._stored(key, envelope.tenant)
+        try:
+            changed = self.states[key].apply(envelope)
+        except Exception:
+            self.states[key] = await self._stored(key, envelope.tenant)
+            for earlier in self.applied.get(key, []):
+                self.states[key].apply(earlier)
+            raise
+        self.applied.setdefault(key, []).append(envelope)
+        if changed:
+            self.changed.add(key)
+
+    async def _stored(self, key: str, organization_id: str) -> Any:
+        stored = await _patiently(self.spec, lambda: self.table.get(key))
+        return self.spec.state.model_validate(stored) if stored else self.spec.new(organization_id, key)
+
+    def _park(self, message: Any, headers: list[tuple[str, bytes]], exc: Exception) -> None:
+        invalid = isinstance(exc, InvalidEvent)
+        if not invalid:
+            log.exception("metrics fold failed", extra={"table": self.spec.name})
+        self.dead_letters.park(topic=message.topic, partition=message.partition, offset=message.offset,
+                               key=message.key, value=message.value, headers=headers,
+                               reason=exc.reason if invalid else f"handler failed: {exc}", error=exc,
+                               attempts=0 if invalid else 1)
+
+
+@contextmanager
+def as_current(event: Any) -> Iterator[None]:
+    """Faust's table store and changelog take the partition from the stream's current event; in a
+    batch that is set to the event whose key is read or written."""
+    token = _current_event.set(weakref.ref(event))
+    try:
+        yield
+    finally:
+        _current_event.reset(token)
+
+
+async def _patiently(spec: TableSpec, call: Callable[[], Any]) -> Any:
+    """A table read or write, waited out while the changelog is not usable (the cluster's fault,
+    not the event's: lose nothing)."""
+    while True:
+        try:
+            return call()
+        except PartitionsMismatch:
+            log.error("table changelog not usable yet; the batch waits", extra={"table": spec.name})
+            await asyncio.sleep(CHANGELOG_WAIT_S)
 
 
 def create_changelogs(app: faust.App, settings: MetricsSettings, timeout_s: float = 60.0) -> list[str]:
