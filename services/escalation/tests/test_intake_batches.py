@@ -1,71 +1,63 @@
-"""The worker takes a batch of events in one transaction, in their order: a participant's signals
-in one batch open and then upgrade their case as they would one by one; a batch with an event
-that fails is undone and each event goes again on its own (the bad one dead-lettered, the others
-applied, in order); an event delivered twice in one batch counts once."""
+"""The worker takes a batch of events in at once, per participant: a participant's events stay in
+their order (on one thread, one after the other), other participants' go on other threads, an
+event that fails outright never skips the next one of its participant, and the heartbeat sees the
+longest-stuck thread."""
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
+import threading
+from types import SimpleNamespace
 
-from sqlalchemy import select
-
-from peerbridge_escalation.cases.models import Case
 from peerbridge_escalation.settings import EscalationSettings
-from peerbridge_escalation.worker import Intake, Record
-from peerbridge_shared.events import encode
-from peerbridge_shared.events.safety import RiskScreenCompleted, ScreenInstrument
-
-from .conftest import envelope
+from peerbridge_escalation.worker import Intake, by_participant
+from peerbridge_shared.db import Database
 
 
-class Parked:
+def _event(topic: str, partition: int, offset: int, key: bytes | None) -> SimpleNamespace:
+    return SimpleNamespace(message=SimpleNamespace(topic=topic, partition=partition, offset=offset, key=key,
+                                                   value=b"{}", headers=[]))
+
+
+def test_a_batch_is_grouped_by_participant_in_arrival_order_across_topics():
+    events = [_event("safety", 3, 10, b"p-1"), _event("care", 3, 7, b"p-2"), _event("care", 3, 8, b"p-1"),
+              _event("safety", 3, 11, b"p-1"), _event("hospital", 0, 1, None), _event("hospital", 0, 2, None),
+              _event("hospital", 1, 5, None)]
+    groups = by_participant(events)
+    assert [[(r[0], r[2]) for r in group] for group in groups] == [
+        [("safety", 10), ("care", 8), ("safety", 11)], [("care", 7)], [("hospital", 1), ("hospital", 2)],
+        [("hospital", 5)]]
+
+
+class Recording(Intake):
     def __init__(self) -> None:
-        self.offsets: list[int] = []
+        settings = EscalationSettings(database_url="postgresql+psycopg://x@127.0.0.1:1/x")
+        super().__init__(settings, Database(settings.database_url), producer=None)  # type: ignore[arg-type]
+        self.seen: list[tuple[int, int]] = []
 
-    def park(self, *, offset: int, **_: object) -> None:
-        self.offsets.append(offset)
-
-
-def _intake(escalation_db) -> Intake:  # noqa: ANN001
-    intake = Intake(EscalationSettings(), escalation_db, producer=None)  # type: ignore[arg-type]
-    intake.dead_letters = Parked()  # type: ignore[assignment]
-    return intake
-
-
-def _screen(participant: str, item9: int, tenant: str, offset: int) -> Record:
-    signal = RiskScreenCompleted(participant_id=participant, screen_id=str(uuid.uuid4()), program_id="prog-1",
-                                 instrument=ScreenInstrument.PHQ9_ITEM9, phq9_item9=item9,
-                                 completed_at=datetime(2026, 3, 4, 14, tzinfo=UTC), screened_by="peer-1",
-                                 positive=True, rule_version="phq9@1:item9>0")
-    key, value, headers = encode(envelope(signal, tenant))
-    return ("peerbridge.safety", 0, offset, key, value, headers)
+    def _process(self, topic, partition, offset, key, value, headers) -> str:  # noqa: ANN001
+        if offset == 2:
+            raise RuntimeError("the dead-letter topic is unreachable too")
+        self.seen.append((offset, threading.get_ident()))
+        return "case_opened"
 
 
-def _cases(escalation_db, tenant: str) -> list[tuple[str, str]]:  # noqa: ANN001
-    with escalation_db.transaction() as session:
-        return [(c.participant_id, c.risk_level) for c in session.scalars(
-            select(Case).where(Case.organization_id == tenant).order_by(Case.participant_id))]
+def test_a_participants_events_run_in_order_and_one_failing_does_not_skip_the_next():
+    intake = Recording()
+    records = [("safety", 0, offset, b"p-1", b"{}", []) for offset in (1, 2, 3)]
+    assert intake.process_in_order(records) == ["case_opened", "failed", "case_opened"]
+    assert [offset for offset, _thread in intake.seen] == [1, 3]
+    assert intake.stalled_s() == 0, "nothing in hand once done"
 
 
-def test_a_participants_signals_in_one_batch_open_then_upgrade_their_case(escalation_db, tenant):
-    intake = _intake(escalation_db)
-    again = _screen("p-a", 1, tenant, 2)
-    outcomes = intake.process_batch([_screen("p-a", 1, tenant, 1), again, _screen("p-a", 3, tenant, 3),
-                                     _screen("p-b", 2, tenant, 4), again])
-    assert outcomes[0] != "duplicate" and outcomes[-1] == "duplicate", outcomes
-    assert _cases(escalation_db, tenant) == [("p-a", "high"), ("p-b", "high")], "p-a's moderate case upgraded"
-    one_by_one = _intake(escalation_db)
-    other = f"{tenant}-alone"
-    for offset, item9 in enumerate((1, 3)):
-        one_by_one.process_in_order([_screen("p-a", item9, other, offset)])
-    assert _cases(escalation_db, tenant)[0][1] == _cases(escalation_db, other)[0][1], "the same as one by one"
-    assert intake.stalled_s() == 0
-
-
-def test_a_batch_with_a_bad_event_is_undone_and_each_event_goes_again_on_its_own(escalation_db, tenant):
-    intake = _intake(escalation_db)
-    poison = ("peerbridge.safety", 0, 2, b"p-c", b"\xff not an event", [])
-    outcomes = intake.process_batch([_screen("p-c", 2, tenant, 1), poison, _screen("p-d", 2, tenant, 3)])
-    assert outcomes[1] == "dead_lettered" and intake.dead_letters.offsets == [2]  # type: ignore[attr-defined]
-    assert [participant for participant, _risk in _cases(escalation_db, tenant)] == ["p-c", "p-d"]
+def test_the_heartbeat_sees_the_longest_stuck_of_several_threads():
+    now = [100.0]
+    settings = EscalationSettings(database_url="postgresql+psycopg://x@127.0.0.1:1/x")
+    intake = Intake(settings, Database(settings.database_url), producer=None, clock=lambda: now[0])  # type: ignore[arg-type]
+    stuck = threading.Thread(target=intake._progressed)
+    stuck.start()
+    stuck.join()  # that thread's event is still in hand (it never said it was done)
+    now[0] = 130.0
+    intake._progressed()  # this thread just made progress
+    assert intake.stalled_s() == 30.0
+    intake._progressed(busy=False)
+    assert intake.stalled_s() == 30.0, "the other thread's event is still stuck"

@@ -1,12 +1,11 @@
 """The escalation stream worker (faust-streaming): `python -m peerbridge_escalation.worker [faust args]`.
 
 Consumes the participant-keyed topics (safety signals, participant activity, hospital
-encounters, enrollments) in batches (``intake_batch_max`` events or what came within
-``intake_batch_wait_s``): a batch's events are taken in, in their order, in one database
-transaction (in a thread, so the event loop keeps serving Kafka). If any of them fails, or the
-database does, that transaction is undone and each event of the batch goes again on its own
-transaction, in order, with its retries. A batch's offsets are committed only once all of it is
-done, so a crash redelivers it and the intake's dedupe by event id makes that harmless.
+encounters, enrollments) in batches (``intake_batch_max`` events or ``intake_batch_wait_s``):
+each batch's events are grouped by participant (the record key) and the groups taken in on
+``intake_threads`` threads at once, each participant's events one after the other in their
+order, each in its own database transaction. A batch's offsets are committed only once all of
+it is done, so a crash redelivers it and the intake's dedupe by event id makes that harmless.
 An event that is not valid, or whose intake keeps failing, goes to its topic's dead-letter
 topic and the stream moves on: an exception never escapes the agent (it would stop it). While
 PostgreSQL is unreachable the intake waits and retries instead: an outage is not the event's
@@ -25,6 +24,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import faust
 from kafka import KafkaProducer
@@ -55,39 +55,23 @@ class Intake:
         self.settings, self.database, self.clock = settings, database, clock
         self.dead_letters = DeadLetters(producer, settings.faust_app_id, DEAD_LETTER_OF)
         self._progress_lock = threading.Lock()
-        self._busy_since: float | None = None  # the last progress of the events in hand; None when idle
+        self._busy_since: dict[int, float] = {}  # per intake thread: the last progress of its event in hand
 
     def stalled_s(self) -> float:
-        """Seconds the events in hand have gone without progress (0 when idle)."""
+        """Seconds the longest-stuck event in hand has gone without progress (0 when idle)."""
         with self._progress_lock:
-            return 0.0 if self._busy_since is None else max(0.0, self.clock() - self._busy_since)
+            oldest = min(self._busy_since.values(), default=None)
+            return 0.0 if oldest is None else max(0.0, self.clock() - oldest)
 
     def _progressed(self, busy: bool = True) -> None:
         with self._progress_lock:
-            self._busy_since = self.clock() if busy else None
-
-    def process_batch(self, records: list[Record]) -> list[str]:
-        """A batch in one transaction, in order; if that fails, each event again on its own."""
-        if len(records) > 1:
-            self._progressed()
-            try:
-                envelopes = [decode(key, value, headers) for _topic, _part, _offset, key, value, headers in records]
-                with self.database.transaction() as session:
-                    outcomes = [handle(session, envelope, utc_now()) for envelope in envelopes]
-            except Exception as exc:  # noqa: BLE001 - undone: each event goes again with its own retries
-                log.warning("batch intake undone, each event again on its own",
-                            extra={"events": len(records), "error": type(exc).__name__})
+            if busy:
+                self._busy_since[threading.get_ident()] = self.clock()
             else:
-                for envelope, outcome in zip(envelopes, outcomes, strict=True):
-                    log.info("intake", extra={"event_id": envelope.id, "event_type": envelope.type,
-                                              "outcome": outcome})
-                return outcomes
-            finally:
-                self._progressed(busy=False)
-        return self.process_in_order(records)
+                self._busy_since.pop(threading.get_ident(), None)
 
     def process_in_order(self, records: list[Record]) -> list[str]:
-        """Each event in its own transaction, one after the other; one failing never skips the next."""
+        """One participant's events of a batch, one after the other; one failing never skips the next."""
         outcomes = []
         for record in records:
             try:
@@ -167,19 +151,28 @@ def create_app(settings: EscalationSettings | None = None) -> faust.App:
     async def beat() -> None:
         beat_unless_stalled(intake)
 
+    threads = ThreadPoolExecutor(settings.intake_threads, thread_name_prefix="intake")
+
     @app.agent(channel, name="intake")
     async def intake_agent(stream: faust.StreamT) -> None:
         loop = asyncio.get_running_loop()
         async for events in stream.take_events(settings.intake_batch_max, within=settings.intake_batch_wait_s):
-            await loop.run_in_executor(None, intake.process_batch, [record_of(event) for event in events])
+            await asyncio.gather(*(loop.run_in_executor(threads, intake.process_in_order, records)
+                                   for records in by_participant(events)))
 
     return app
 
 
-def record_of(event: faust.EventT) -> Record:
-    message = event.message
-    return (message.topic, message.partition, message.offset, message.key, message.value,
-            header_list(message.headers))
+def by_participant(events: list) -> list[list[Record]]:
+    """A batch's records grouped by key (the participant), each group in arrival order; a record
+    without a key is its partition's (kept in order with that partition's other keyless ones)."""
+    groups: dict[object, list[Record]] = {}
+    for event in events:
+        message = event.message
+        group = message.key if message.key is not None else (message.topic, message.partition)
+        groups.setdefault(group, []).append((message.topic, message.partition, message.offset, message.key,
+                                             message.value, header_list(message.headers)))
+    return list(groups.values())
 
 
 def beat_unless_stalled(intake: Intake) -> bool:
