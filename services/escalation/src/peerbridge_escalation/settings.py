@@ -24,11 +24,6 @@ class EscalationSettings(ServiceSettings):
     intake_stalled_after_s: float = Field(default=120.0, ge=5, description=(
         "an event's intake busy this long without progress stops the worker's heartbeat (a hung call); "
         "waiting out a database outage is progress"))
-    intake_threads: int = Field(default=4, ge=1, le=32, description=(
-        "participants whose events are taken in at once (one participant's events always in their order)"))
-    intake_batch_max: int = Field(default=200, ge=1, le=5000, description="events taken from Kafka at a time")
-    intake_batch_wait_s: float = Field(default=0.01, ge=0.001, le=1.0, description=(
-        "how long a batch waits to fill before it is taken in (the latency it adds at low rates)"))
     scheduling_url: str = Field(default="http://127.0.0.1:8001", description="where safety plans are fetched")
     console_url: str = Field(default="http://127.0.0.1:8010",
                              description="the console; pages link to <console_url>/cases/<case id>")

@@ -1,15 +1,11 @@
 """The escalation stream worker (faust-streaming): `python -m peerbridge_escalation.worker [faust args]`.
 
 Consumes the participant-keyed topics (safety signals, participant activity, hospital
-encounters, enrollments) in batches (``intake_batch_max`` events or ``intake_batch_wait_s``):
-each batch's events are grouped by participant (the record key) and the groups taken in on
-``intake_threads`` threads at once, each participant's events one after the other in their
-order, each in its own database transaction. A batch's offsets are committed only once all of
-it is done, so a crash redelivers it and the intake's dedupe by event id makes that harmless.
-An event that is not valid, or whose intake keeps failing, goes to its topic's dead-letter
-topic and the stream moves on: an exception never escapes the agent (it would stop it). While
-PostgreSQL is unreachable the intake waits and retries instead: an outage is not the event's
-fault.
+encounters, enrollments). Each event is decoded and handed to the intake in a database
+transaction (in a thread, so the event loop keeps serving Kafka). An event that is not valid,
+or whose intake keeps failing, goes to its topic's dead-letter topic and the stream moves on:
+an exception never escapes the agent (it would stop it). While PostgreSQL is unreachable the
+intake waits and retries instead: an outage is not the event's fault.
 
 Liveness: a Faust timer on the event loop beats the heartbeat file (peerbridge_shared.heartbeat)
 unless an event's intake has been busy without progress for ``intake_stalled_after_s``, so a
@@ -24,7 +20,6 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
 import faust
 from kafka import KafkaProducer
@@ -44,7 +39,6 @@ log = logging.getLogger(__name__)
 TOPICS = (SAFETY, CARE, HOSPITAL, ENROLLMENTS)
 BEAT_EVERY_S = 5.0
 DEAD_LETTER_OF = {topic.name: topic.dead_letter for topic in TOPICS}
-Record = tuple[str, int, int, bytes | None, bytes | None, list[tuple[str, bytes]]]  # topic, partition, offset, ...
 
 
 class Intake:
@@ -55,32 +49,16 @@ class Intake:
         self.settings, self.database, self.clock = settings, database, clock
         self.dead_letters = DeadLetters(producer, settings.faust_app_id, DEAD_LETTER_OF)
         self._progress_lock = threading.Lock()
-        self._busy_since: dict[int, float] = {}  # per intake thread: the last progress of its event in hand
+        self._busy_since: float | None = None  # the last progress of the event in hand; None when idle
 
     def stalled_s(self) -> float:
-        """Seconds the longest-stuck event in hand has gone without progress (0 when idle)."""
+        """Seconds the event in hand has gone without progress (0 when idle)."""
         with self._progress_lock:
-            oldest = min(self._busy_since.values(), default=None)
-            return 0.0 if oldest is None else max(0.0, self.clock() - oldest)
+            return 0.0 if self._busy_since is None else max(0.0, self.clock() - self._busy_since)
 
     def _progressed(self, busy: bool = True) -> None:
         with self._progress_lock:
-            if busy:
-                self._busy_since[threading.get_ident()] = self.clock()
-            else:
-                self._busy_since.pop(threading.get_ident(), None)
-
-    def process_in_order(self, records: list[Record]) -> list[str]:
-        """One participant's events of a batch, one after the other; one failing never skips the next."""
-        outcomes = []
-        for record in records:
-            try:
-                outcomes.append(self.process(*record))
-            except Exception:  # noqa: BLE001 - could not even be dead-lettered: logged, the rest goes on
-                log.exception("event could not be processed or dead-lettered", extra={
-                    "topic": record[0], "partition": record[1], "offset": record[2]})
-                outcomes.append("failed")
-        return outcomes
+            self._busy_since = self.clock() if busy else None
 
     def process(self, topic: str, partition: int, offset: int, key: bytes | None, value: bytes | None,
                 headers: list[tuple[str, bytes]]) -> str:
@@ -151,28 +129,20 @@ def create_app(settings: EscalationSettings | None = None) -> faust.App:
     async def beat() -> None:
         beat_unless_stalled(intake)
 
-    threads = ThreadPoolExecutor(settings.intake_threads, thread_name_prefix="intake")
-
     @app.agent(channel, name="intake")
     async def intake_agent(stream: faust.StreamT) -> None:
         loop = asyncio.get_running_loop()
-        async for events in stream.take_events(settings.intake_batch_max, within=settings.intake_batch_wait_s):
-            await asyncio.gather(*(loop.run_in_executor(threads, intake.process_in_order, records)
-                                   for records in by_participant(events)))
+        async for event in stream.events():
+            message = event.message
+            headers = header_list(message.headers)
+            try:
+                await loop.run_in_executor(None, intake.process, message.topic, message.partition, message.offset,
+                                           message.key, message.value, headers)
+            except Exception:  # noqa: BLE001 - never let an exception stop the agent
+                log.exception("event could not be processed or dead-lettered", extra={
+                    "topic": message.topic, "partition": message.partition, "offset": message.offset})
 
     return app
-
-
-def by_participant(events: list) -> list[list[Record]]:
-    """A batch's records grouped by key (the participant), each group in arrival order; a record
-    without a key is its partition's (kept in order with that partition's other keyless ones)."""
-    groups: dict[object, list[Record]] = {}
-    for event in events:
-        message = event.message
-        group = message.key if message.key is not None else (message.topic, message.partition)
-        groups.setdefault(group, []).append((message.topic, message.partition, message.offset, message.key,
-                                             message.value, header_list(message.headers)))
-    return list(groups.values())
 
 
 def beat_unless_stalled(intake: Intake) -> bool:
