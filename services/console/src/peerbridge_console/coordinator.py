@@ -58,11 +58,12 @@ async def dashboard(request: Request, program_id: str, page: int = 1) -> Respons
                                      "started_from": (now - timedelta(days=QUIET_DAYS)).isoformat()}),
         get(session, "/measures", params={"program_id": program_id}))
     language, _ = language_of(request, session), gettext_for(request, session)
-    caseloads = await _caseloads(console, session, peers, enrollments)
     quiet_ids = _quiet(enrollments, recent, notes)
     quiet_page, pager = paged(quiet_ids, page, f"/programs/{segment(program_id)}")
     waiting = sorted((e for e in enrollments if not e["peer_id"]), key=lambda e: e["enrolled_on"])[:WAITLIST_SHOWN]
-    people = await _people(console, session, {*quiet_page, *(e["participant_id"] for e in waiting)})
+    caseloads, people = await asyncio.gather(  # neither needs the other: read at once
+        _caseloads(console, session, peers, enrollments),
+        _people(console, session, {*quiet_page, *(e["participant_id"] for e in waiting)}))
     quiet = [people[p] for p in quiet_page]
     months = _months(figures, program_id)
     trends = {name: trend(months, name, language, _) for name in ("attendance_rate", "no_shows")}
