@@ -97,3 +97,10 @@ def test_a_trend_is_one_figure_per_period_and_numbers_follow_the_language():
     points = trend([REPORT, later], "attendance_rate", "es", translations("es").gettext)
     assert [(p["label"], p["value"]) for p in points] == [("2026-12", 0.9231), ("2027-01", 0.5)]
     assert points[0]["text"].replace("\xa0", " ") == "92,3 %"
+
+
+def test_periods_are_in_the_order_they_end_and_the_latest_month_comes_last():
+    from peerbridge_console.outcomes import by_end
+
+    periods = ["2026-Q4", "2026-12", "2027-01", "2026-11", "2026-Q3", "2025-12"]
+    assert sorted(periods, key=by_end) == ["2025-12", "2026-Q3", "2026-11", "2026-Q4", "2026-12", "2027-01"]

@@ -24,6 +24,13 @@ PROGRAM = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}")
 DOWNLOADS = {"report.csv": ("text/csv", "csv"), "measure-report.json": ("application/fhir+json", "json")}
 
 
+def by_end(period: str) -> tuple[int, int, int]:
+    """Periods in the order they end; a quarter before the month that ends it, so the latest month
+    is the default (text order would put 2026-Q4 after 2026-12)."""
+    year, part = period.split("-")
+    return (int(year), 3 * int(part[1]), 0) if part.startswith("Q") else (int(year), int(part), 1)
+
+
 @router.get("/outcomes")
 async def programs(request: Request, q: str = "", page: int = 1) -> Response:
     session = await current_session(request, OUTCOME_ROLES)
@@ -53,7 +60,7 @@ async def program_outcomes(request: Request, program_id: str, period: str = "", 
         return _not_found(request, session)
     feeds, program = await asyncio.gather(console.gateway.every(session, "/feeds", {"program_id": program_id}),
                                           _program(console, session, program_id))
-    periods = sorted(feed["period"] for feed in feeds)
+    periods = sorted((feed["period"] for feed in feeds if PERIOD.fullmatch(feed["period"])), key=by_end)
     if not periods:
         return _not_found(request, session)
     chosen = period if period in periods else periods[-1]
