@@ -3,6 +3,7 @@
 #   make test        run every test against a real Kafka, PostgreSQL and Redis
 #   make stack-up    Kafka (KRaft), PostgreSQL, Redis only; KAFKA_MODE=cluster for 3 Kafka nodes
 #   make bench       benchmarks (print figures and same-run baselines)
+#   make soak        the whole platform for SOAK_MINUTES (30) with a broker restart halfway
 #   make simulate    play a realistic program through the running gateway and check the metrics
 
 PYTHON ?= python3.11
@@ -20,7 +21,7 @@ PYTEST_ARGS ?=
 SIMULATE_ARGS ?= --participants 200 --weeks 8 --seed 7 --check
 
 .PHONY: console-messages console-users install lock up down stack-up stack-down stack-status topics migrate test lint docs bench \
-        bench-each clean deploy-render deploy-check simulate contracts images images-smoke compose-smoke api-lint
+        bench-each soak clean deploy-render deploy-check simulate contracts images images-smoke compose-smoke api-lint
 
 install: $(VENV)/.installed
 
@@ -156,6 +157,12 @@ bench-each:
 	$(PY) bench/metrics_throughput.py
 	$(PY) bench/console_inbox.py
 	$(PY) bench/console_dashboards.py
+
+# The platform for SOAK_MINUTES under steady simulator load, the local broker restarted halfway
+# (nothing else may use it meanwhile): lost or stalled real-time events, RSS per process (bench/soak.py).
+SOAK_MINUTES ?= 30
+soak: stack-up
+	$(PY) bench/soak.py --minutes $(SOAK_MINUTES)
 
 # A realistic program through the gateway of `make up` (docs/simulator.md); SIMULATE_ARGS to change it.
 simulate: install

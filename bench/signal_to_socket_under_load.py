@@ -30,7 +30,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from peerbridge_escalation.cases.intake import handle
 from peerbridge_shared.db import Database
-from peerbridge_shared.events import new_envelope, utc_now
+from peerbridge_shared.events import Envelope, new_envelope, utc_now
 from peerbridge_shared.events.safety import RiskScreenCompleted, ScreenInstrument
 from peerbridge_shared.events.scheduling import ParticipantEnrolled
 from peerbridge_shared.messaging import create_producer, publish
@@ -43,20 +43,26 @@ sys.path.insert(0, str(ROOT))
 from tests.e2e.platform import private_platform, smtp_inbox  # noqa: E402 - the platform the e2e tests run
 
 
+def new_participant_signal(database: Database, tenant: str) -> tuple[str, Envelope]:
+    """A new participant whose care team escalation knows, and their PHQ-9 item 9 = 2 screen."""
+    participant = f"p-{uuid.uuid4().hex[:10]}"
+    with database.transaction() as session:  # the care team escalation learns from enrollment
+        handle(session, new_envelope(ParticipantEnrolled(
+            participant_id=participant, enrollment_id="e", program_id="prog", site_id="s",
+            enrolled_on=date(2026, 1, 1), clinician_id="own-1"), tenant=tenant, source="/bench",
+            subject=participant), utc_now())
+    signal = RiskScreenCompleted(participant_id=participant, screen_id=str(uuid.uuid4()), program_id="prog",
+                                 instrument=ScreenInstrument.PHQ9_ITEM9, phq9_item9=2, completed_at=utc_now(),
+                                 screened_by="bench", positive=True, rule_version="phq9@1:item9>0")
+    return participant, new_envelope(signal, tenant=tenant, source="/bench", subject=participant)
+
+
 def measure(socket: ClientConnection, producer, database: Database, tenant: str, samples: int) -> list[float]:
     latencies = []
     for i in range(samples + 5):
-        participant = f"p-{uuid.uuid4().hex[:10]}"
-        with database.transaction() as session:  # the care team escalation learns from enrollment
-            handle(session, new_envelope(ParticipantEnrolled(
-                participant_id=participant, enrollment_id="e", program_id="prog", site_id="s",
-                enrolled_on=date(2026, 1, 1), clinician_id="own-1"), tenant=tenant, source="/bench",
-                subject=participant), utc_now())
-        signal = RiskScreenCompleted(participant_id=participant, screen_id=str(uuid.uuid4()), program_id="prog",
-                                     instrument=ScreenInstrument.PHQ9_ITEM9, phq9_item9=2, completed_at=utc_now(),
-                                     screened_by="bench", positive=True, rule_version="phq9@1:item9>0")
+        participant, signal = new_participant_signal(database, tenant)
         started = time.perf_counter()
-        publish(producer, new_envelope(signal, tenant=tenant, source="/bench", subject=participant))
+        publish(producer, signal)
         while not _opened_for(json.loads(socket.recv(timeout=60)), participant):
             pass
         if i >= 5:  # warm-up
