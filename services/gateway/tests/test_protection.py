@@ -144,6 +144,23 @@ def test_every_phi_read_is_recorded_before_the_data_is_returned(gateway, token, 
     reader.close()
 
 
+def test_a_participant_listing_records_every_participant_it_names(gateway, token, tenant, escalation_db,
+                                                                   kafka_settings):
+    world = build_world(gateway, token(tenant, "program_admin"), tenant, escalation_db)
+    reader = KafkaReader(kafka_settings, [PHI_ACCESS.name])
+    admin = token(tenant, "program_admin")
+    listed = gateway.get("/v1/participants", params={"program_id": world.mine.id}, headers=admin)
+    assert listed.status_code == 200 and listed.json()
+    recorded = []
+    deadline = time.monotonic() + 20
+    while not recorded and time.monotonic() < deadline:
+        events = [decode(r.key, r.value, r.headers) for r in reader.read(1, timeout_s=1)]
+        recorded += [e for e in events if e.tenant == tenant and e.data.route == "/v1/participants"]
+    reader.close()
+    assert recorded[0].data.participant_ids == sorted(p["id"] for p in listed.json())
+    assert recorded[0].data.purpose.value == "HOPERAT"
+
+
 def test_no_record_no_data(gateway_settings, token, tenant, escalation_db):
     with TestClient(create_app(gateway_settings)) as client:
         world = build_world(client, token(tenant, "program_admin"), tenant, escalation_db)

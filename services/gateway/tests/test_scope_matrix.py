@@ -75,6 +75,7 @@ READS = (
     Read("/participants/{participant_id}/safety-plan", "record", lambda r: r.plan_id,
          lambda r: {"program_id": r.program_id}),
     Read("/participants/{participant_id}/fhir", "record", lambda r: r.contact_id),
+    Read("/participants", "program", lambda r: r.participant_id, lambda r: {"program_id": r.program_id}),
     Read("/enrollments", "program", lambda r: r.enrollment_id, lambda r: {"participant_id": r.participant_id}),
     Read("/enrollments/{enrollment_id}", "program", lambda r: r.enrollment_id),
     Read("/sessions/{session_id}", "program", lambda r: r.session_id),

@@ -1,4 +1,6 @@
-from .conftest import types_of
+from peerbridge_shared.identity import Role
+
+from .conftest import World, types_of
 
 
 def test_enrollment_needs_program_consent_and_publishes_enrolled(world, api, published):
@@ -114,3 +116,52 @@ def test_enrollments_are_listed_by_participant_peer_program_and_status(world, ap
     assert api.get("/enrollments", params={"peer_id": peer["id"], "active": "true"}) == []
     assert len(api.get("/enrollments", params={"peer_id": peer["id"], "active": "false"})) == 1
     assert api.as_org("org-elsewhere").get("/enrollments", params={"participant_id": mine["id"]}) == []
+
+
+def test_participants_are_found_by_any_word_of_their_name_whatever_its_case(world, api):
+    ana = world.participant(given_name="Ana María", family_name="Núñez-López")
+    world.participant(given_name="Ann", family_name="Okafor")
+    percent = world.participant(given_name="100%", family_name="O_Brien")
+    program = {"program_id": world.program["id"]}
+    found = lambda name: [p["id"] for p in api.get("/participants", params={**program, "name": name})]  # noqa: E731
+    assert found("maría núñez") == [ana["id"]]
+    assert found("NÚÑEZ") == [ana["id"]]
+    assert found("%") == [percent["id"]]  # the LIKE wildcards are searched for, not obeyed
+    assert found("o_b") == [percent["id"]]
+    assert found("nobody") == []
+    everyone = api.get("/participants", params=program)
+    assert [p["family_name"] for p in everyone] == sorted((p["family_name"] for p in everyone), key=str.lower)
+    assert everyone[0].keys() >= {"id", "given_name", "family_name", "preferred_language", "interpreter_needed"}
+
+
+def test_the_participant_list_holds_active_enrollments_of_the_callers_programs_only(world, api):
+    kept, ended = world.participant(), world.participant()
+    api.post(f"/enrollments/{ended['enrollment']['id']}/end", {"ended_on": "2026-06-30", "reason": "completed"},
+             expect=200)
+    other = World(api, name="Elsewhere")
+    theirs = other.participant()
+    ids = lambda caller, **params: {p["id"] for p in caller.get("/participants", params=params)}  # noqa: E731
+    assert ids(api) == {kept["id"], theirs["id"]}
+    assert ids(api, program_id=world.program["id"]) == {kept["id"]}
+    assert ids(api, participant_id=[kept["id"], ended["id"]]) == {kept["id"]}
+    admin_of_other = api.as_user("admin-elsewhere", Role.PROGRAM_ADMIN, programs=[other.program["id"]])
+    assert ids(admin_of_other) == {theirs["id"]}
+    assert ids(admin_of_other, program_id=world.program["id"]) == set()
+    assert ids(api.as_org("org-elsewhere")) == set()
+
+
+def test_a_peer_lists_only_their_own_caseload(world, api):
+    peer = world.peer()
+    mine, not_mine = world.participant(), world.participant()
+    api.put(f"/enrollments/{mine['enrollment']['id']}/peer", {"peer_id": peer["id"]})
+    as_peer = api.as_user(peer["id"], Role.PEER)
+    assert [p["id"] for p in as_peer.get("/participants")] == [mine["id"]]
+    assert as_peer.get("/participants", params={"participant_id": not_mine["id"]}) == []
+
+
+def test_bad_participant_searches_name_the_field(api):
+    cases = [({"name": "x" * 101}, "query.name"), ({"name": "a\x00b"}, "query.name"),
+             ({"program_id": "../x"}, "query.program_id.0"), ({"limit": 0}, "query.limit")]
+    for params, field in cases:
+        problem = api.get("/participants", params=params, expect=422)
+        assert problem["errors"][0]["field"] == field, (params, problem)

@@ -136,3 +136,18 @@ def test_any_caller_sees_exactly_the_notes_the_rule_allows(api, seed):
         assert seen == expected, (caller, seen ^ expected)
         checked += len(raw.notes)
     assert checked > 0
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_any_caller_lists_exactly_the_participants_they_work_with_now(api, seed):
+    """The participant list holds the active enrollments the caller works through; a Part 2
+    disclosure consent opens records, never this list."""
+    rng = random.Random(seed)
+    raw, participants = build(api, rng)
+    for caller in callers(raw, rng):
+        role, user, programs = caller
+        as_caller = api.as_user(user, role, programs=sorted(programs) or None)
+        listed = {p["id"] for p in as_caller.get("/participants", params={"limit": 500})}
+        expected = {person for person, program, _, active in raw.enrollments
+                    if active and works(caller, raw, person, program)}
+        assert listed == expected, (caller, listed ^ expected)

@@ -42,8 +42,9 @@ def purpose_of(header: str | None, caller: Identity) -> PurposeOfUse:
     return PurposeOfUse.TREATMENT
 
 
-def participants_in(content: bytes, path_values: dict[str, str]) -> list[str]:
-    """The participant ids a JSON answer discloses (its own ``participant_id(s)`` fields)."""
+def participants_in(content: bytes, path_values: dict[str, str], field: str = "participant_id") -> list[str]:
+    """The participant ids a JSON answer discloses: each item's ``field`` (a participant listing's
+    ``id``) and ``participant_ids``."""
     found = [path_values["participant_id"]] if "participant_id" in path_values else []
     try:
         document: Any = json.loads(content)
@@ -51,7 +52,7 @@ def participants_in(content: bytes, path_values: dict[str, str]) -> list[str]:
         return found
     for item in document if isinstance(document, list) else [document]:
         if isinstance(item, dict):
-            found += [item["participant_id"]] if isinstance(item.get("participant_id"), str) else []
+            found += [item[field]] if isinstance(item.get(field), str) else []
             found += [p for p in item.get("participant_ids", []) if isinstance(p, str)]
     return sorted(set(found))[:MAX_IDS]
 
@@ -73,12 +74,13 @@ class PhiAudit:
             self._producer.close(timeout=5)
 
     async def record(self, *, caller: Identity, method: str, route: str, path: str, path_values: dict[str, str],
-                     purpose: PurposeOfUse, request_id: str, status: int, content: bytes) -> None:
+                     purpose: PurposeOfUse, request_id: str, status: int, content: bytes,
+                     names_participant: str = "participant_id") -> None:
         event = PhiAccessed(access_id=str(uuid.uuid4()), actor_id=caller.user_id, actor_roles=sorted(caller.roles),
                             on_behalf_of=caller.on_behalf_of,
                             method=method, route=route, path=path,
                             resource_id=next(iter(path_values.values()), None),
-                            participant_ids=participants_in(content, path_values), purpose=purpose,
+                            participant_ids=participants_in(content, path_values, names_participant), purpose=purpose,
                             request_id=request_id, status=status, accessed_at=utc_now())
         envelope = new_envelope(event, tenant=caller.organization_id, source=SOURCE, subject=caller.user_id)
         try:

@@ -33,6 +33,8 @@ class Route:
     phi: bool = False
     """Its answers carry participant-level data: each is audited before it is returned (reads and
     writes alike), funders never get it."""
+    names_participant: str = "participant_id"
+    """The field of each answered item that is the id of the participant it is about (audited)."""
     etag_from: str | None = None
     """For a PUT that can race: the GET path whose representation ``If-Match`` is compared with."""
     media_types: tuple[str, ...] = ()
@@ -123,6 +125,10 @@ ROUTES: tuple[Route, ...] = (
     # participants and enrollments
     post("/participants", SCHEDULING, ADMIN,
         summary="Register a participant (identifiers, preferred language, interpreter need)", tags=("participants",)),
+    get("/participants", SCHEDULING, CARE_TEAM, owner=Owner.LISTING, query=q.ParticipantFilter, phi=True,
+        names_participant="id",
+        summary="The participants you work with now, found by name (filter by program, caseload)",
+        tags=("participants",)),
     get("/participants/{participant_id}", SCHEDULING, CARE_TEAM, owner=P, phi=True,
         summary="One participant", tags=("participants",)),
     post("/participants/{participant_id}/consents", SCHEDULING, OWN_AND_ADMIN, owner=P, phi=True,

@@ -179,7 +179,7 @@ class Call:
                                    path=self.request.url.path, path_values=self.path,
                                    purpose=self.purpose or purpose_of(None, self.caller),
                                    request_id=self.request.state.request_id, status=response.status_code,
-                                   content=bytes(response.body))
+                                   content=bytes(response.body), names_participant=self.route.names_participant)
 
     async def _send(self, gateway: Any) -> httpx.Response:
         return await gateway.upstreams.call(

@@ -40,6 +40,14 @@ class EnrollmentFilter(Page):
     active: bool | None = Field(default=None, description="true: not ended; false: ended")
 
 
+class ParticipantFilter(Page):
+    program_id: list[Id] = Field(default=[], max_length=100)
+    participant_id: list[Id] = Field(default=[], max_length=MAX_PAGE, description="these participants")
+    peer_id: Id | None = Field(default=None, description="a peer's caseload (a peer always sees only their own)")
+    name: Line | None = Field(default=None, max_length=100,
+                              description="words found in the given or family name, whatever their case")
+
+
 class ContactFilter(Page):
     program_id: list[Id] = Field(default=[], max_length=100)
     peer_id: Id | None = Field(default=None, description="one peer's notes (a peer always sees only their own)")

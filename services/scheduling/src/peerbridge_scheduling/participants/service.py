@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,6 +30,29 @@ def get_participant(*, session: Session, organization_id: str, participant_id: s
     if participant is None or participant.organization_id != organization_id:
         raise not_found(field, "participant", participant_id, status=status)
     return participant
+
+
+def list_participants(*, session: Session, caller: Identity, program_ids: list[str] | None,
+                      participant_ids: list[str] | None, peer_id: str | None, name: str | None,
+                      limit: int, offset: int) -> list[Participant]:
+    """The participants the caller works with through an active enrollment (in ``program_ids``, on
+    ``peer_id``'s caseload), each word of ``name`` found in the given or family name whatever its
+    case; by family then given name. A Part 2 disclosure consent opens records, never this list."""
+    enrolled = select(Enrollment.participant_id).where(
+        Enrollment.organization_id == caller.organization_id, Enrollment.ended_on.is_(None), enrollment_clause(caller))
+    if program_ids:
+        enrolled = enrolled.where(Enrollment.program_id.in_(program_ids))
+    if peer_id is not None:
+        enrolled = enrolled.where(Enrollment.peer_id == peer_id)
+    query = select(Participant).where(Participant.organization_id == caller.organization_id,
+                                      Participant.id.in_(enrolled))
+    if participant_ids:
+        query = query.where(Participant.id.in_(participant_ids))
+    for word in (name or "").split():
+        query = query.where(or_(Participant.given_name.icontains(word, autoescape=True),
+                                Participant.family_name.icontains(word, autoescape=True)))
+    order = (func.lower(Participant.family_name), func.lower(Participant.given_name), Participant.id)
+    return list(session.scalars(query.order_by(*order).limit(limit).offset(offset)))
 
 
 def record_consent(*, session: Session, caller: Identity, reach: Reach, data: ConsentCreate,

@@ -4,6 +4,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from peerbridge_shared.deps import MAX_PAGE
+from peerbridge_shared.validation import Id, Line
+
 from ..access import reach
 from ..deps import Caller, Db, Now, Paging
 from ..matching import service as matching
@@ -28,6 +31,23 @@ def create_participant(body: ParticipantCreate, caller: Caller, db: Db) -> Parti
     with db.transaction() as session:
         return ParticipantRead.model_validate(
             service.create_participant(session=session, organization_id=caller.organization_id, data=body))
+
+
+@router.get("/participants")
+def list_participants(
+    caller: Caller, db: Db, page: Paging,
+    program_id: Annotated[list[Id] | None, Query(max_length=100)] = None,
+    participant_id: Annotated[list[Id] | None, Query(max_length=MAX_PAGE, description="these participants")] = None,
+    peer_id: Annotated[Id | None, Query(description="a peer's caseload")] = None,
+    name: Annotated[Line | None, Query(max_length=100, description="words found in the given or family name, "
+                                                                   "whatever their case")] = None,
+) -> list[ParticipantRead]:
+    """The participants you work with through an active enrollment, by family then given name."""
+    with db.transaction() as session:
+        found = service.list_participants(session=session, caller=caller, program_ids=program_id,
+                                          participant_ids=participant_id, peer_id=peer_id, name=name,
+                                          limit=page.limit, offset=page.offset)
+        return [ParticipantRead.model_validate(p) for p in found]
 
 
 @router.get("/participants/{participant_id}")
