@@ -264,6 +264,12 @@ def assert_api_serves(kafka_settings, app_id, tenant, publisher, view):
         every_measure = client.get("/measures", headers=headers)
         assert every_measure.status_code == 200, every_measure.text  # the typed answer holds every family's rows
         assert every_measure.json()["engagement"] and every_measure.json()["questionnaires"]
+        one_family = client.get("/measures", params={"program_id": program, "family": "engagement"}, headers=headers)
+        assert one_family.json()["engagement"] == client.get(
+            "/measures", params={"program_id": program}, headers=headers).json()["engagement"]
+        assert set(one_family.json()) == {"organization_id", "program_id", "period", "engagement"}
+        unknown = client.get("/measures", params={"family": "gossip"}, headers=headers)
+        assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "query.family.0"
         latest = publisher.history.latest(tenant, program)[period]
         report = client.get(f"/feeds/{program}/{period}", headers=headers).json()
         assert (report["measures"], report["version"], report["corrects"]) == (

@@ -93,6 +93,8 @@ class MatchTags(Page):
 class MeasureFilter(Query):
     program_id: Id
     period: str | None = Field(default=None, pattern=PERIOD, description="2026-10 or 2026-Q4")
+    family: list[Annotated[str, Field(pattern=r"^[a-z_]{1,40}$")]] = Field(
+        default=[], max_length=20, description="only these measure families (default: every one)")
 
 
 class FeedFilter(Page):

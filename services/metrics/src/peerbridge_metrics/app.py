@@ -1,8 +1,9 @@
 """The metrics read API: `python -m peerbridge_metrics` (port 8003, internal identity required).
 
 Answers from a :class:`FactsView` of the worker's tables (ready once it has caught up):
-- ``GET /measures``: every measure family as JSON rows for the caller's organization, by month
-  (or by quarter with ``period=2026-Q4``), optionally for one program and one period;
+- ``GET /measures``: the measure families asked for (``family=``; default every one) as JSON rows
+  for the caller's organization, by month (or by quarter with ``period=2026-Q4``), optionally for
+  one program and one period;
 - ``GET /feeds``: the funder reports published for the caller's organization (closed periods only,
   latest version of each);
 - ``GET /feeds/{program_id}/{period}``: one published report (its latest version, or
@@ -15,8 +16,9 @@ Answers from a :class:`FactsView` of the worker's tables (ready once it has caug
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
+from typing import Annotated
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from peerbridge_shared.deps import Now, Paging
@@ -28,7 +30,7 @@ from .answers import FeedListed, FeedReport
 from .billing.rules import load_policies
 from .feed import reportable
 from .history import PublishedHistory
-from .measures import Measures, as_json, compute
+from .measures import FAMILIES, MeasureFamily, Measures, as_json, compute
 from .measures.periods import bounds, granularity, month_of
 from .publication import publishable_from
 from .settings import MetricsSettings, get_settings
@@ -59,12 +61,15 @@ def create_app(settings: MetricsSettings | None = None, view: FactsView | None =
     app = create_service_app("PeerBridge metrics", settings=settings, readiness={"tables": view_ready},
                              lifespan=lifespan)
 
-    @app.get("/measures", tags=["measures"], response_model=Measures)
-    def measures(caller: CurrentIdentity, now: Now, program_id: str | None = None,
-                 period: str | None = None) -> dict:
+    @app.get("/measures", tags=["measures"], response_model=Measures, response_model_exclude_unset=True)
+    def measures(caller: CurrentIdentity, now: Now, program_id: str | None = None, period: str | None = None,
+                 family: Annotated[list[MeasureFamily] | None, Query(
+                     max_length=len(FAMILIES), description="only these families (default: every one)")] = None,
+                 ) -> dict:
         period_of = _granularity(period) if period else month_of
         view_ready_or_503(view)
-        families = as_json(compute(view.facts(caller.organization_id), payers, now().date(), period_of))
+        families = as_json(compute(view.facts(caller.organization_id), payers, now().date(), period_of,
+                                   [f.value for f in family or ()]))
         return {"organization_id": caller.organization_id, "program_id": program_id, "period": period,
                 **{family: [row for row in rows if _matches(row["key"], program_id, period)]
                    for family, rows in families.items()}}

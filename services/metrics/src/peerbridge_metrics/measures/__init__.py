@@ -6,9 +6,10 @@ Periods are of the event's own time (UTC), never of processing time; measures th
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
@@ -23,8 +24,8 @@ from .rows import Figures, as_rows, row_model
 from .safety import Safety, safety
 from .workforce import PeerLoad, workforce
 
-__all__ = ["FAMILIES", "Facts", "Measures", "as_json", "as_rows", "compute", "engagement", "questionnaires",
-           "reimbursement"]
+__all__ = ["FAMILIES", "Facts", "MeasureFamily", "Measures", "as_json", "as_rows", "compute", "engagement",
+           "questionnaires", "reimbursement"]
 
 FAMILIES: dict[str, type[Figures]] = {
     "engagement": Engagement, "cohorts": Cohort, "goals": Goals, "questionnaires": Questionnaire,
@@ -47,28 +48,33 @@ class Facts:
                      [p for p in self.peers if p.organization_id == organization_id])
 
 
-def compute(facts: Facts, payers: PayerPolicies, as_of: date, period_of: PeriodOf = month_of) -> dict[str, dict]:
-    """Every measure family: {family: {key tuple: figures}}."""
-    people: Iterable[ParticipantState] = facts.participants
-    return {
-        "engagement": engagement(people, period_of),
-        "cohorts": cohorts(people, as_of, period_of),
-        "goals": goals(people),
-        "questionnaires": questionnaires(people, as_of),
-        "transitions": transitions(people, as_of, period_of),
-        "hospitalization": hospitalization(people, as_of),
-        "safety": safety(people, facts.cases, period_of),
-        "reimbursement": reimbursement(people, payers, period_of),
-        "workforce": workforce(people, facts.peers, as_of, period_of),
+def compute(facts: Facts, payers: PayerPolicies, as_of: date, period_of: PeriodOf = month_of,
+            families: Iterable[str] | None = None) -> dict[str, dict]:
+    """The measure families asked for (default: every one): {family: {key tuple: figures}}."""
+    people: list[ParticipantState] = facts.participants
+    makers: dict[str, Callable[[], dict]] = {
+        "engagement": lambda: engagement(people, period_of),
+        "cohorts": lambda: cohorts(people, as_of, period_of),
+        "goals": lambda: goals(people),
+        "questionnaires": lambda: questionnaires(people, as_of),
+        "transitions": lambda: transitions(people, as_of, period_of),
+        "hospitalization": lambda: hospitalization(people, as_of),
+        "safety": lambda: safety(people, facts.cases, period_of),
+        "reimbursement": lambda: reimbursement(people, payers, period_of),
+        "workforce": lambda: workforce(people, facts.peers, as_of, period_of),
     }
+    return {family: makers[family]() for family in (families or FAMILIES)}
 
+
+MeasureFamily = StrEnum("MeasureFamily", [(family, family) for family in FAMILIES])  # type: ignore[misc]
 
 Measures: type[BaseModel] = create_model(  # type: ignore[call-overload]
     "Measures", __config__=ConfigDict(extra="forbid"),
-    __doc__="Every measure family of the caller's organization as rows (no participant-level data).",
+    __doc__="The measure families asked for (default: every one) of the caller's organization as rows (no "
+            "participant-level data); a family not asked for is left out.",
     organization_id=(str, ...), program_id=(str | None, Field(description="the program asked for, if any")),
     period=(str | None, Field(description="the period asked for (a month, or a quarter such as 2026-Q4)")),
-    **{family: (list[row_model(figures)], ...) for family, figures in FAMILIES.items()})
+    **{family: (list[row_model(figures)] | None, None) for family, figures in FAMILIES.items()})
 
 
 def as_json(measures: dict[str, dict]) -> dict[str, list[dict]]:
