@@ -56,7 +56,7 @@ async def dashboard(request: Request, program_id: str, page: int = 1) -> Respons
                                      "starts_before": now.isoformat()}),
         every(session, "/contacts", {"program_id": program_id,
                                      "started_from": (now - timedelta(days=QUIET_DAYS)).isoformat()}),
-        get(session, "/measures", params={"program_id": program_id}))
+        get(session, "/measures", params={"program_id": program_id, "family": "engagement"}))
     language, _ = language_of(request, session), gettext_for(request, session)
     quiet_ids = _quiet(enrollments, recent, notes)
     quiet_page, pager = paged(quiet_ids, page, f"/programs/{segment(program_id)}")
@@ -64,14 +64,14 @@ async def dashboard(request: Request, program_id: str, page: int = 1) -> Respons
     caseloads, people = await asyncio.gather(  # neither needs the other: read at once
         _caseloads(console, session, peers, enrollments),
         _people(console, session, {*quiet_page, *(e["participant_id"] for e in waiting)}))
-    quiet = [people[p] for p in quiet_page]
+    quiet = [people[p] for p in quiet_page if p in people]  # one whose enrollment just ended is gone
     months = _months(figures, program_id)
     trends = {name: trend(months, name, language, _) for name in ("attendance_rate", "no_shows")}
     return render(
         request, "dashboard.html", session=session, program=program, zone=zone.key, caseloads=caseloads,
         active=len({e["participant_id"] for e in enrollments}),
         waitlist=sum(1 for e in enrollments if not e["peer_id"]), quiet=quiet, quiet_total=len(quiet_ids),
-        waiting=[{**e, "person": people[e["participant_id"]]} for e in waiting],
+        waiting=[{**e, "person": people[e["participant_id"]]} for e in waiting if e["participant_id"] in people],
         pager=pager, quiet_days=QUIET_DAYS, nav="programs",
         week=[_local(s, zone, language) for s in sorted(week, key=lambda s: s["starts_at"])],
         week_label=_("%(start)s to %(end)s") % {
@@ -82,7 +82,9 @@ async def dashboard(request: Request, program_id: str, page: int = 1) -> Respons
 
 
 async def _people(console, session: Session, ids: set[str]) -> dict[str, dict]:  # noqa: ANN001
-    found = await asyncio.gather(*(console.gateway.get(session, f"/participants/{segment(p)}") for p in sorted(ids)))
+    """The participants named, in one read (the dashboard shows at most a page and the waitlist)."""
+    found = await console.gateway.get(session, "/participants", params={"participant_id": sorted(ids), "limit": 500}) \
+        if ids else []
     return {person["id"]: person for person in found}
 
 

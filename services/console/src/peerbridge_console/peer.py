@@ -106,12 +106,8 @@ async def record_attendance(request: Request, session_id: str) -> Response:
 async def my_participants(request: Request, q: str = "", page: int = 1) -> Response:
     session = await current_session(request, PEER_ROLES)
     console = request.app.state.console
-    enrollments = await console.gateway.every(session, "/enrollments", {"peer_id": session.user_id, "active": "true"})
-    ids = sorted({e["participant_id"] for e in enrollments})
-    people = await asyncio.gather(*(console.gateway.get(session, f"/participants/{segment(p)}") for p in ids))
-    wanted = q.strip().casefold()
-    found = sorted((p for p in people if wanted in f"{p['given_name']} {p['family_name']}".casefold()),
-                   key=lambda p: (p["family_name"].casefold(), p["given_name"].casefold()))
+    found = await console.gateway.every(session, "/participants", {
+        "peer_id": session.user_id, **({"name": q.strip()} if q.strip() else {})})
     shown, pager = paged(found, page, "/participants", q=q)
     return render(request, "participants.html", session=session, people=shown, pager=pager, q=q, nav="participants")
 

@@ -21,8 +21,7 @@ from .web import ADMIN_ROLES, answered, current_session, language_of, posted, re
 router = APIRouter()
 KINDS = ("one_to_one", "group", "workshop", "education")
 MODALITIES = ("in_person", "phone", "video")
-BOOKABLE_SHOWN = 100  # the most recently enrolled participants offered on the booking form
-
+BOOKABLE_SHOWN = 50  # the participants offered on the booking form at once (a name search finds the others)
 
 
 def _moment(value: str) -> datetime:
@@ -36,18 +35,34 @@ def _day(value: str, zone: ZoneInfo) -> date:
         return datetime.now(zone).date()
 
 
+async def _bookable(console, session: Session, program_id: str, who: str, chosen: list[str]) -> tuple[list, bool]:  # noqa: ANN001
+    """The participants the booking form offers: those already chosen, then the program's active
+    participants with every word of ``who`` in their name, by family name; and whether more match."""
+    program = {"program_id": program_id}
+
+    async def kept() -> list:
+        return await console.gateway.get(session, "/participants", params={**program, "participant_id": chosen}) \
+            if chosen else []
+
+    found, already = await asyncio.gather(
+        console.gateway.get(session, "/participants", params={
+            **program, "limit": BOOKABLE_SHOWN + 1, **({"name": who} if who else {})}), kept())
+    return already + [p for p in found[:BOOKABLE_SHOWN] if p["id"] not in chosen], len(found) > BOOKABLE_SHOWN
+
+
 async def _page(request: Request, session: Session, program_id: str, week: str, *, form: dict | None = None,
-                problem: str | None = None, status: int = 200) -> Response:
+                problem: str | None = None, status: int = 200, who: str = "") -> Response:
     console, language = request.app.state.console, language_of(request, session)
     program = await console.gateway.get(session, f"/programs/{segment(program_id)}")
     zone = ZoneInfo(program["time_zone"])
     start, end = week_of(datetime.combine(_day(week, zone), datetime.min.time(), tzinfo=zone), zone)
     every = console.gateway.every
-    rows, peers, sites, enrollments = await asyncio.gather(
+    form = form or {}
+    rows, peers, sites, (people, more) = await asyncio.gather(
         every(session, "/sessions", {"program_id": program_id, "starts_from": start.isoformat(),
                                      "starts_before": end.isoformat()}),
         every(session, "/peers", {"program_id": program_id}), every(session, f"/programs/{segment(program_id)}/sites"),
-        every(session, "/enrollments", {"program_id": program_id, "active": "true"}))
+        _bookable(console, session, program_id, who, form.get("participant_ids", [])))
     names = {p["id"]: p["display_name"] for p in peers}
     days = [{"date": start.date() + timedelta(days=n), "sessions": []} for n in range(7)]
     for row in sorted(rows, key=lambda r: r["starts_at"]):
@@ -60,21 +75,17 @@ async def _page(request: Request, session: Session, program_id: str, week: str, 
     for day in days:
         day["label"] = format_datetime(datetime.combine(day["date"], datetime.min.time()), "EEEE d MMMM",
                                        locale=language)
-    newest = sorted(enrollments, key=lambda e: e["enrolled_on"], reverse=True)[:BOOKABLE_SHOWN]
-    people = await asyncio.gather(*(console.gateway.get(session, f"/participants/{segment(p)}")
-                                    for p in sorted({e["participant_id"] for e in newest})))
-    people = sorted(people, key=lambda p: (p["family_name"].casefold(), p["given_name"].casefold()))
     return render(request, "calendar.html", status, session=session, program=program, zone=zone.key, days=days,
                   previous=(start.date() - timedelta(days=7)).isoformat(), week=start.date().isoformat(),
                   following=(start.date() + timedelta(days=7)).isoformat(), peers=peers, sites=sites,
-                  participants=people, kinds=KINDS, modalities=MODALITIES, form=form or {}, problem=problem,
-                  nav="programs")
+                  participants=people, more_participants=more, who=who, kinds=KINDS, modalities=MODALITIES,
+                  form=form, problem=problem, nav="programs")
 
 
 @router.get("/programs/{program_id}/calendar")
-async def calendar(request: Request, program_id: str, week: str = "") -> Response:
+async def calendar(request: Request, program_id: str, week: str = "", who: str = "") -> Response:
     session = await current_session(request, ADMIN_ROLES)
-    return await _page(request, session, program_id, week)
+    return await _page(request, session, program_id, week, who=who.strip())
 
 
 def _clash(problem: Problem, zone: ZoneInfo, language: str, _) -> str:  # noqa: ANN001
