@@ -369,12 +369,30 @@ def test_the_peer_records_attendance_and_a_phq9_that_alerts_a_clinician_on_a_pho
                                  and c["id"] not in before], bool, 120, "the case the PHQ-9 opened")
     assert opened[0]["status"] == "open"
 
-    # the contact note, signed at once (the supervisor co-signs it next)
+    # the contact note: refused, it comes back as typed with the reason; corrected, it is signed at
+    # once (the supervisor co-signs it next)
     page.click("text=Back to the participant")
     assert page.locator("label[for=started]").inner_text() == "Started (America/New_York)"
-    page.fill("#contact-note", "Went through the safety plan together; Sister Ann is coming over.")
+    typed = "Went through the safety plan together; Sister Ann is coming over."
+    page.fill("#contact-note", typed)
+    page.fill("#minutes", "30")
+    page.fill("#face_to_face_minutes", "45")
+    page.click("text=Save note")
+    refused = page.locator("#note-problem").inner_text()
+    assert refused.startswith("Not saved:") and "30 minutes" in refused, refused
+    assert (page.input_value("#contact-note"), page.input_value("#face_to_face_minutes")) == (typed, "45")
+    page.fill("#face_to_face_minutes", "30")
     page.click("text=Save note")
     page.wait_for_selector(".flash:has-text('Note signed.')")
+
+    # a concern refused (a tampered category) comes back as typed too
+    page.evaluate("document.querySelector('#category').add(new Option('made up', 'made_up', true, true))")
+    page.check("input[name=peer_with_person]")
+    page.fill("#note", "Said they have pills saved up at home.")
+    page.click("text=Alert a clinician")
+    assert page.locator("#concern-problem").inner_text().startswith("Not sent:")
+    assert page.input_value("#note") == "Said they have pills saved up at home."
+    assert page.is_checked("input[name=peer_with_person]")
     context.close()
 
 
@@ -480,6 +498,10 @@ def test_the_coordinator_books_a_weekly_series_across_the_dst_change_and_sees_lo
     assert page.inner_text("#zone") == "All times in America/New_York."
 
     def book(first: str, weeks: str) -> None:
+        page.fill("#who", "quixote zeb")  # found by any words of the name, whatever their case
+        page.press("#who", "Enter")
+        page.wait_for_url("**who=quixote+zeb**")
+        assert page.locator("#booking-participants label.choice").all_inner_texts() == ["Zebulon Quixote"]
         page.select_option("#kind", "group")
         page.select_option("#peer_id", label="Pat Peer")
         page.check("label.choice:has-text('Zebulon Quixote') input")
@@ -501,8 +523,12 @@ def test_the_coordinator_books_a_weekly_series_across_the_dst_change_and_sees_lo
     problem = page.locator("#book-problem").inner_text()
     assert problem.startswith("Double booking:") and "18:00–19:00 (America/New_York)" in problem, problem
     assert page.input_value("#first_local_start") == "2027-03-16T18:30"
+    assert page.is_checked("label.choice:has-text('Zebulon Quixote') input")  # the chosen participant kept
     axe_check(page, "calendar with a double booking")
     page.screenshot(path=screenshots / "coordinator-calendar.png", full_page=True)
+    page.fill("#who", "no such name")
+    page.press("#who", "Enter")
+    assert page.locator("#booking-participants .empty").inner_text() == "No participant found."
 
     # rescheduled an hour later, keeping its length
     page.goto(f"{platform.console}/programs/{program}/calendar?week=2027-03-16")

@@ -2,8 +2,9 @@
 supervisor's and peer's pages walked in Spanish. Publishing is refused with the reason beside its
 cause: a clinician without a verified contact method at the rotation naming them, every stretch
 with nobody on call in the program's local time; the form keeps what was typed. A published
-override is the instant the coordinator meant in local time. The peer list names credential,
-training and billing standing; a training is recorded with the keyboard only."""
+override is the instant the coordinator meant in local time; the editor works with the keyboard
+only. The peer list names credential, training and billing standing; a training is recorded with the
+keyboard only."""
 
 from __future__ import annotations
 
@@ -87,6 +88,26 @@ def test_the_coordinator_edits_the_roster_with_refusals_named_inline(platform, w
     assert page.locator("#roster-history tbody tr").count() == version
     assert page.input_value("#override-0-clinician_id") == clinicians["backup"], "the new version is the one edited"
     page.screenshot(path=screenshots / "coordinator-roster.png", full_page=True)
+
+    # keyboard only: Sundays dropped is refused with its gaps; Sundays back and the override
+    # cleared publishes the next version, the primary on call again tomorrow at noon
+    def publish_by_keyboard() -> None:
+        tab_to(page, "form.roster button[type=submit]", limit=200)
+        page.keyboard.press("Enter")
+
+    tab_to(page, "input[name=layer-0-weekday-6]", limit=200)
+    page.keyboard.press("Space")
+    publish_by_keyboard()
+    page.wait_for_selector("#roster-gaps li")
+    tab_to(page, "input[name=layer-0-weekday-6]", limit=200)
+    page.keyboard.press("Space")
+    tab_to(page, "#override-0-clinician_id")
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Backspace")
+    publish_by_keyboard()
+    page.wait_for_selector(f".flash:has-text('Roster version {version + 1} published')")
+    assert admin("GET", f"/programs/{program}/on-call", params={"at": noon.isoformat()})["clinician_id"] == \
+        clinicians["primary"]
     context.close()
 
 
