@@ -31,9 +31,10 @@ under new session ids as bench/console_inbox.py does):
 1. console GET /programs/{id} as the coordinator (Keycloak's `admin`); baseline: the gateway reads
    that page makes, replayed by the bench with the same access token and the same concurrency, in
    the page's order (program; then peers, active enrollments, this week's sessions, the last 14
-   days' sessions, the last 14 days' contact notes and /measures at once, each list paged by 500;
-   then every peer's status at once; then the participants shown, the first page of the quiet list
-   and the 25 longest waiting, at once). The replay's per-read times show where the time goes.
+   days' sessions, the last 14 days' contact notes and the engagement measures at once, each list
+   paged by 500; then every peer's status and, in one read, the participants shown (the first page
+   of the quiet list and the 25 longest waiting), at once). The replay's per-read times show where
+   the time goes.
 2. console GET /outcomes/{id} as the funder (Keycloak's `funder`): with no period the page shows
    the last period as the periods sort, which is the latest quarter (its trend: every quarter's
    report); then ?period= the latest month (its trend: every month's report); baseline for each:
@@ -401,16 +402,15 @@ class Replay:
             self.every("sessions last 14 days", "/v1/sessions", {
                 "program_id": program_id, "starts_from": since, "starts_before": now.isoformat()}),
             self.every("contacts last 14 days", "/v1/contacts", {"program_id": program_id, "started_from": since}),
-            self.get("measures", "/v1/measures", {"program_id": program_id})))
-        await self.stage("3 peer statuses", asyncio.gather(
-            *(self.get("peer status", f"/v1/peers/{p['id']}/status") for p in peers)))
+            self.get("measures (engagement)", "/v1/measures", {"program_id": program_id, "family": "engagement"})))
         reached = {n["participant_id"] for n in notes} | {
             p for s in recent if s["status"] == "completed" for p in s["participant_ids"]}
         quiet = sorted({e["participant_id"] for e in enrollments} - reached)[:PAGE_SIZE]
         waiting = sorted((e for e in enrollments if not e["peer_id"]), key=lambda e: e["enrolled_on"])[:WAITLIST_SHOWN]
         shown = sorted({*quiet, *(e["participant_id"] for e in waiting)})
-        await self.stage("4 participants shown", asyncio.gather(
-            *(self.get("participant", f"/v1/participants/{p}") for p in shown)))
+        await self.stage("3 peer statuses and the participants shown", asyncio.gather(
+            *(self.get("peer status", f"/v1/peers/{p['id']}/status") for p in peers),
+            self.get("participants shown (one read)", "/v1/participants", {"participant_id": shown, "limit": 500})))
 
     async def outcomes(self, program_id: str, period: str = "") -> None:
         """outcomes.program_outcomes' reads, in its order (no period: the last one, as it sorts)."""

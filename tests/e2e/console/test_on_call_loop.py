@@ -98,6 +98,12 @@ def test_the_clinician_works_a_case_end_to_end_in_the_browser(platform, world, s
     sign_in(mail_page, "clinician")
     mail_page.wait_for_url(link)
     assert case["case_number"] in mail_page.locator("h1").inner_text()
+    mail_page.goto(f"{platform.console}/inbox?q={case['case_number'][-4:]}")  # found by its number
+    assert mail_page.locator("li.case").all_inner_texts() and all(
+        case["case_number"][-4:] in text for text in mail_page.locator("li.case .number").all_inner_texts())
+    mail_page.fill("#q", "ESC-1999")
+    mail_page.press("#q", "Enter")
+    assert mail_page.inner_text("p.empty") == "No open case has ESC-1999 in its number."
     mail_context.close()
     assert admin("GET", f"/cases/{case['id']}")["status"] == "open", "a GET acknowledged the case"
 
@@ -403,6 +409,11 @@ def test_the_supervisor_cosigns_the_note_and_records_supervision(platform, world
                                  and n["signed_at"]], bool, 60, "the peer's signed note")[0]
     context, page = _open_inbox_signed_in(browser, platform, "supervisor")  # clinical staff start at the inbox
     page.click("nav[aria-label=Main] >> text=Co-sign")
+    page.fill("#q", "nobody like this")  # the queue searched by the peer who wrote the note
+    page.press("#q", "Enter")
+    assert page.inner_text("p.empty") == "No note of that peer is waiting."
+    page.fill("#q", "PAT")
+    page.press("#q", "Enter")
     note = page.locator("article.note")
     assert note.count() == 1 and "Sister Ann is coming over" in note.inner_text()
     assert "Zebulon Quixote" in note.locator("h2").inner_text() and "Pat Peer" in note.inner_text()
@@ -414,6 +425,12 @@ def test_the_supervisor_cosigns_the_note_and_records_supervision(platform, world
     assert admin("GET", f"/contacts/{signed['id']}")["cosigned_by"] == world["supervisor"]
 
     page.click("nav[aria-label=Main] >> text=My team")
+    page.fill("#q", "nobody like this")
+    page.press("#q", "Enter")
+    assert page.inner_text("p.empty") == "No peer found."
+    assert page.locator("#peer_id option").all_inner_texts() == ["Pat Peer"], "the log form still offers the team"
+    page.fill("#q", "")
+    page.press("#q", "Enter")
     row = page.locator("#team tbody tr")
     assert row.count() == 1 and row.locator("th").inner_text() == "Pat Peer"
     assert row.locator("td").nth(0).inner_text().startswith("1 of ")

@@ -56,23 +56,26 @@ async def _open_cases(request: Request, session: Session, tab: str) -> list[dict
 
 
 @router.get("/inbox")
-async def inbox(request: Request, tab: str = "programs", page: int = 1) -> Response:
-    return await _inbox(request, "inbox.html", tab, page)
+async def inbox(request: Request, tab: str = "programs", q: str = "", page: int = 1) -> Response:
+    return await _inbox(request, "inbox.html", tab, q, page)
 
 
 @router.get("/inbox/rows")
-async def inbox_rows(request: Request, tab: str = "programs", page: int = 1) -> Response:
+async def inbox_rows(request: Request, tab: str = "programs", q: str = "", page: int = 1) -> Response:
     """The case list alone, for the live refresh of the page the clinician is on."""
-    return await _inbox(request, "_case_rows.html", tab, page)
+    return await _inbox(request, "_case_rows.html", tab, q, page)
 
 
-async def _inbox(request: Request, template: str, tab: str, page: int) -> Response:
+async def _inbox(request: Request, template: str, tab: str, q: str, page: int) -> Response:
+    """``q``: the cases whose number has it, "17" or "ESC-2026-000017" (a page or a colleague names
+    the case by its number)."""
     session = await current_session(request, CLINICAL_ROLES)
     tab = tab if tab in TABS else "programs"
-    cases = await _open_cases(request, session, tab)
-    shown, pager = paged(cases, page, "/inbox", tab=tab)
+    number = q.strip()
+    cases = [c for c in await _open_cases(request, session, tab) if number.casefold() in c["case_number"].casefold()]
+    shown, pager = paged(cases, page, "/inbox", tab=tab, q=number)
     return render(request, template, session=session, cases=shown, total=len(cases), pager=pager, tab=tab,
-                  tabs=TABS, now=_now())
+                  tabs=TABS, q=number, now=_now())
 
 
 def _now() -> str:

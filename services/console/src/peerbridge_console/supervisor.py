@@ -29,15 +29,18 @@ async def _names(console, session: Session, kind: str, ids: set[str]) -> dict[st
 
 
 @router.get("/cosign")
-async def cosign_queue(request: Request, page: int = 1) -> Response:
+async def cosign_queue(request: Request, q: str = "", page: int = 1) -> Response:
+    """The notes waiting, oldest signature first; ``q`` keeps those of the peers whose name has it."""
     session = await current_session(request, SUPERVISOR_ROLES)
     console = request.app.state.console
     notes = await console.gateway.every(session, "/contacts", {"awaiting_cosign": "true"})
-    shown, pager = paged(notes, page, "/cosign")
-    people, peers = await asyncio.gather(_names(console, session, "participants", {n["participant_id"] for n in shown}),
-                                         _names(console, session, "peers", {n["peer_id"] for n in shown}))
+    peers = await _names(console, session, "peers", {n["peer_id"] for n in notes})
+    wanted = q.strip().casefold()
+    found = [n for n in notes if wanted in peers[n["peer_id"]].casefold()]
+    shown, pager = paged(found, page, "/cosign", q=q)
+    people = await _names(console, session, "participants", {n["participant_id"] for n in shown})
     return render(request, "cosign.html", session=session, notes=shown, pager=pager, people=people, peers=peers,
-                  total=len(notes), nav="cosign")
+                  total=len(notes), q=q, nav="cosign")
 
 
 @router.post("/contacts/{contact_id}/cosign")
@@ -53,17 +56,21 @@ async def cosign(request: Request, contact_id: str) -> Response:
 
 
 @router.get("/team")
-async def team(request: Request) -> Response:
+async def team(request: Request, q: str = "", page: int = 1) -> Response:
+    """The peers one supervises by name (``q``: those whose name has it), each with their standing."""
     session = await current_session(request, SUPERVISOR_ROLES)
     console = request.app.state.console
     programs = session.user.get("programs") or []
     listed = await asyncio.gather(*(console.gateway.every(session, "/peers", {"program_id": p}) for p in programs))
-    mine = [peer for peers in listed for peer in peers if peer.get("supervisor_id") == session.user_id]
-    rows = await asyncio.gather(*(standing(console, session, peer) for peer in mine))
+    supervised = {p["id"]: p for peers in listed for p in peers if p.get("supervisor_id") == session.user_id}
+    mine = sorted(supervised.values(), key=lambda p: p["display_name"].casefold())
+    wanted = q.strip().casefold()
+    shown, pager = paged([p for p in mine if wanted in p["display_name"].casefold()], page, "/team", q=q)
+    rows = await asyncio.gather(*(standing(console, session, peer) for peer in shown))
     _ = gettext_for(request, session)
     for row in rows:
         row["why_not"] = why_not(row["peer"], row["status"], _)
-    return render(request, "team.html", session=session, rows=sorted(rows, key=lambda r: r["peer"]["display_name"]),
+    return render(request, "team.html", session=session, rows=rows, team=mine, pager=pager, q=q,
                   today=date.today().isoformat(), nav="team")
 
 
