@@ -1,6 +1,7 @@
 """A batch folds each key once: every event of a participant in order into one state, one write per
-changed key, made as the key's own event (Faust takes the store's and changelog's partition from
-it); an event whose fold fails is dead-lettered and never leaves a half-applied state behind."""
+changed key (its JSON), made as the key's own event (Faust takes the store's and changelog's
+partition from it); an event whose fold fails is dead-lettered and never leaves a half-applied
+state behind. The states folded are kept for the next batches and forgotten on a rebalance."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from faust.streams import current_event
 
 from peerbridge_metrics.state import ParticipantState
 from peerbridge_metrics.tables import PARTICIPANTS
-from peerbridge_metrics.worker import Batch
+from peerbridge_metrics.worker import Batch, FoldedStates
 from peerbridge_shared.events import encode, new_envelope
 from peerbridge_shared.events.scheduling import ParticipantEnrolled
 
@@ -57,7 +58,7 @@ def test_each_key_is_read_and_written_once_per_batch_in_its_own_partition():
     events = [_event("p-1", "e-1", 4, 10), _event("p-2", "e-2", 7, 3), _event("p-1", "e-3", 4, 11)]
     asyncio.run(Batch(PARTICIPANTS, table, parked).fold(events))  # type: ignore[arg-type]
     assert sorted(table.reads) == [("p-1", 4), ("p-2", 7)] and sorted(table.writes) == [("p-1", 4), ("p-2", 7)]
-    assert sorted(ParticipantState.model_validate(table["p-1"]).enrollments) == ["e-1", "e-3"]
+    assert sorted(ParticipantState.model_validate_json(table["p-1"]).enrollments) == ["e-1", "e-3"]
     assert parked == []
 
 
@@ -75,5 +76,37 @@ def test_a_failing_fold_is_dead_lettered_and_leaves_no_half_applied_state(monkey
     events = [_event("p-1", "e-1", 0, 1), _event("p-1", "e-2", 0, 2), _event("p-1", "e-3", 0, 3)]
     asyncio.run(Batch(PARTICIPANTS, table, parked).fold(events))  # type: ignore[arg-type]
     assert parked == [2]
-    assert sorted(ParticipantState.model_validate(table["p-1"]).enrollments) == ["e-1", "e-3"]
+    assert sorted(ParticipantState.model_validate_json(table["p-1"]).enrollments) == ["e-1", "e-3"]
     assert table.writes == [("p-1", 0)]
+
+
+def test_kept_states_spare_the_next_batch_its_reads_until_partitions_are_revoked():
+    table, parked, kept = Table(), Parked(), FoldedStates(most=10)
+    asyncio.run(Batch(PARTICIPANTS, table, parked, kept).fold([_event("p-1", "e-1", 0, 1)]))
+    asyncio.run(Batch(PARTICIPANTS, table, parked, kept).fold([_event("p-1", "e-2", 0, 2)]))
+    assert table.reads == [("p-1", 0)], "the second batch folded the kept state"
+    assert sorted(ParticipantState.model_validate_json(table["p-1"]).enrollments) == ["e-1", "e-2"]
+    kept.clear()  # partitions revoked: another worker folds p-1 meanwhile
+    asyncio.run(Batch(PARTICIPANTS, table, parked).fold([_event("p-1", "e-9", 0, 9)]))
+    asyncio.run(Batch(PARTICIPANTS, table, parked, kept).fold([_event("p-1", "e-3", 0, 3)]))
+    assert sorted(ParticipantState.model_validate_json(table["p-1"]).enrollments) == ["e-1", "e-2", "e-3", "e-9"]
+
+
+def test_a_batch_begun_before_a_rebalance_keeps_nothing_and_a_failed_batch_leaves_nothing():
+    kept = FoldedStates(most=10)
+    batch = Batch(PARTICIPANTS, Table(), Parked(), kept)
+    kept.clear()
+    asyncio.run(batch.fold([_event("p-1", "e-1", 0, 1)]))
+    assert kept.take("p-1") is None
+    table = Table()
+    asyncio.run(Batch(PARTICIPANTS, table, Parked(), kept).fold([_event("p-1", "e-1", 0, 1)]))
+    taken = kept.take("p-1")
+    assert taken is not None and kept.take("p-1") is None, "a batch takes a state out while it folds it"
+
+
+def test_only_the_most_recently_used_states_are_kept():
+    kept = FoldedStates(most=2)
+    kept.put_back({"a": 1, "b": 2}, kept.generation)
+    kept.put_back({"a": 1}, kept.generation)
+    kept.put_back({"c": 3}, kept.generation)
+    assert (kept.take("b"), kept.take("a"), kept.take("c")) == (None, 1, 3)

@@ -24,6 +24,9 @@ class MetricsSettings(ServiceSettings):
     faust_replication_factor: int = Field(default=1, ge=1, le=5, description="of the table changelog topics")
     fold_batch_max: int = Field(default=1000, ge=1, le=20_000, description=(
         "events folded at a time: each key's state is read and written once per batch"))
+    fold_states_kept: int = Field(default=20_000, ge=0, le=10_000_000, description=(
+        "folded states kept in memory per table between batches (the most recently used), so each is "
+        "read back from the table only the first time and after a rebalance"))
     fold_batch_wait_s: float = Field(default=0.05, ge=0.001, le=5.0, description=(
         "how long a batch waits to fill before it is folded"))
     feed_interval_s: float = Field(default=5.0, gt=0, le=3600, description="how often the feed publisher looks")

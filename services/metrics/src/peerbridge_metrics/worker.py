@@ -3,7 +3,9 @@
 One agent per table (see tables.py) folds its topics into the table with the same state code the
 batch reference uses; each table is keyed and partitioned like its topics. Events are folded in
 batches (``fold_batch_max`` or what came within ``fold_batch_wait_s``): each key's state is read
-and written once per batch; the batch's offsets are committed after its writes. Bad events go to the
+and written once per batch (as its JSON, encoded once); the batch's offsets are committed after its
+writes. The states a batch folded are kept for the next ones (``FoldedStates``), so a state is read
+back from the table only the first time and after a rebalance. Bad events go to the
 topic's dead-letter topic and never stop an agent. The worker's web port answers ``/readyz`` with
 200 only once every table is recovered from its changelog (RocksDB on a volume in production, so a
 restart reads only what it missed).
@@ -16,6 +18,7 @@ import logging
 import sys
 import time
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -68,16 +71,47 @@ def create_app(settings: MetricsSettings | None = None) -> faust.App:
 def _fold_agent(app: faust.App, spec: TableSpec, dead_letters: DeadLetters, settings: MetricsSettings) -> None:
     # Hourly segments let compaction keep about one record per key, so recoveries and the read
     # views read the tables' state, not their whole history (applies when Faust creates the topic).
-    table = app.Table(spec.name, default=None, partitions=spec.partitions,
+    # Values are the state's JSON as bytes (the read views validate exactly those bytes).
+    table = app.Table(spec.name, default=None, partitions=spec.partitions, value_type=bytes,
                       extra_topic_configs={"segment.ms": str(3_600_000)})
     channel = app.topic(*(topic.name for topic in spec.topics), key_type=bytes, value_type=bytes,
                         key_serializer="raw", value_serializer="raw")
+    kept = FoldedStates(settings.fold_states_kept)
+    app.on_partitions_revoked.connect(lambda *_args, **_kwargs: kept.clear())
 
     async def fold(stream: faust.StreamT) -> None:
         async for events in stream.take_events(settings.fold_batch_max, within=settings.fold_batch_wait_s):
-            await Batch(spec, table, dead_letters).fold(events)
+            await Batch(spec, table, dead_letters, kept).fold(events)
 
     app.agent(channel, name=f"fold-{spec.name}")(fold)
+
+
+class FoldedStates:
+    """The states batches folded and wrote, kept (the ``most`` last used) so the next batch need not
+    read and validate them from the table again. A batch takes a key's state out while it folds it
+    and puts it back only once written, so a batch that fails half-way leaves nothing here. Cleared
+    when partitions are revoked: another worker may fold those keys before they come back."""
+
+    def __init__(self, most: int) -> None:
+        self.most = most
+        self.generation = 0  # a batch begun before a clear puts nothing back
+        self._states: OrderedDict[str, Any] = OrderedDict()
+
+    def take(self, key: str) -> Any | None:
+        return self._states.pop(key, None)
+
+    def put_back(self, states: dict[str, Any], generation: int) -> None:
+        if generation != self.generation:
+            return
+        self._states.update(states)
+        for key in states:
+            self._states.move_to_end(key)
+        while len(self._states) > self.most:
+            self._states.popitem(last=False)
+
+    def clear(self) -> None:
+        self._states.clear()
+        self.generation += 1
 
 
 class Batch:
@@ -86,8 +120,11 @@ class Batch:
     state rebuilt from the table with the batch's other events of that key, so a half-applied event
     is never written."""
 
-    def __init__(self, spec: TableSpec, table: faust.Table, dead_letters: DeadLetters) -> None:
+    def __init__(self, spec: TableSpec, table: faust.Table, dead_letters: DeadLetters,
+                 kept: FoldedStates | None = None) -> None:
         self.spec, self.table, self.dead_letters = spec, table, dead_letters
+        self.kept = kept or FoldedStates(0)
+        self.generation = self.kept.generation
         self.states: dict[str, Any] = {}
         self.applied: dict[str, list[Envelope]] = {}
         self.last_event: dict[str, Any] = {}  # a key's latest event: its partition is the key's store and changelog
@@ -104,9 +141,10 @@ class Batch:
             except Exception as exc:  # noqa: BLE001 - an exception escaping the agent would stop it
                 self._park(message, headers, exc)
         for key in self.changed:
-            state = self.states[key].model_dump(mode="json")
+            state = self.states[key].model_dump_json().encode()
             with as_current(self.last_event[key]):
                 await _patiently(self.spec, lambda: self.table.__setitem__(key, state))  # noqa: B023 - awaited here
+        self.kept.put_back(self.states, self.generation)
 
     async def _apply(self, envelope: Envelope, event: Any) -> None:
         key = self.spec.key_of(envelope.data)
@@ -114,7 +152,7 @@ class Batch:
             return
         self.last_event[key] = event
         if key not in self.states:
-            self.states[key] = await self._stored(key, envelope.tenant)
+            self.states[key] = self.kept.take(key) or await self._stored(key, envelope.tenant)
         try:
             changed = self.states[key].apply(envelope)
         except Exception:
@@ -128,7 +166,10 @@ class Batch:
 
     async def _stored(self, key: str, organization_id: str) -> Any:
         stored = await _patiently(self.spec, lambda: self.table.get(key))
-        return self.spec.state.model_validate(stored) if stored else self.spec.new(organization_id, key)
+        if not stored:
+            return self.spec.new(organization_id, key)
+        return self.spec.state.model_validate_json(stored) if isinstance(stored, bytes | str) \
+            else self.spec.state.model_validate(stored)
 
     def _park(self, message: Any, headers: list[tuple[str, bytes]], exc: Exception) -> None:
         invalid = isinstance(exc, InvalidEvent)
