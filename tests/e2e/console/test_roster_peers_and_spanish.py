@@ -108,6 +108,10 @@ def test_the_coordinator_edits_the_roster_with_refusals_named_inline(platform, w
     page.wait_for_selector(f".flash:has-text('Roster version {version + 1} published')")
     assert admin("GET", f"/programs/{program}/on-call", params={"at": noon.isoformat()})["clinician_id"] == \
         clinicians["primary"]
+    page.fill("#by", "nobody like this")  # the versions searched by who published them
+    page.press("#by", "Enter")
+    assert page.inner_text("section[aria-labelledby=history-h] p.empty") == \
+        "No version published by that name."
     context.close()
 
 
@@ -138,6 +142,12 @@ def test_the_coordinator_sees_each_peers_standing_and_records_a_training_by_keyb
     page.wait_for_selector(".flash:has-text('Training recorded.')")
     assert page.locator("#trainings tbody tr th").all_inner_texts() == ["Trauma-informed care"]
     assert page.inner_text("#training-hours") == "7.5"
+    page.fill("#q", "TRAUMA")  # the record searched by course
+    page.press("#q", "Enter")
+    assert page.locator("#trainings tbody tr th").all_inner_texts() == ["Trauma-informed care"]
+    page.fill("#q", "no such course")
+    page.press("#q", "Enter")
+    assert page.inner_text("#training-h ~ p.empty") == "No training of that name."
 
     # refused hours are named and the course typed is kept
     page.fill("#course", "WRAP facilitator")

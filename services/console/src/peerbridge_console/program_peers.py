@@ -47,23 +47,26 @@ async def peers(request: Request, program_id: str, q: str = "", page: int = 1) -
                   pager=pager, q=q, total=len(found), nav="programs")
 
 
-async def _peer_page(request: Request, session: Session, peer_id: str, page: int = 1, form: dict | None = None,
-                     problem: str = "", status: int = 200) -> Response:
+async def _peer_page(request: Request, session: Session, peer_id: str, page: int = 1, q: str = "",
+                     form: dict | None = None, problem: str = "", status: int = 200) -> Response:
+    """The peer's standing and training record (newest first; ``q``: the courses whose name has it)."""
     console = request.app.state.console
     peer = await console.gateway.get(session, f"/peers/{segment(peer_id)}")
     row, trainings = await asyncio.gather(standing(console, session, peer),
                                           console.gateway.every(session, f"/peers/{segment(peer_id)}/training"))
-    shown, pager = paged(trainings, page, f"/peers/{segment(peer_id)}")
+    wanted = q.strip().casefold()
+    shown, pager = paged([t for t in trainings if wanted in t["course"].casefold()], page,
+                         f"/peers/{segment(peer_id)}", q=q)
     _, today = gettext_for(request, session), datetime.now(UTC).date()
     return render(request, "peer_profile.html", status, session=session, row=_described(row, today, _),
-                  trainings=shown, pager=pager, today=today.isoformat(), form=form or {}, problem=problem,
-                  nav="programs")
+                  trainings=shown, trained=bool(trainings), pager=pager, q=q, today=today.isoformat(),
+                  form=form or {}, problem=problem, nav="programs")
 
 
 @router.get("/peers/{peer_id}")
-async def peer_profile(request: Request, peer_id: str, page: int = 1) -> Response:
+async def peer_profile(request: Request, peer_id: str, q: str = "", page: int = 1) -> Response:
     session = await current_session(request, ADMIN_ROLES)
-    return await _peer_page(request, session, peer_id, page)
+    return await _peer_page(request, session, peer_id, page, q)
 
 
 @router.post("/peers/{peer_id}/training")

@@ -162,7 +162,7 @@ def gaps_of(problem: Problem, zone: ZoneInfo, language: str) -> tuple[list[str],
 
 async def _page(request: Request, session, program_id: str, form: dict[str, str] | None = None,  # noqa: ANN001
                 problems: dict[str, str] | None = None, gaps: tuple[list[str], int] = ([], 0), page: int = 1,
-                status: int = 200) -> Response:
+                by: str = "", status: int = 200) -> Response:
     console = request.app.state.console
     program = await console.gateway.get(session, f"/programs/{segment(program_id)}")
     zone = ZoneInfo(program["time_zone"])
@@ -170,7 +170,9 @@ async def _page(request: Request, session, program_id: str, form: dict[str, str]
     if form is None:
         form = form_of(versions[0]["definition"] if versions else None, zone, datetime.now(zone).date())
     language = language_of(request, session)
-    history, pager = paged(versions, page, f"/programs/{segment(program_id)}/roster")
+    wanted = by.strip().casefold()  # the versions a publisher made
+    history, pager = paged([v for v in versions if wanted in v["published_by"].casefold()], page,
+                           f"/programs/{segment(program_id)}/roster", by=by)
     for version in history:
         version["local_published"] = format_datetime(datetime.fromisoformat(version["published_at"]),
                                                      "d MMM y HH:mm", tzinfo=zone, locale=language)
@@ -178,13 +180,13 @@ async def _page(request: Request, session, program_id: str, form: dict[str, str]
                   layers=rows(form, "layer"), overrides=rows(form, "override"),
                   weekdays=[(day, get_day_names("wide", locale=language)[day]) for day in WEEKDAYS],
                   problems=problems or {}, gaps=gaps[0], gap_total=gaps[1], history=history, pager=pager,
-                  newest=versions[0] if versions else None, nav="programs")
+                  newest=versions[0] if versions else None, by=by, nav="programs")
 
 
 @router.get("/programs/{program_id}/roster")
-async def editor(request: Request, program_id: str, page: int = 1) -> Response:
+async def editor(request: Request, program_id: str, by: str = "", page: int = 1) -> Response:
     session = await current_session(request, ADMIN_ROLES)
-    return await _page(request, session, program_id, page=page)
+    return await _page(request, session, program_id, page=page, by=by)
 
 
 @router.post("/programs/{program_id}/roster")
