@@ -491,6 +491,12 @@ def test_the_coordinator_dashboard_shows_caseloads_the_week_and_who_has_not_been
     assert best.locator("th").inner_text() == "Pat Peer" and best.locator("ul.reasons li").count() > 0
     axe_check(page, "peer match")
     page.screenshot(path=screenshots / "coordinator-match.png", full_page=True)
+    page.fill("#q", "nobody like this")  # the ranking searched by name, each peer keeping its rank
+    page.press("#q", "Enter")
+    assert page.inner_text("p.empty") == "No peer found."
+    page.fill("#q", "PAT")
+    page.press("#q", "Enter")
+    assert best.locator("th").inner_text() == "Pat Peer" and best.locator("td").first.inner_text() == "1"
     stale = context.new_page()  # another coordinator's tab, drawn before the assignment
     stale.goto(page.url)
     best.locator("button").click()

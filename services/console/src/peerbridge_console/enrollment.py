@@ -6,6 +6,7 @@ page was drawn is shown, not overwritten)."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -14,7 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from .api import Problem, form_key, segment
-from .web import ADMIN_ROLES, answered, current_session, flash, posted, render
+from .web import ADMIN_ROLES, answered, current_session, flash, paged, posted, render
 
 router = APIRouter()
 PERSON_FIELDS = ("given_name", "family_name", "birth_date", "phone", "email", "preferred_language")
@@ -68,17 +69,23 @@ async def _step(console, session, key: str, path: str, body: dict) -> dict:  # n
 
 
 @router.get("/enrollments/{enrollment_id}/match")
-async def match(request: Request, enrollment_id: str, tags: str = "") -> Response:
+async def match(request: Request, enrollment_id: str, tags: str = "", q: str = "", page: int = 1) -> Response:
+    """Every peer of the program ranked for the enrollment, 25 a page; ``q`` finds peers by name
+    and keeps each one's rank."""
     session = await current_session(request, ADMIN_ROLES)
     console = request.app.state.console
     answer = await console.gateway.request(session, "GET", f"/enrollments/{segment(enrollment_id)}")
     enrollment = answer.json()
     wanted = [tag.strip() for tag in tags.split(",") if tag.strip()]
-    candidates = await console.gateway.get(session, f"/enrollments/{segment(enrollment_id)}/peer-matches",
-                                           params={"tags": wanted, "limit": 50} if wanted else {"limit": 50})
-    person = await console.gateway.get(session, f"/participants/{segment(enrollment['participant_id'])}")
+    ranked, person = await asyncio.gather(
+        console.gateway.every(session, f"/enrollments/{segment(enrollment_id)}/peer-matches",
+                              {"tags": wanted} if wanted else {}),
+        console.gateway.get(session, f"/participants/{segment(enrollment['participant_id'])}"))
+    name = q.strip().casefold()
+    found = [{**c, "rank": n} for n, c in enumerate(ranked, 1) if name in c["display_name"].casefold()]
+    shown, pager = paged(found, page, f"/enrollments/{segment(enrollment_id)}/match", tags=tags, q=q)
     return render(request, "match.html", session=session, enrollment=enrollment, etag=answer.headers.get("etag", ""),
-                  candidates=candidates, person=person, tags=tags, nav="programs")
+                  candidates=shown, pager=pager, person=person, tags=tags, q=q, nav="programs")
 
 
 @router.post("/enrollments/{enrollment_id}/peer")
