@@ -72,6 +72,23 @@ def test_training_hours_add_up(world, api):
     assert api.get(f"/peers/{peer['id']}/training?limit=1&offset=1")[0]["course"] == "WRAP facilitator"
 
 
+def test_a_peers_supervision_log_is_listed_most_recent_first(world, api):
+    peer, other = world.peer(), world.peer()
+    supervisor = api.on_behalf(world.supervisor["id"])
+    for held_on, minutes in (("2026-02-13", 45), ("2026-02-27", 60), ("2026-02-20", 30)):
+        supervisor.post("/supervision-logs", {"peer_id": peer["id"], "held_on": held_on, "minutes": minutes})
+    stand_in = api.post("/supervisors", {"display_name": "Stand-in", "credential": "LCSW"})
+    api.on_behalf(stand_in["id"]).post("/supervision-logs", {"peer_id": peer["id"], "held_on": "2026-02-28",
+                                                            "minutes": 20})
+    supervisor.post("/supervision-logs", {"peer_id": other["id"], "held_on": "2026-02-28", "minutes": 50})
+    logged = api.get(f"/peers/{peer['id']}/supervision-logs")
+    assert [(log["held_on"], log["minutes"], log["by_assigned_supervisor"]) for log in logged] == [
+        ("2026-02-28", 20, False), ("2026-02-27", 60, True), ("2026-02-20", 30, True), ("2026-02-13", 45, True)]
+    assert [log["held_on"] for log in api.get(f"/peers/{peer['id']}/supervision-logs?limit=2&offset=1")] == [
+        "2026-02-27", "2026-02-20"]
+    api.as_org("org-elsewhere").get(f"/peers/{peer['id']}/supervision-logs", expect=404)
+
+
 def test_calls_without_a_valid_identity_token_are_refused(app):
     from fastapi.testclient import TestClient
 

@@ -119,6 +119,8 @@ ROUTES: tuple[Route, ...] = (
     get("/peers/{peer_id}/status", SCHEDULING, PEER_STATUS, owner=M, query=q.StatusOn,
         summary="Whether a peer may bill on a day: credential, training, supervision, and why not",
         tags=("workforce",)),
+    get("/peers/{peer_id}/supervision-logs", SCHEDULING, PEER_STATUS, owner=M, query=q.Page,
+        summary="The supervision sessions logged for a peer, most recent first", tags=("workforce",)),
     post("/supervision-logs", SCHEDULING, SUPERVISION,
         summary="Log a supervision meeting (counts toward billing only from the peer's supervisor)",
         tags=("workforce",)),

@@ -101,6 +101,13 @@ def add_training(*, session: Session, peer: Peer, data: TrainingCreate) -> Train
     return record
 
 
+def supervision_logs(*, session: Session, peer: Peer, limit: int, offset: int) -> list[SupervisionLog]:
+    """The supervision sessions logged for the peer, the most recent first."""
+    return list(session.scalars(select(SupervisionLog).where(SupervisionLog.peer_id == peer.id)
+                                .order_by(SupervisionLog.held_on.desc(), SupervisionLog.created_at.desc(),
+                                          SupervisionLog.id).limit(limit).offset(offset)))
+
+
 def log_supervision(*, session: Session, caller: Identity, data: SupervisionLogCreate, clock: Clock) -> SupervisionLog:
     """Logged by the supervisor who held it; only the peer's supervisor of record counts for billing."""
     organization_id = caller.organization_id

@@ -81,6 +81,15 @@ def read_peer_status(peer_id: str, caller: Caller, db: Db, now: Now, on: date | 
         return service.peer_status(session=session, peer=peer, on=on or now().date())
 
 
+@router.get("/peers/{peer_id}/supervision-logs")
+def list_supervision_logs(peer_id: str, caller: Caller, db: Db, page: Paging) -> list[SupervisionLogRead]:
+    """The supervision sessions logged for the peer (by anyone), the most recent first."""
+    with db.transaction() as session:
+        peer = service.get_peer(session=session, organization_id=caller.organization_id, peer_id=peer_id)
+        return [SupervisionLogRead.model_validate(log) for log in service.supervision_logs(
+            session=session, peer=peer, limit=page.limit, offset=page.offset)]
+
+
 @router.post("/supervision-logs", status_code=201)
 def log_supervision(body: SupervisionLogCreate, caller: Caller, db: Db, now: Now) -> SupervisionLogRead:
     with db.transaction() as session:
