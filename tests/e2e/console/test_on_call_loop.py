@@ -441,6 +441,12 @@ def test_the_supervisor_cosigns_the_note_and_records_supervision(platform, world
     assert page.locator("#team tbody tr td").nth(3).inner_text() == "yes"
     axe_check(page, "my team")
     page.screenshot(path=screenshots / "supervisor-team.png", full_page=True)
+    page.click("text=Supervision log")
+    logged = page.locator("#supervision-log tbody tr")
+    assert logged.count() == 1 and logged.locator("td").all_inner_texts() == ["Pat Peer", "60", "0", "yes"]
+    assert logged.locator("th").inner_text() == datetime.now().date().isoformat()  # the form's default: today
+    axe_check(page, "supervision log")
+    page.screenshot(path=screenshots / "supervisor-log.png", full_page=True)
     context.close()
 
 

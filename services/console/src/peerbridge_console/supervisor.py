@@ -1,7 +1,7 @@
 """The supervisor's pages: the notes waiting for their co-signature (oldest signature first) with a
-co-sign button each, and their team: each supervised peer's caseload against the cap, credential,
-last supervision and whether they may deliver billable sessions (and why not), with the
-supervision log to record a session held."""
+co-sign button each; their team: each supervised peer's caseload against the cap, credential,
+last supervision and whether they may deliver billable sessions (and why not), with the form to
+log a supervision session held; and the supervision log of their team, most recent first."""
 
 from __future__ import annotations
 
@@ -60,18 +60,42 @@ async def team(request: Request, q: str = "", page: int = 1) -> Response:
     """The peers one supervises by name (``q``: those whose name has it), each with their standing."""
     session = await current_session(request, SUPERVISOR_ROLES)
     console = request.app.state.console
-    programs = session.user.get("programs") or []
-    listed = await asyncio.gather(*(console.gateway.every(session, "/peers", {"program_id": p}) for p in programs))
-    supervised = {p["id"]: p for peers in listed for p in peers if p.get("supervisor_id") == session.user_id}
-    mine = sorted(supervised.values(), key=lambda p: p["display_name"].casefold())
-    wanted = q.strip().casefold()
-    shown, pager = paged([p for p in mine if wanted in p["display_name"].casefold()], page, "/team", q=q)
+    mine = await _team(console, session)
+    shown, pager = paged(_named(mine, q), page, "/team", q=q)
     rows = await asyncio.gather(*(standing(console, session, peer) for peer in shown))
     _ = gettext_for(request, session)
     for row in rows:
         row["why_not"] = why_not(row["peer"], row["status"], _)
     return render(request, "team.html", session=session, rows=rows, team=mine, pager=pager, q=q,
                   today=date.today().isoformat(), nav="team")
+
+
+@router.get("/team/supervision")
+async def supervision_log(request: Request, q: str = "", page: int = 1) -> Response:
+    """The supervision sessions logged for the peers one supervises, the most recent first (``q``:
+    those of the peers whose name has it), and whether each counts toward billing."""
+    session = await current_session(request, SUPERVISOR_ROLES)
+    console = request.app.state.console
+    peers = _named(await _team(console, session), q)
+    logs = await asyncio.gather(*(console.gateway.every(session, f"/peers/{segment(p['id'])}/supervision-logs")
+                                  for p in peers))
+    rows = sorted(({**log, "peer": peer} for peer, found in zip(peers, logs, strict=True) for log in found),
+                  key=lambda row: (row["held_on"], row["id"]), reverse=True)
+    shown, pager = paged(rows, page, "/team/supervision", q=q)
+    return render(request, "supervision_log.html", session=session, rows=shown, pager=pager, q=q, nav="team")
+
+
+async def _team(console, session: Session) -> list[dict]:  # noqa: ANN001
+    """The peers the signed-in supervisor supervises in their programs, by name."""
+    programs = session.user.get("programs") or []
+    listed = await asyncio.gather(*(console.gateway.every(session, "/peers", {"program_id": p}) for p in programs))
+    supervised = {p["id"]: p for peers in listed for p in peers if p.get("supervisor_id") == session.user_id}
+    return sorted(supervised.values(), key=lambda p: p["display_name"].casefold())
+
+
+def _named(peers: list[dict], q: str) -> list[dict]:
+    wanted = q.strip().casefold()
+    return [p for p in peers if wanted in p["display_name"].casefold()]
 
 
 @router.post("/supervision-logs")
