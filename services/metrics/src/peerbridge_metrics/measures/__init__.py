@@ -74,7 +74,8 @@ Measures: type[BaseModel] = create_model(  # type: ignore[call-overload]
             "participant-level data); a family not asked for is left out.",
     organization_id=(str, ...), program_id=(str | None, Field(description="the program asked for, if any")),
     period=(str | None, Field(description="the period asked for (a month, or a quarter such as 2026-Q4)")),
-    **{family: (list[row_model(figures)] | None, None) for family, figures in FAMILIES.items()})
+    **{family: (list[row_model(figures)], Field(default_factory=list, description=f"the {family} rows; left out "
+                "when not asked for (family=)")) for family, figures in FAMILIES.items()})
 
 
 def as_json(measures: dict[str, dict]) -> dict[str, list[dict]]:
