@@ -96,8 +96,9 @@ def test_a_new_report_is_delivered_signed_retried_and_once(webhooks_process, cli
     old = report(tenant, "prog-a", datetime.now(UTC) - timedelta(days=1))  # before the subscription: not sent
     new = report(tenant, "prog-a", datetime.now(UTC))
     publish(producer, old).get(10)
-    # the process may still be joining its group: the same event is re-sent (one job per event id)
-    wait(lambda: len(flaky.received) >= 3, step=lambda: publish(producer, new).get(10))
+    # the process may still be joining its group (over 60 s once, in CI with the image builds on the
+    # same cores): the same event is re-sent (one job per event id)
+    wait(lambda: len(flaky.received) >= 3, timeout_s=180, step=lambda: publish(producer, new).get(10))
     time.sleep(1.5)
     assert len(flaky.received) == 3, log.read_text()[-2000:]
     headers, body = flaky.received[-1]
