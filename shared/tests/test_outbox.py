@@ -166,3 +166,30 @@ def test_an_event_committed_while_the_relay_is_killed_is_published_once_after_re
         relay.terminate()
         relay.wait(timeout=30)
     reader.close()
+
+
+def notifications_after(database, write) -> int:
+    """How many outbox notifications a listener receives for the transaction ``write`` makes."""
+    relay = OutboxRelay(database, producer=None)  # type: ignore[arg-type] - only its listener is used
+    listener = relay._listen()
+    try:
+        with database.transaction() as session:
+            write(session)
+        return len(list(listener.notifies(timeout=1.0)))
+    finally:
+        listener.close()
+
+
+def test_a_transaction_notifies_the_relay_once_however_many_events_it_adds(database):
+    def three_events(session):
+        for _ in range(3):
+            add_event(session, concern(), tenant="org-a", source=SOURCE)
+
+    def one_kept_after_a_rolled_back_savepoint(session):
+        savepoint = session.begin_nested()
+        add_event(session, concern(), tenant="org-a", source=SOURCE)
+        savepoint.rollback()  # its NOTIFY is rolled back with it
+        add_event(session, concern(), tenant="org-a", source=SOURCE)
+
+    assert notifications_after(database, three_events) == 1
+    assert notifications_after(database, one_kept_after_a_rolled_back_savepoint) == 1

@@ -12,8 +12,10 @@ AT = datetime(2026, 3, 4, 14, 0, tzinfo=UTC)
 
 def write(db, tenant, n):
     with db.transaction() as session:
-        return [append(session, organization_id=tenant, case_id="case-1", action="case.viewed", actor=f"clin-{i}",
-                       detail={"i": i}, at=AT).id for i in range(n)]
+        entries = [append(session, organization_id=tenant, case_id="case-1", action="case.viewed", actor=f"clin-{i}",
+                          detail={"i": i}, at=AT) for i in range(n)]
+        session.flush()  # entries are inserted, in the order appended, when the transaction flushes
+        return [entry.id for entry in entries]
 
 
 def test_an_untouched_chain_verifies(escalation_db, tenant):

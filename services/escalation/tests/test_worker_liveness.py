@@ -10,7 +10,7 @@ import uuid
 from datetime import UTC, datetime
 
 from peerbridge_escalation.settings import EscalationSettings
-from peerbridge_escalation.worker import Intake, beat_unless_stalled
+from peerbridge_escalation.worker import Intake, Received, beat_unless_stalled
 from peerbridge_shared import heartbeat
 from peerbridge_shared.db import Database
 from peerbridge_shared.events import encode
@@ -40,7 +40,7 @@ def test_an_intake_busy_without_progress_withholds_the_beat(tmp_path, monkeypatc
     clock = Clock(7.0)  # just after boot
     intake = intake_at(clock)
     assert beat_unless_stalled(intake) and beat_file.exists()
-    intake._progressed()  # an event in hand
+    intake._progressed()  # a batch in hand
     clock.now = 7.0 + 119
     assert intake.stalled_s() == 119 and beat_unless_stalled(intake)
     clock.now = 7.0 + 121
@@ -60,7 +60,7 @@ def test_waiting_out_an_unreachable_database_is_progress():
                                  positive=True, rule_version="phq9@1:item9>0")
     key, value, headers = encode(envelope(signal, "org-liveness"))
     # the intake never returns while PostgreSQL refuses: a daemon thread, left waiting
-    threading.Thread(target=intake.process, args=("peerbridge.safety", 0, 0, key, value, headers),
+    threading.Thread(target=intake.process_batch, args=([Received("peerbridge.safety", 0, 0, key, value, headers)],),
                      daemon=True).start()
     deadline = time.monotonic() + 5
     while intake.stalled_s() == 0 and time.monotonic() < deadline:

@@ -55,6 +55,19 @@ class TenantRecord:
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
+def transaction_memo(session: Session, name: str) -> dict:
+    """A dict that lasts as long as the session's innermost transaction (a savepoint or the
+    transaction itself): what a transaction has already done or learnt (a NOTIFY sent, a lock
+    taken), never carried into the next one or past a savepoint that may roll back."""
+    session.connection()  # begins the transaction if the session has not yet
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    owner, memo = session.info.get(name, (None, None))
+    if owner is not transaction:
+        memo = {}
+        session.info[name] = (transaction, memo)
+    return memo
+
+
 class Database:
     """An engine and a session factory for one database URL, created on first use."""
 

@@ -37,7 +37,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from . import heartbeat
-from .db import Database, MessagingBase
+from .db import Database, MessagingBase, transaction_memo
 from .events import Event, encode, new_envelope
 from .events.envelope import Clock, utc_now
 from .messaging.producer import create_producer, send
@@ -86,7 +86,10 @@ def add_event(
         headers=[[name, raw.decode()] for name, raw in headers],
     )
     session.add(row)
-    session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))  # delivered at commit, dropped on rollback
+    notified = transaction_memo(session, "outbox_notified")
+    if not notified:  # one NOTIFY per transaction: delivered at commit, dropped on rollback
+        session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
+        notified["sent"] = True
     return row
 
 

@@ -1,14 +1,15 @@
 """The escalation stream worker (faust-streaming): `python -m peerbridge_escalation.worker [faust args]`.
 
 Consumes the participant-keyed topics (safety signals, participant activity, hospital
-encounters, enrollments). Each event is decoded and handed to the intake in a database
-transaction (in a thread, so the event loop keeps serving Kafka). An event that is not valid,
-or whose intake keeps failing, goes to its topic's dead-letter topic and the stream moves on:
-an exception never escapes the agent (it would stop it). While PostgreSQL is unreachable the
+encounters, enrollments). Events are taken in small batches (what arrived within a few
+milliseconds), decoded, and handed to the intake in one database transaction (in a thread, so
+the event loop keeps serving Kafka); they are acknowledged only once applied or dead-lettered.
+An event that is not valid, or whose intake keeps failing, goes to its topic's dead-letter topic
+and the stream moves on: an exception never escapes the agent (it would stop it). While PostgreSQL is unreachable the
 intake waits and retries instead: an outage is not the event's fault.
 
 Liveness: a Faust timer on the event loop beats the heartbeat file (peerbridge_shared.heartbeat)
-unless an event's intake has been busy without progress for ``intake_stalled_after_s``, so a
+unless a batch's intake has been busy without progress for ``intake_stalled_after_s``, so a
 stopped event loop and a hung intake call both go stale; waiting out a database outage does not.
 """
 
@@ -20,6 +21,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from typing import NamedTuple
 
 import faust
 from kafka import KafkaProducer
@@ -38,21 +40,39 @@ from .settings import EscalationSettings, get_settings
 log = logging.getLogger(__name__)
 TOPICS = (SAFETY, CARE, HOSPITAL, ENROLLMENTS)
 BEAT_EVERY_S = 5.0
+BATCH_MAX = 64  # events applied in one transaction; it holds the organization's audit lock meanwhile
+BATCH_WITHIN_S = 0.005  # how long a batch waits to fill: added to a lone signal's latency at most
 DEAD_LETTER_OF = {topic.name: topic.dead_letter for topic in TOPICS}
 
 
+class Received(NamedTuple):
+    """One record as consumed: where it came from, and its raw bytes."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: list[tuple[str, bytes]]
+
+
 class Intake:
-    """The work of one event, outside the event loop: decode, apply with retries, or dead-letter."""
+    """The work of a batch of events, outside the event loop: decode, apply, or dead-letter.
+
+    A batch is applied in one transaction, in the order consumed (so per participant), which saves
+    a commit, the audit chain's lock and the outbox notification per event. If that transaction
+    fails, the batch is applied again one event at a time, in the same order, each with its own
+    retries: one bad event is dead-lettered alone and never holds back the others."""
 
     def __init__(self, settings: EscalationSettings, database: Database, producer: KafkaProducer,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.settings, self.database, self.clock = settings, database, clock
         self.dead_letters = DeadLetters(producer, settings.faust_app_id, DEAD_LETTER_OF)
         self._progress_lock = threading.Lock()
-        self._busy_since: float | None = None  # the last progress of the event in hand; None when idle
+        self._busy_since: float | None = None  # the last progress of the batch in hand; None when idle
 
     def stalled_s(self) -> float:
-        """Seconds the event in hand has gone without progress (0 when idle)."""
+        """Seconds the batch in hand has gone without progress (0 when idle)."""
         with self._progress_lock:
             return 0.0 if self._busy_since is None else max(0.0, self.clock() - self._busy_since)
 
@@ -60,24 +80,37 @@ class Intake:
         with self._progress_lock:
             self._busy_since = self.clock() if busy else None
 
-    def process(self, topic: str, partition: int, offset: int, key: bytes | None, value: bytes | None,
-                headers: list[tuple[str, bytes]]) -> str:
+    def process_batch(self, records: list[Received]) -> list[str]:
+        """What happened to each record, in order (for logs and tests)."""
         self._progressed()
         try:
-            return self._process(topic, partition, offset, key, value, headers)
+            return self._process_batch(records)
         finally:
             self._progressed(busy=False)
 
-    def _process(self, topic: str, partition: int, offset: int, key: bytes | None, value: bytes | None,
-                 headers: list[tuple[str, bytes]]) -> str:
-        try:
-            envelope = decode(key, value, headers)
-        except InvalidEvent as exc:
-            return self._dead_letter(topic, partition, offset, key, value, headers, exc.reason, exc, 0)
+    def _process_batch(self, records: list[Received]) -> list[str]:
+        outcomes: dict[int, str] = {}
+        valid: list[tuple[int, Received, Envelope]] = []
+        for index, record in enumerate(records):
+            try:
+                valid.append((index, record, decode(record.key, record.value, record.headers)))
+            except InvalidEvent as exc:
+                outcomes[index] = self._dead_letter(record, exc.reason, exc, 0)
+        if valid:
+            try:
+                applied = self._apply([envelope for _, _, envelope in valid])
+            except Exception:  # noqa: BLE001 - the batch is applied again event by event
+                log.warning("batch intake failed, applying its events one at a time", extra={"events": len(valid)})
+                applied = [self._apply_alone(record, envelope) for _, record, envelope in valid]
+            outcomes.update((index, outcome) for (index, _, _), outcome in zip(valid, applied, strict=True))
+        return [outcomes[index] for index in range(len(records))]
+
+    def _apply_alone(self, record: Received, envelope: Envelope) -> str:
         attempt = outage = 0
         while True:
             try:
-                return self._apply(envelope)
+                [outcome] = self._apply([envelope])
+                return outcome
             except Exception as exc:  # noqa: BLE001 - waited out, or retried then dead-lettered
                 if database_unreachable(exc):  # not the event's fault: wait, never dead-letter a signal for it
                     outage += 1
@@ -89,22 +122,22 @@ class Intake:
                 attempt += 1
                 LOOP_ERRORS.labels("intake").inc()
                 if attempt >= self.settings.max_attempts:
-                    return self._dead_letter(topic, partition, offset, key, value, headers,
-                                             f"handler failed: {exc}", exc, attempt)
+                    return self._dead_letter(record, f"handler failed: {exc}", exc, attempt)
                 log.warning("intake failed, retrying", extra={"event_id": envelope.id, "attempt": attempt})
                 time.sleep(0.2 * 2 ** (attempt - 1))
                 self._progressed()
 
-    def _apply(self, envelope: Envelope) -> str:
+    def _apply(self, envelopes: list[Envelope]) -> list[str]:
         with self.database.transaction() as session:
-            outcome = handle(session, envelope, utc_now())
-        log.info("intake", extra={"event_id": envelope.id, "event_type": envelope.type, "outcome": outcome})
-        return outcome
+            outcomes = [handle(session, envelope, utc_now()) for envelope in envelopes]
+        for envelope, outcome in zip(envelopes, outcomes, strict=True):
+            log.info("intake", extra={"event_id": envelope.id, "event_type": envelope.type, "outcome": outcome})
+        return outcomes
 
-    def _dead_letter(self, topic: str, partition: int, offset: int, key: bytes | None, value: bytes | None,
-                     headers: list[tuple[str, bytes]], reason: str, error: BaseException, attempts: int) -> str:
-        self.dead_letters.park(topic=topic, partition=partition, offset=offset, key=key, value=value,
-                               headers=headers, reason=reason, error=error, attempts=attempts)
+    def _dead_letter(self, record: Received, reason: str, error: BaseException, attempts: int) -> str:
+        self.dead_letters.park(topic=record.topic, partition=record.partition, offset=record.offset,
+                               key=record.key, value=record.value, headers=record.headers, reason=reason,
+                               error=error, attempts=attempts)
         return "dead_lettered"
 
 
@@ -132,15 +165,15 @@ def create_app(settings: EscalationSettings | None = None) -> faust.App:
     @app.agent(channel, name="intake")
     async def intake_agent(stream: faust.StreamT) -> None:
         loop = asyncio.get_running_loop()
-        async for event in stream.events():
-            message = event.message
-            headers = header_list(message.headers)
+        async for events in stream.take_events(BATCH_MAX, within=BATCH_WITHIN_S):  # acked once processed
+            records = [Received(event.message.topic, event.message.partition, event.message.offset,
+                                event.message.key, event.message.value, header_list(event.message.headers))
+                       for event in events]
             try:
-                await loop.run_in_executor(None, intake.process, message.topic, message.partition, message.offset,
-                                           message.key, message.value, headers)
+                await loop.run_in_executor(None, intake.process_batch, records)
             except Exception:  # noqa: BLE001 - never let an exception stop the agent
-                log.exception("event could not be processed or dead-lettered", extra={
-                    "topic": message.topic, "partition": message.partition, "offset": message.offset})
+                log.exception("batch could not be processed or dead-lettered", extra={
+                    "records": [(r.topic, r.partition, r.offset) for r in records]})
 
     return app
 

@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from peerbridge_shared.db import transaction_memo
+
 from .models import AuditEntry
 
 GENESIS = "0" * 64
@@ -25,16 +27,22 @@ def _digest(previous: str, organization_id: str, case_id: str | None, action: st
 
 def append(session: Session, *, organization_id: str, case_id: str | None, action: str, actor: str, detail: dict,
            at: datetime) -> AuditEntry:
-    """Add an entry after the organization's last one (a transaction lock keeps the chain linear)."""
-    session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(f"audit:{organization_id}", 0))))
-    previous = session.scalar(select(AuditEntry.hash).where(AuditEntry.organization_id == organization_id)
-                              .order_by(AuditEntry.id.desc()).limit(1)) or GENESIS
+    """Add an entry after the organization's last one. A transaction lock keeps the chain linear:
+    the first append of a transaction takes it and reads the chain's tail; later appends of that
+    transaction chain on from the tail it remembers (no other writer can append meanwhile), and the
+    entries are inserted in the order they were appended."""
+    tails = transaction_memo(session, "audit_tails")
+    previous = tails.get(organization_id)
+    if previous is None:
+        session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(f"audit:{organization_id}", 0))))
+        previous = session.scalar(select(AuditEntry.hash).where(AuditEntry.organization_id == organization_id)
+                                  .order_by(AuditEntry.id.desc()).limit(1)) or GENESIS
     detail = json.loads(json.dumps(detail, default=str))
     entry = AuditEntry(organization_id=organization_id, case_id=case_id, action=action, actor=actor, detail=detail,
                        at=at, previous_hash=previous,
                        hash=_digest(previous, organization_id, case_id, action, actor, detail, at))
     session.add(entry)
-    session.flush()
+    tails[organization_id] = entry.hash
     return entry
 
 

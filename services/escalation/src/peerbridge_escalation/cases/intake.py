@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from peerbridge_shared.db import new_id
 from peerbridge_shared.events import Envelope
 from peerbridge_shared.events.escalation import (
     EscalationEscalated,
@@ -38,7 +39,17 @@ OPEN, ACKNOWLEDGED, RESOLVED = "open", "acknowledged", "resolved"
 
 
 def handle(session: Session, envelope: Envelope, now: datetime) -> str:
-    """Apply one event; returns what happened (for logs and tests)."""
+    """Apply one event; returns what happened (for logs and tests).
+
+    Its rows are written in one flush at the end rather than before each lookup: none of its
+    lookups needs a row it added itself (but a new care team row, flushed where it is added)."""
+    with session.no_autoflush:
+        outcome = _handle(session, envelope, now)
+    session.flush()
+    return outcome
+
+
+def _handle(session: Session, envelope: Envelope, now: datetime) -> str:
     if not first_delivery(session, consumer=CONSUMER, event_id=envelope.id):
         return "duplicate"
     data = envelope.data
@@ -90,6 +101,7 @@ def _learn_clinician(session: Session, envelope: Envelope, program_id: str, now:
         session.add(care)
     if care.clinician_id is None:
         care.clinician_id, care.updated_at = clinician_id, now
+        session.flush([care])  # the ladder looks the care team up by key: it must find this row
 
 
 def _program_of(session: Session, envelope: Envelope) -> str:
@@ -120,13 +132,13 @@ def _record_signal(session: Session, case: Case, envelope: Envelope, decision: D
 
 def _open(session: Session, envelope: Envelope, program_id: str, decision: Decision, now: datetime) -> Case:
     policy = policy_for(session, envelope.tenant, program_id)
-    case = Case(organization_id=envelope.tenant, case_number=next_case_number(session, envelope.tenant, now),
+    case = Case(id=new_id(), organization_id=envelope.tenant,
+                case_number=next_case_number(session, envelope.tenant, now),
                 participant_id=envelope.data.participant_id, program_id=program_id,
                 risk_level=decision.level.value, rule_version=decision.version, status=OPEN, opened_at=now,
                 acknowledge_by=first_deadline(policy, decision.level, now), current_level=0,
                 policy=policy.model_dump(mode="json"), missed_check_ins=0)
     session.add(case)
-    session.flush()
     _record_signal(session, case, envelope, decision, "opened", now)
     publish(session, case, EscalationOpened(**case.event_fields(), rule_version=decision.version,
                                              signal_event_ids=[envelope.id], opened_at=now,
