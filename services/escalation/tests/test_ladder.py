@@ -11,7 +11,7 @@ from peerbridge_escalation.cases.intake import handle
 from peerbridge_escalation.cases.models import Case, ParticipantCare
 from peerbridge_escalation.rosters import service as rosters
 from peerbridge_escalation.rosters.schemas import ContactCreate, ProgramContactsSet, RosterPublish
-from peerbridge_escalation.routing.ladder import fire_due
+from peerbridge_escalation.routing.ladder import fire_due, first_verified_contact
 from peerbridge_escalation.routing.models import Notification, Step
 from peerbridge_shared.events.scheduling import ParticipantEnrolled
 from peerbridge_shared.identity import Identity, Role
@@ -122,3 +122,20 @@ def test_acknowledging_stops_every_pending_page_and_timer_at_once(escalation_db,
         fire_due(escalation_db, NOW + timedelta(minutes=minutes), "test")
     assert pages(escalation_db, tenant) == [(0, "own-1")], "no page after the acknowledgement"
     assert "breached" not in kinds(escalation_db, tenant)
+
+
+def test_configuration_changed_in_a_transaction_is_read_afresh_by_its_next_page(escalation_db, tenant):
+    """Paging remembers a program's roster and a clinician's first contact method for the rest of
+    the transaction; a change made in that transaction is what its next lookup sees."""
+    _, admin = staff_program(escalation_db, tenant)
+    with escalation_db.transaction() as session:
+        before, version = rosters.on_call(session, tenant, "prog-1", NOW)
+        assert first_verified_contact(session, tenant, before) == ("email", f"{before}@example.org")
+        rosters.publish_roster(session=session, caller=admin, clock=lambda: NOW, data=RosterPublish(
+            program_id="prog-1", time_zone="UTC", effective_from=date(2026, 3, 1), effective_until=date(2026, 3, 31),
+            layers=[{"name": "cover", "members": ["sup-1"], "starts_on": "2026-03-01", "handoff": "00:00"}]))
+        assert rosters.on_call(session, tenant, "prog-1", NOW) == ("sup-1", version + 1)
+        rosters.replace_contacts(session=session, caller=admin, clinician_id=before, contacts=[
+            ContactCreate(channel="email", address=f"{before}@example.org", priority=2),
+            ContactCreate(channel="sms", address="+19195550100", priority=1)], start_verification=verified)
+        assert first_verified_contact(session, tenant, before) == ("sms", "+19195550100")

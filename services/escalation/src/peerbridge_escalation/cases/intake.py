@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from peerbridge_shared.db import new_id
+from peerbridge_shared.db import new_id, transaction_memo
 from peerbridge_shared.events import Envelope
 from peerbridge_shared.events.escalation import (
     EscalationEscalated,
@@ -41,11 +41,18 @@ OPEN, ACKNOWLEDGED, RESOLVED = "open", "acknowledged", "resolved"
 def handle(session: Session, envelope: Envelope, now: datetime) -> str:
     """Apply one event; returns what happened (for logs and tests).
 
-    Its rows are written in one flush at the end rather than before each lookup: none of its
-    lookups needs a row it added itself (but a new care team row, flushed where it is added)."""
+    Its rows are not written before each lookup but together, with those of the other events of
+    the transaction (a batch: one insert per table), at commit. An event's lookups need none of its
+    own rows (but a new care team row, written where it is added); they may need the rows of an
+    earlier event of the same participant, so those are written before such an event."""
+    participant = (envelope.tenant, getattr(envelope.data, "participant_id", None))
+    unwritten = transaction_memo(session, "intake_participants_unwritten")
+    if participant in unwritten:
+        session.flush()
+        unwritten.clear()
     with session.no_autoflush:
         outcome = _handle(session, envelope, now)
-    session.flush()
+    unwritten[participant] = True
     return outcome
 
 

@@ -8,16 +8,21 @@ from peerbridge_shared.deps import Clock
 from peerbridge_shared.identity import Identity
 
 from ..audit.service import append
+from ..configuration import forget, remembered
 from ..policy import DEFAULT_POLICY, Policy
 from .models import ProgramPolicy
 
 
 def policy_for(session: Session, organization_id: str, program_id: str) -> Policy:
-    row = session.get(ProgramPolicy, (organization_id, program_id))
-    return Policy.model_validate(row.policy) if row else DEFAULT_POLICY
+    def load() -> Policy:
+        row = session.get(ProgramPolicy, (organization_id, program_id))
+        return Policy.model_validate(row.policy) if row else DEFAULT_POLICY
+
+    return remembered(session, ("policy", organization_id, program_id), load)
 
 
 def set_policy(*, session: Session, caller: Identity, program_id: str, policy: Policy, clock: Clock) -> Policy:
+    forget(session)
     row = session.get(ProgramPolicy, (caller.organization_id, program_id)) or ProgramPolicy(
         organization_id=caller.organization_id, program_id=program_id)
     row.policy, row.updated_by, row.updated_at = policy.model_dump(mode="json"), caller.user_id, clock()

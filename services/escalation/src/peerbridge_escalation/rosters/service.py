@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -11,6 +11,7 @@ from peerbridge_shared.identity import Identity
 from peerbridge_shared.web import Problem
 
 from ..audit.service import append
+from ..configuration import forget, remembered
 from .models import ClinicianContact, ProgramContacts, Roster
 from .schedule import RosterDefinition
 from .schemas import ContactCreate, ProgramContactsSet, RosterPublish
@@ -36,6 +37,7 @@ def replace_contacts(*, session: Session, caller: Identity, clinician_id: str, c
                      start_verification: Callable[[ClinicianContact], None]) -> list[ClinicianContact]:
     """The clinician's methods become ``contacts``: a method already on file (same channel and address)
     keeps its verification; a new one starts its own (``start_verification``)."""
+    forget(session)
     keys = [(c.channel.value, c.address) for c in contacts]
     if len(set(keys)) != len(keys):
         raise Problem(422, "the same channel and address appear twice", field="body", rule="unique")
@@ -61,6 +63,7 @@ def replace_contacts(*, session: Session, caller: Identity, clinician_id: str, c
 
 def set_program_contacts(*, session: Session, caller: Identity, program_id: str, data: ProgramContactsSet,
                          clock: Clock) -> ProgramContacts:
+    forget(session)
     _require_reachable(session, caller.organization_id, {data.supervisor_id, data.medical_director_id}, "body")
     row = session.get(ProgramContacts, (caller.organization_id, program_id)) or ProgramContacts(
         organization_id=caller.organization_id, program_id=program_id)
@@ -73,6 +76,7 @@ def set_program_contacts(*, session: Session, caller: Identity, program_id: str,
 
 def publish_roster(*, session: Session, caller: Identity, data: RosterPublish, clock: Clock) -> Roster:
     """Refused, naming the gap or the clinician, when anyone could be unreachable or nobody on call."""
+    forget(session)
     definition = RosterDefinition.model_validate(data.model_dump(exclude={"program_id"}))
     _require_reachable(session, caller.organization_id, definition.clinicians(), "body.layers")
     gaps = definition.gaps()
@@ -103,23 +107,26 @@ def published_rosters(session: Session, organization_id: str, program_id: str, p
         .order_by(Roster.version.desc()))))
 
 
-def roster_at(session: Session, organization_id: str, program_id: str, at: datetime) -> Roster | None:
-    """The latest published roster of the program whose period includes ``at``."""
-    candidates = session.scalars(select(Roster).where(
-        Roster.organization_id == organization_id, Roster.program_id == program_id,
-        Roster.effective_from <= at.date() + _DAY, Roster.effective_until >= at.date() - _DAY)
-        .order_by(Roster.version.desc()))
-    for roster in candidates:
-        if RosterDefinition.model_validate(roster.definition).on_call(at) is not None:
-            return roster
-    return None
+def _rosters_around(session: Session, organization_id: str, program_id: str,
+                    day: date) -> list[tuple[Roster, RosterDefinition]]:
+    """The program's published rosters whose period may include ``day`` (UTC), latest first."""
+    def load() -> list[tuple[Roster, RosterDefinition]]:
+        rosters = session.scalars(select(Roster).where(
+            Roster.organization_id == organization_id, Roster.program_id == program_id,
+            Roster.effective_from <= day + _DAY, Roster.effective_until >= day - _DAY)
+            .order_by(Roster.version.desc()))
+        return [(roster, RosterDefinition.model_validate(roster.definition)) for roster in rosters]
+
+    return remembered(session, ("rosters", organization_id, program_id, day), load)
 
 
 def on_call(session: Session, organization_id: str, program_id: str, at: datetime) -> tuple[str | None, int | None]:
-    roster = roster_at(session, organization_id, program_id, at)
-    if roster is None:
-        return None, None
-    return RosterDefinition.model_validate(roster.definition).on_call(at), roster.version
+    """Who is on call at ``at`` by the latest published roster whose period includes it, and its version."""
+    for roster, definition in _rosters_around(session, organization_id, program_id, at.date()):
+        clinician = definition.on_call(at)
+        if clinician is not None:
+            return clinician, roster.version
+    return None, None
 
 
 

@@ -15,9 +15,10 @@ import secrets
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from ..audit.service import append
+from ..configuration import forget
 from ..notify.channels import Channel, DeliveryError, WebhookChannel
 from ..retry import describe
 from ..settings import EscalationSettings
@@ -40,6 +41,7 @@ def _digest(settings: EscalationSettings, contact: ClinicianContact, code: str) 
 
 
 def mark_verified(contact: ClinicianContact, now: datetime) -> None:
+    forget(object_session(contact))
     contact.verified, contact.verified_at, contact.verification = True, now, "verified"
     contact.verification_code_hash = contact.verification_expires_at = contact.verification_error = None
 
@@ -47,6 +49,7 @@ def mark_verified(contact: ClinicianContact, now: datetime) -> None:
 def start(session: Session, contact: ClinicianContact, channels: dict[str, Channel], settings: EscalationSettings,
           now: datetime) -> None:
     """Send the code or the challenge now; any failure is recorded on the contact (never raised)."""
+    forget(session)
     contact.verified, contact.verified_at, contact.verification_tries = False, None, 0
     contact.verification_code_hash = contact.verification_expires_at = contact.verification_error = None
     channel = channels.get(contact.channel)

@@ -28,6 +28,7 @@ from peerbridge_shared.events.escalation import (
 
 from ..audit.service import append
 from ..cases.models import Case, ParticipantCare
+from ..configuration import remembered
 from ..policy import Level, Policy
 from ..publishing import publish
 from ..retry import LOOP_ERRORS, RetryPolicy, describe
@@ -71,13 +72,23 @@ def page_clinician(session: Session, case: Case, clinician: str, now: datetime) 
     level = case.current_level
     publish(session, case, EscalationNotified(**case.event_fields(), level=level, recipient_id=clinician,
                                                channel="in_app", notified_at=now), now)
-    contact = session.scalars(select(ClinicianContact).where(
-        ClinicianContact.organization_id == case.organization_id, ClinicianContact.clinician_id == clinician,
-        ClinicianContact.verified).order_by(ClinicianContact.priority, ClinicianContact.channel)).first()
+    contact = first_verified_contact(session, case.organization_id, clinician)
     if contact is not None:  # the first method; the delivery worker falls back to the next on failure
+        channel, address = contact
         session.add(Notification(organization_id=case.organization_id, case_id=case.id, level=level,
-                                 clinician_id=clinician, round_id=str(uuid.uuid4()), channel=contact.channel,
-                                 address=contact.address))
+                                 clinician_id=clinician, round_id=str(uuid.uuid4()), channel=channel,
+                                 address=address))
+
+
+def first_verified_contact(session: Session, organization_id: str, clinician: str) -> tuple[str, str] | None:
+    """The clinician's first verified method (channel, address), if any."""
+    def load() -> tuple[str, str] | None:
+        contact = session.scalars(select(ClinicianContact).where(
+            ClinicianContact.organization_id == organization_id, ClinicianContact.clinician_id == clinician,
+            ClinicianContact.verified).order_by(ClinicianContact.priority, ClinicianContact.channel)).first()
+        return (contact.channel, contact.address) if contact else None
+
+    return remembered(session, ("first_contact", organization_id, clinician), load)
 
 
 def page(session: Session, case: Case, level: int, now: datetime) -> list[str]:
