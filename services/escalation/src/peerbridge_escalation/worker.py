@@ -5,8 +5,8 @@ encounters, enrollments). Events are taken in small batches (what arrived within
 milliseconds), decoded, and handed to the intake in one database transaction (in a thread, so
 the event loop keeps serving Kafka); they are acknowledged only once applied or dead-lettered.
 An event that is not valid, or whose intake keeps failing, goes to its topic's dead-letter topic
-and the stream moves on: an exception never escapes the agent (it would stop it). While PostgreSQL is unreachable the
-intake waits and retries instead: an outage is not the event's fault.
+and the stream moves on: an exception never escapes the agent (it would stop it). While
+PostgreSQL is unreachable the intake waits and retries instead: an outage is not the event's fault.
 
 Liveness: a Faust timer on the event loop beats the heartbeat file (peerbridge_shared.heartbeat)
 unless a batch's intake has been busy without progress for ``intake_stalled_after_s``, so a
