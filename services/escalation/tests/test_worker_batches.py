@@ -39,26 +39,29 @@ def cases_of(escalation_db, tenant):
                 for case in session.scalars(select(Case).where(Case.organization_id == tenant))}
 
 
-def test_a_batch_opens_every_case_and_chains_its_audit_entries_in_order(escalation_db, escalation_url, producer,
-                                                                        tenant):
+def test_a_batch_opens_upgrades_and_joins_cases_and_chains_its_audit_entries_in_order(
+        escalation_db, escalation_url, producer, tenant):
     first, _ = staff_program(escalation_db, tenant)
     second, _ = staff_program(escalation_db, tenant)
-    batch = [received(phq9(first, 1), tenant, 0), received(phq9(second, 2), tenant, 1),
-             received(phq9(first, 3), tenant, 2), received(phq9(first, 3), tenant, 3)]
-    batch[3] = batch[2]._replace(offset=3)  # the same event delivered twice within the batch
+    worker = intake(escalation_db, escalation_url, producer)
+    assert worker.process_batch([received(phq9(second, 1), tenant, 0)]) == ["opened"]  # open before the batch
+    batch = [received(phq9(first, 1), tenant, 1), received(phq9(second, 2), tenant, 2),
+             received(phq9(first, 3), tenant, 3), received(phq9(second, 1), tenant, 4)]
+    batch.append(batch[2]._replace(offset=5))  # the same event delivered twice within the batch
 
-    outcomes = intake(escalation_db, escalation_url, producer).process_batch(batch)
+    outcomes = worker.process_batch(batch)
 
-    assert outcomes == ["opened", "opened", "upgraded", "duplicate"]
-    assert cases_of(escalation_db, tenant) == {first: ("high", ["opened", "upgraded"]), second: ("high", ["opened"])}
+    assert outcomes == ["opened", "upgraded", "upgraded", "joined", "duplicate"]
+    assert cases_of(escalation_db, tenant) == {first: ("high", ["opened", "upgraded"]),
+                                               second: ("high", ["opened", "upgraded", "joined"])}
     with escalation_db.transaction() as session:
         assert verify(session, organization_id=tenant).valid
         actions = session.scalars(select(AuditEntry.action).where(AuditEntry.organization_id == tenant)
                                   .order_by(AuditEntry.id)).all()
         notified = session.scalar(select(OutboxMessage.id).where(OutboxMessage.event_type.endswith("notified.v1"))
                                   .order_by(OutboxMessage.id.desc()).limit(1))
-    assert actions[-6:] == ["signal.opened", "level.paged", "signal.opened", "level.paged", "signal.upgraded",
-                            "level.paged"]
+    assert actions[-7:] == ["signal.opened", "level.paged", "signal.upgraded", "level.paged", "signal.upgraded",
+                            "level.paged", "signal.joined"]
     assert notified is not None
 
 

@@ -26,10 +26,17 @@ def first_delivery(session: Session, *, consumer: str, event_id: str) -> bool:
     Call it first inside the transaction that does the work: the row and the work commit
     together, and a concurrent duplicate waits on the row lock, then sees it.
     """
+    return event_id in first_deliveries(session, consumer=consumer, event_ids=[event_id])
+
+
+def first_deliveries(session: Session, *, consumer: str, event_ids: list[str]) -> set[str]:
+    """The ids among ``event_ids`` that ``consumer`` sees for the first time (one statement)."""
+    if not event_ids:
+        return set()
     inserted = session.execute(
         insert(ProcessedMessage)
-        .values(consumer=consumer, event_id=event_id)
+        .values([{"consumer": consumer, "event_id": event_id} for event_id in dict.fromkeys(event_ids)])
         .on_conflict_do_nothing()
         .returning(ProcessedMessage.event_id)
-    ).first()
-    return inserted is not None
+    ).scalars()
+    return set(inserted)

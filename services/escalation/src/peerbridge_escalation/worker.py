@@ -33,7 +33,7 @@ from peerbridge_shared.messaging import create_producer
 from peerbridge_shared.messaging.dead_letters import DeadLetters, header_list
 from peerbridge_shared.topics import CARE, ENROLLMENTS, HOSPITAL, SAFETY
 
-from .cases.intake import handle
+from .cases.intake import handle_batch
 from .retry import LOOP_ERRORS
 from .settings import EscalationSettings, get_settings
 
@@ -129,7 +129,7 @@ class Intake:
 
     def _apply(self, envelopes: list[Envelope]) -> list[str]:
         with self.database.transaction() as session:
-            outcomes = [handle(session, envelope, utc_now()) for envelope in envelopes]
+            outcomes = handle_batch(session, envelopes, utc_now)
         for envelope, outcome in zip(envelopes, outcomes, strict=True):
             log.info("intake", extra={"event_id": envelope.id, "event_type": envelope.type, "outcome": outcome})
         return outcomes

@@ -8,6 +8,7 @@ audited and published through the outbox, in the same transaction.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import select
@@ -22,7 +23,6 @@ from peerbridge_shared.events.escalation import (
     RiskLevel,
 )
 from peerbridge_shared.events.scheduling import ParticipantEnrolled
-from peerbridge_shared.idempotency import first_delivery
 
 from ..audit.service import append
 from ..classification import Decision, ParticipantRisk, classify, rank
@@ -30,12 +30,12 @@ from ..policy import Policy, first_deadline
 from ..publishing import publish
 from ..rosters.policy_service import policy_for
 from ..routing.ladder import cancel_pending, enter_level
-from .models import Case, CaseSignal, ParticipantCare
+from .models import OPEN, Case, CaseSignal, ParticipantCare
 from .numbering import next_case_number
+from .prefetch import first_time, open_case, opened, prefetch
 
 CONSUMER = "escalation-intake"
 SYSTEM = "system:escalation"
-OPEN, ACKNOWLEDGED, RESOLVED = "open", "acknowledged", "resolved"
 
 
 def handle(session: Session, envelope: Envelope, now: datetime) -> str:
@@ -56,8 +56,14 @@ def handle(session: Session, envelope: Envelope, now: datetime) -> str:
     return outcome
 
 
+def handle_batch(session: Session, envelopes: list[Envelope], clock: Callable[[], datetime]) -> list[str]:
+    """Apply events in order in one transaction, with what they look up read for all at once."""
+    prefetch(session, envelopes, CONSUMER)
+    return [handle(session, envelope, clock()) for envelope in envelopes]
+
+
 def _handle(session: Session, envelope: Envelope, now: datetime) -> str:
-    if not first_delivery(session, consumer=CONSUMER, event_id=envelope.id):
+    if not first_time(session, CONSUMER, envelope.id):
         return "duplicate"
     data = envelope.data
     if isinstance(data, ParticipantEnrolled):
@@ -68,10 +74,7 @@ def _handle(session: Session, envelope: Envelope, now: datetime) -> str:
         return "ignored"
     program_id = _program_of(session, envelope)
     _learn_clinician(session, envelope, program_id, now)
-    case = session.scalars(select(Case).where(Case.organization_id == envelope.tenant,
-                                              Case.participant_id == participant_id, Case.program_id == program_id,
-                                              Case.status != RESOLVED)
-                           .with_for_update()).first()
+    case = open_case(session, (envelope.tenant, participant_id, program_id))
     risk = ParticipantRisk(RiskLevel(case.risk_level), case.missed_check_ins) if case else ParticipantRisk()
     decision = classify(data, risk)
     if decision is None:
@@ -146,6 +149,7 @@ def _open(session: Session, envelope: Envelope, program_id: str, decision: Decis
                 acknowledge_by=first_deadline(policy, decision.level, now), current_level=0,
                 policy=policy.model_dump(mode="json"), missed_check_ins=0)
     session.add(case)
+    opened(session, case)
     _record_signal(session, case, envelope, decision, "opened", now)
     publish(session, case, EscalationOpened(**case.event_fields(), rule_version=decision.version,
                                              signal_event_ids=[envelope.id], opened_at=now,

@@ -14,6 +14,9 @@ if TYPE_CHECKING:
 CASE_NUMBERS = Sequence("case_number_seq", metadata=Base.metadata)  # no longer used: see cases.numbering
 
 
+OPEN, ACKNOWLEDGED, RESOLVED = "open", "acknowledged", "resolved"  # a case's statuses
+
+
 class ParticipantCare(Base):
     """Who cares for a participant in a program, kept from enrollment events (this service's own copy)."""
 

@@ -16,8 +16,7 @@ from ..audit.service import append
 from ..policy import Policy
 from ..publishing import publish
 from ..routing.ladder import cancel_pending, page_clinician
-from .intake import ACKNOWLEDGED, OPEN, RESOLVED
-from .models import Case
+from .models import ACKNOWLEDGED, OPEN, RESOLVED, Case
 from .schemas import ContactMade, Reassign, Resolve
 
 VIEWED = "case.viewed"
