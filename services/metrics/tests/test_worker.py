@@ -136,6 +136,7 @@ def reference(log):
     return as_json(recompute(log, load_policies(), AS_OF))
 
 
+@pytest.mark.own_stack  # three minutes of the shared topics: run beside the rest (deploy/local/test.sh)
 @pytest.mark.timeout(600)  # a cold worker first folds whatever the shared topics already hold
 def test_live_tables_equal_the_batch_reference_across_a_sigkill(producer, kafka_settings, tmp_path):
     tenant = f"org-{uuid.uuid4().hex[:8]}"
