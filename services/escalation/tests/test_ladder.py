@@ -22,7 +22,7 @@ from .test_intake import NOW, phq9, published
 STAFF = ["own-1", "oncall-a", "oncall-b", "sup-1", "md-1"]
 
 
-def staff_program(db, tenant, *, own_clinician="own-1"):
+def staff_program(db, tenant, *, own_clinician="own-1", participant=None):
     admin = Identity(tenant, "admin-1", frozenset({Role.PROGRAM_ADMIN}))
     with db.transaction() as session:
         for clinician in STAFF:
@@ -34,7 +34,7 @@ def staff_program(db, tenant, *, own_clinician="own-1"):
             program_id="prog-1", time_zone="America/New_York", effective_from=date(2026, 3, 1),
             effective_until=date(2026, 3, 31), layers=[{"name": "primary", "members": ["oncall-a", "oncall-b"],
                                                         "starts_on": "2026-02-23", "shift_days": 7}]))
-    participant = f"p-{uuid.uuid4().hex[:6]}"
+    participant = participant or f"p-{uuid.uuid4().hex[:6]}"
     enrolled = ParticipantEnrolled(participant_id=participant, enrollment_id="e", program_id="prog-1", site_id="s",
                                    enrolled_on=date(2026, 1, 5), clinician_id=own_clinician)
     with db.transaction() as session:

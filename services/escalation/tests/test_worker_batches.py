@@ -20,7 +20,7 @@ from peerbridge_shared.topics import SAFETY
 
 from .conftest import envelope
 from .test_intake import phq9
-from .test_ladder import staff_program
+from .test_ladder import pages, staff_program
 
 
 def received(event, tenant, offset) -> Received:
@@ -63,6 +63,31 @@ def test_a_batch_opens_upgrades_and_joins_cases_and_chains_its_audit_entries_in_
     assert actions[-7:] == ["signal.opened", "level.paged", "signal.upgraded", "level.paged", "signal.upgraded",
                             "level.paged", "signal.joined"]
     assert notified is not None
+
+
+def test_one_batch_keeps_two_organizations_with_the_same_participant_id_apart(
+        escalation_db, escalation_url, producer, tenant):
+    other_tenant = f"org-{uuid.uuid4().hex[:8]}"
+    participant, _ = staff_program(escalation_db, tenant, own_clinician="own-1")
+    staff_program(escalation_db, other_tenant, own_clinician="oncall-b", participant=participant)
+    batch = [received(phq9(participant, 1), tenant, 20), received(phq9(participant, 1), other_tenant, 21),
+             received(phq9(participant, 3), tenant, 22), received(phq9(participant, 1), other_tenant, 23)]
+
+    outcomes = intake(escalation_db, escalation_url, producer).process_batch(batch)
+
+    assert outcomes == ["opened", "opened", "upgraded", "joined"]
+    assert cases_of(escalation_db, tenant) == {participant: ("high", ["opened", "upgraded"])}
+    assert cases_of(escalation_db, other_tenant) == {participant: ("moderate", ["opened", "joined"])}
+    assert pages(escalation_db, tenant)[0] == (0, "own-1")  # each organization's own care team
+    assert pages(escalation_db, other_tenant)[0] == (0, "oncall-b")
+    assert all(recipient != "own-1" for _, recipient in pages(escalation_db, other_tenant))
+    with escalation_db.transaction() as session:
+        for organization, expected in ((tenant, ["signal.opened", "level.paged", "signal.upgraded", "level.paged"]),
+                                       (other_tenant, ["signal.opened", "level.paged", "signal.joined"])):
+            assert verify(session, organization_id=organization).valid
+            actions = session.scalars(select(AuditEntry.action).where(AuditEntry.organization_id == organization)
+                                      .order_by(AuditEntry.id)).all()
+            assert [a for a in actions if a.startswith(("signal.", "level."))] == expected
 
 
 def test_a_bad_event_in_a_batch_is_dead_lettered_alone_and_the_rest_applied_in_order(
