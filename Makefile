@@ -79,7 +79,7 @@ down:
 	bash deploy/local/stack.sh down
 
 test: stack-up
-	PY=$(PY) bash deploy/local/test.sh $(PYTEST_ARGS)
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -30,9 +30,6 @@ from peerbridge_simulator.tokens import DevTokens, User
 from ..e2e.platform import private_platform, smtp_inbox
 from ..e2e.test_safety_signal_to_funder_feed import Api
 
-# the whole platform with a backlog of pages, beside the other drills (deploy/local/test.sh)
-pytestmark = pytest.mark.own_stack
-
 BACKLOG = 1000
 PAGE_TIMEOUT_S = 120
 

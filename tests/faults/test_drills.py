@@ -4,7 +4,7 @@ leader, (d) restart PostgreSQL, (e) stop Redis. Each prints what it lost (must b
 long recovery took. test_redis_outage.py checks how the gateway degrades while Redis is down.
 
 These restart the local stack's own servers (Kafka, PostgreSQL, Redis): run them on a stack nobody
-else is using (``make test`` runs them on a second stack of their own, deploy/local/test.sh)."""
+else is using (``make test`` runs them last)."""
 
 from __future__ import annotations
 
@@ -22,10 +22,7 @@ from ..e2e.platform import private_platform, smtp_inbox
 from .harness import ROOT, stack
 from .platform_drill import run_drill
 
-# they stop and restart the stack's servers (deploy/local/test.sh gives them a stack of their own)
-pytestmark = pytest.mark.own_stack
-
-STACK = Path(os.environ.get("PEERBRIDGE_STACK_DIR", ROOT / ".stack"))
+STACK = Path(os.environ.get("PEERBRIDGE_STACK_DIR", ROOT / ".stack"))  # as deploy/local/lib.sh
 
 
 @pytest.fixture(scope="module")

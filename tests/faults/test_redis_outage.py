@@ -30,9 +30,6 @@ from peerbridge_shared.topics import CASES
 
 from .harness import stack
 
-# it stops Redis (deploy/local/test.sh gives it a stack of its own)
-pytestmark = pytest.mark.own_stack
-
 SERVICES = Path(__file__).resolve().parents[2] / "services"
 
 

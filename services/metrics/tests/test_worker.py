@@ -105,8 +105,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_worker(app_id: str, port: int, datadir, log_file) -> subprocess.Popen:
-    env = {**os.environ, "METRICS_FAUST_APP_ID": app_id, "METRICS_FAUST_WEB_PORT": str(port),
+def start_worker(app_id: str, kafka_settings, port: int, datadir, log_file) -> subprocess.Popen:
+    env = {**os.environ, "METRICS_KAFKA__BOOTSTRAP_SERVERS": kafka_settings.bootstrap_servers,  # the test's Kafka
+           "METRICS_FAUST_APP_ID": app_id, "METRICS_FAUST_WEB_PORT": str(port),
            "METRICS_FAUST_DATA_DIR": str(datadir), "OTEL_TRACES_EXPORTER": "none"}
     return subprocess.Popen([sys.executable, "-m", "peerbridge_metrics.worker", "worker", "--loglevel", "info"],
                             env=env, stdout=log_file.open("a"), stderr=subprocess.STDOUT)
@@ -136,7 +137,6 @@ def reference(log):
     return as_json(recompute(log, load_policies(), AS_OF))
 
 
-@pytest.mark.own_stack  # three minutes of the shared topics: run beside the rest (deploy/local/test.sh)
 @pytest.mark.timeout(600)  # a cold worker first folds whatever the shared topics already hold
 def test_live_tables_equal_the_batch_reference_across_a_sigkill(producer, kafka_settings, tmp_path):
     tenant = f"org-{uuid.uuid4().hex[:8]}"
@@ -148,7 +148,7 @@ def test_live_tables_equal_the_batch_reference_across_a_sigkill(producer, kafka_
     for envelope in log[:half]:
         publish(producer, envelope)
     producer.flush()
-    worker = start_worker(app_id, port, tmp_path / "faust", log_file)
+    worker = start_worker(app_id, kafka_settings, port, tmp_path / "faust", log_file)
     view = FactsView(kafka_settings, app_id).start()
     try:
         wait_until_equal(view, tenant, reference(log[:half]), log_file)
@@ -162,7 +162,7 @@ def test_live_tables_equal_the_batch_reference_across_a_sigkill(producer, kafka_
         for envelope in log[half + half // 2:]:
             publish(producer, envelope)
         producer.flush()
-        worker = start_worker(app_id, port, tmp_path / "faust", log_file)
+        worker = start_worker(app_id, kafka_settings, port, tmp_path / "faust", log_file)
         wait_until_equal(view, tenant, reference(log), log_file)
         assert len(view.facts(tenant).participants) == PARTICIPANTS
         publisher = assert_feed_published(kafka_settings, app_id, view, tenant, log)
