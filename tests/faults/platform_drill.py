@@ -21,7 +21,7 @@ from peerbridge_simulator.ledger import LedgerReport, read_back
 from ..e2e.platform import Platform
 from .harness import Outcome, SignalLoad, Target, settle, staff
 
-PARTICIPANTS, WEEKS = 30, 6
+PARTICIPANTS, WEEKS = 30, 4  # the fault strikes in week 2; two more weeks are played after it
 
 
 @dataclass
@@ -85,7 +85,7 @@ def _wait_until_playing(sim: Simulation, timeout_s: float = 300) -> None:
 
 
 def _week(phase: str) -> int:
-    """2 for "week 2 of 6"; 0 before the weeks."""
+    """2 for "week 2 of 4"; 0 before the weeks."""
     return int(phase.split()[1]) if phase.startswith("week ") else 0
 
 

@@ -46,7 +46,7 @@ from peerbridge_shared.topics import OUTCOME_FEED
 
 START = datetime(2026, 1, 5, 14, 0, tzinfo=UTC)
 AS_OF = date(2027, 1, 15)
-PARTICIPANTS = 2000  # a year of weekly groups, ~45,000 events
+PARTICIPANTS = 1000  # a year of weekly groups, ~23,000 events
 PHQ9_BANDS = ["minimal", "mild", "moderate", "moderately severe", "severe"]
 
 
