@@ -1,7 +1,7 @@
 """Fault drills on the whole platform with the simulator running (platform_drill.py): (a) SIGKILL
 the escalation worker, (b) restart the Kafka broker, (c) on the 3-node cluster kill a partition
-leader, (d) restart PostgreSQL, (e) stop Redis. Each prints what it lost (must be zero) and how
-long recovery took. test_redis_outage.py checks how the gateway degrades while Redis is down.
+leader, (d) restart PostgreSQL and, 3 s later, (e) stop Redis, in one run. Each prints what it lost
+(must be zero) and how long recovery took. test_redis_outage.py checks how the gateway degrades while Redis is down.
 
 These restart the local stack's own servers (Kafka, PostgreSQL, Redis): run them on a stack nobody
 else is using (``make test`` runs them last)."""
@@ -22,6 +22,7 @@ from ..e2e.platform import private_platform, smtp_inbox
 from .harness import ROOT, stack
 from .platform_drill import run_drill
 
+REDIS_AFTER_POSTGRES_S = 3
 STACK = Path(os.environ.get("PEERBRIDGE_STACK_DIR", ROOT / ".stack"))  # as deploy/local/lib.sh
 
 
@@ -65,18 +66,20 @@ def test_kafka_broker_restarted(drill):
 
 
 @pytest.mark.timeout(1200)
-def test_postgresql_restarted(drill):
-    drill("PostgreSQL restart", lambda: stack("postgres", "stop") + stack("postgres", "start"), seed=23)
-
-
-@pytest.mark.timeout(1200)
-def test_redis_stopped(drill):
+def test_postgresql_restarted_then_redis_stopped(drill, report):
+    """Both datastores in one run (a drill is minutes of simulated program): Redis stops for 5 s while
+    the services are still reconnecting to the restarted PostgreSQL."""
     def outage() -> float:
-        stopped = stack("redis", "stop")
+        postgres = stack("postgres", "stop") + stack("postgres", "start")
+        time.sleep(REDIS_AFTER_POSTGRES_S)
+        redis = stack("redis", "stop") + 5
         time.sleep(5)
-        return stopped + 5 + stack("redis", "start")
+        redis += stack("redis", "start")
+        report(f"[drill] PostgreSQL stopped and back in {postgres:.1f} s; Redis, {REDIS_AFTER_POSTGRES_S} s later, "
+               f"in {redis:.1f} s")
+        return postgres + REDIS_AFTER_POSTGRES_S + redis
 
-    drill("Redis stop", outage, seed=24)
+    drill("PostgreSQL restart, then Redis stop", outage, seed=23)
 
 
 def leader_of(kafka_admin, topic: str, partition: int) -> int:
