@@ -67,8 +67,8 @@ def test_kafka_broker_restarted(drill):
 
 @pytest.mark.timeout(1200)
 def test_postgresql_restarted_then_redis_stopped(drill, report):
-    """Both datastores in one run (a drill is minutes of simulated program): Redis stops for 5 s while
-    the services are still reconnecting to the restarted PostgreSQL."""
+    """Both datastores in one run (a drill is minutes of simulated program): Redis stops for 5 s,
+    3 s after the restarted PostgreSQL is back."""
     def outage() -> float:
         postgres = stack("postgres", "stop") + stack("postgres", "start")
         time.sleep(REDIS_AFTER_POSTGRES_S)
