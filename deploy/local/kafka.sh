@@ -6,8 +6,6 @@
 #                                cluster: three combined nodes on 9092/9094/9096,
 #                                         replication factor 3, min.insync.replicas 2
 #   kafka.sh stop | status
-# PEERBRIDGE_KAFKA_PORT moves the first node's port (9092); each node's controller listens one above
-# its broker port.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 KAFKA_HOME_DIR="$REPO_ROOT/deploy/local/kafka"
@@ -15,9 +13,6 @@ KAFKA_VERSION=$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$KAFK
 LIBS="$CACHE_DIR/kafka-$KAFKA_VERSION/libs"
 KAFKA_STATE="$STACK_DIR/kafka"
 KAFKA_HEAP="${KAFKA_HEAP:--Xms256m -Xmx768m}"
-KAFKA_PORT="${PEERBRIDGE_KAFKA_PORT:-9092}"
-
-broker_port() { echo $((KAFKA_PORT + 2 * ($1 - 1))); }
 
 fetch() {
   if [[ -f "$LIBS/.complete" ]]; then return 0; fi
@@ -33,14 +28,12 @@ fetch() {
 
 # node_properties ID MODE: server.properties for one node
 node_properties() {
-  local id=$1 mode=$2 port rf=1 isr=1 quorum
-  port=$(broker_port "$id")
+  local id=$1 mode=$2 port=$((9090 + 2 * $1)) rf=1 isr=1 quorum
   if [[ $mode == cluster ]]; then
     rf=3; isr=2
-    quorum="controller.quorum.voters=1@127.0.0.1:$(($(broker_port 1) + 1)),2@127.0.0.1:$(($(broker_port 2) + 1))"
-    quorum+=",3@127.0.0.1:$(($(broker_port 3) + 1))"
+    quorum="controller.quorum.voters=1@127.0.0.1:9093,2@127.0.0.1:9095,3@127.0.0.1:9097"
   else
-    quorum="controller.quorum.bootstrap.servers=127.0.0.1:$((port + 1))"
+    quorum="controller.quorum.bootstrap.servers=127.0.0.1:9093"
   fi
   cat <<PROPS
 process.roles=broker,controller
@@ -105,7 +98,7 @@ start() {
     if pid_alive "$dir/pid"; then continue; fi
     format_node "$id" "$mode" "$cluster_id"
     : >"$dir/logs/server.log"
-    log "starting Kafka $KAFKA_VERSION node $id ($mode) on 127.0.0.1:$(broker_port "$id")"
+    log "starting Kafka $KAFKA_VERSION node $id ($mode) on 127.0.0.1:$((9090 + 2 * id))"
     local cmd; mapfile -t cmd < <(java_cmd "$id" kafka.Kafka "$dir/server.properties")
     nohup "${cmd[@]}" >"$dir/logs/stdout.log" 2>&1 </dev/null &
     echo $! >"$dir/pid"
