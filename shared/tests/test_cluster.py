@@ -34,7 +34,7 @@ def test_publishing_with_acks_all_goes_on_with_one_broker_down(database, produce
     subprocess.run(["kill", "-9", str(pid)], check=True)
     try:
         with database.transaction() as session:
-            event_id = add_event(session, concern(), tenant="org-a", source=SOURCE).event_id
+            event_id = add_event(session, concern(), tenant="org-a", source=SOURCE)["event_id"]
         deadline = time.monotonic() + 60
         while not OutboxRelay(database, producer).publish_batch() and time.monotonic() < deadline:
             time.sleep(0.5)

@@ -40,7 +40,7 @@ def test_every_event_type_round_trips_through_outbox_relay_and_kafka(database, p
     reader = KafkaReader(kafka_settings, [t.name for t in TOPICS])
     samples = all_samples()
     with database.transaction() as session:
-        event_ids = [add_event(session, data, tenant="org-a", source=SOURCE).event_id for data in samples]
+        event_ids = [add_event(session, data, tenant="org-a", source=SOURCE)["event_id"] for data in samples]
 
     assert OutboxRelay(database, producer).publish_batch() == len(samples)
 
@@ -65,7 +65,7 @@ def test_events_of_one_key_are_published_in_commit_order(database, producer, kaf
     written = []
     for _ in range(40):
         with database.transaction() as session:
-            written.append(add_event(session, concern("p-ordered"), tenant="org-a", source=SOURCE).event_id)
+            written.append(add_event(session, concern("p-ordered"), tenant="org-a", source=SOURCE)["event_id"])
     relay = OutboxRelay(database, producer, batch_size=7)
     while relay.publish_batch():
         pass
@@ -76,7 +76,7 @@ def test_events_of_one_key_are_published_in_commit_order(database, producer, kaf
 def test_a_rolled_back_transaction_publishes_nothing(database, producer, kafka_settings):
     reader = KafkaReader(kafka_settings, [SAFETY.name])
     with pytest.raises(RuntimeError), database.transaction() as session:
-        rolled_back = add_event(session, concern(), tenant="org-a", source=SOURCE).event_id
+        rolled_back = add_event(session, concern(), tenant="org-a", source=SOURCE)["event_id"]
         raise RuntimeError("business rule failed after the event was queued")
 
     assert OutboxRelay(database, producer).publish_batch() == 0
@@ -97,8 +97,8 @@ def test_a_relay_dying_after_publishing_republishes_and_the_consumer_applies_onc
     topic = make_topic(SAFETY)
     with database.transaction() as session:
         row = add_event(session, concern(), tenant="org-a", source=SOURCE)
-        row.topic = topic.name
-        event_id = row.event_id
+        row["topic"] = topic.name
+        event_id = row["event_id"]
 
     def crash(rows):
         raise RelayCrashed
@@ -147,7 +147,7 @@ def test_an_event_committed_while_the_relay_is_killed_is_published_once_after_re
     relay = _start_relay(url, kafka_settings)
     try:
         with database.transaction() as session:
-            before = add_event(session, concern(), tenant="org-a", source=SOURCE).event_id
+            before = add_event(session, concern(), tenant="org-a", source=SOURCE)["event_id"]
         _wait_published(database)
         assert ids_in(reader.read(1)) == [before], "the relay process is up and publishing"
     finally:
@@ -155,7 +155,7 @@ def test_an_event_committed_while_the_relay_is_killed_is_published_once_after_re
         relay.wait()
 
     with database.transaction() as session:
-        after = add_event(session, concern(), tenant="org-a", source=SOURCE).event_id
+        after = add_event(session, concern(), tenant="org-a", source=SOURCE)["event_id"]
     assert reader.read_quiet(1.0) == [] and unsent(database) == 1
 
     relay = _start_relay(url, kafka_settings)

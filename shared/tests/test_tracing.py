@@ -21,7 +21,7 @@ def test_traceparent_crosses_kafka_from_request_to_consumer(
     topic = make_topic(SAFETY)
     with trace.get_tracer("test").start_as_current_span("POST /v1/safety-concerns") as request_span:
         with database.transaction() as session:
-            add_event(session, concern(), tenant="org-a", source=SOURCE).topic = topic.name
+            add_event(session, concern(), tenant="org-a", source=SOURCE)["topic"] = topic.name
     request_trace = request_span.get_span_context().trace_id
 
     OutboxRelay(database, producer).publish_batch()

@@ -12,10 +12,14 @@ AT = datetime(2026, 3, 4, 14, 0, tzinfo=UTC)
 
 def write(db, tenant, n):
     with db.transaction() as session:
-        entries = [append(session, organization_id=tenant, case_id="case-1", action="case.viewed", actor=f"clin-{i}",
-                          detail={"i": i}, at=AT) for i in range(n)]
-        session.flush()  # entries are inserted, in the order appended, when the transaction flushes
-        return [entry.id for entry in entries]
+        for i in range(n):
+            append(session, organization_id=tenant, case_id="case-1", action="case.viewed", actor=f"clin-{i}",
+                   detail={"i": i}, at=AT)
+    with db.transaction() as session:  # inserted in the order appended
+        entries = session.execute(select(AuditEntry.id, AuditEntry.actor).where(AuditEntry.organization_id == tenant)
+                                  .order_by(AuditEntry.id)).all()
+    assert [actor for _, actor in entries] == [f"clin-{i}" for i in range(n)]
+    return [entry_id for entry_id, _ in entries]
 
 
 def test_an_untouched_chain_verifies(escalation_db, tenant):

@@ -108,8 +108,8 @@ def test_missed_check_ins_count_on_an_open_high_case(escalation_db, tenant):
     participant = f"p-{uuid.uuid4().hex[:6]}"
     assert apply(escalation_db, envelope(no_show(participant), tenant)) == "not_a_signal"
     apply(escalation_db, envelope(phq9(participant, 3), tenant))
-    assert apply(escalation_db, envelope(no_show(participant), tenant)) == "joined"
-    assert apply(escalation_db, envelope(no_show(participant), tenant)) == "joined"
+    assert apply(escalation_db, envelope(no_show(participant), tenant), NOW + timedelta(minutes=1)) == "joined"
+    assert apply(escalation_db, envelope(no_show(participant), tenant), NOW + timedelta(minutes=2)) == "joined"
     case = case_of(escalation_db, tenant, participant)
     assert case.missed_check_ins == 2
     assert [s.rule for s in case.signals][1:] == ["no_show.miss_with_open_high_case",

@@ -8,10 +8,10 @@ from contextlib import contextmanager
 from datetime import datetime
 from functools import cached_property
 
-from sqlalchemy import DateTime, MetaData, String, create_engine, func, text
+from sqlalchemy import DateTime, MetaData, String, Table, create_engine, event, func, insert, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, SessionTransaction, mapped_column, sessionmaker
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -66,6 +66,52 @@ def transaction_memo(session: Session, name: str) -> dict:
         memo = {}
         session.info[name] = (transaction, memo)
     return memo
+
+
+_QUEUED_ROWS = "queued_rows"
+
+
+def queue_insert(session: Session, table: Table, row: dict) -> dict:
+    """Insert an append-only row (a log entry, an outbox message: no ORM object refers to it) with
+    the transaction's other queued rows of its table: one multi-row insert per table, in the order
+    queued, sent before the session's next statement or at commit, whichever comes first, so the
+    transaction still reads what it wrote. No ORM object, no unit of work, no key read back: a
+    tenth of the cost of ``session.add`` for the rows a batch of events writes by the hundred.
+    Inside a savepoint the row is inserted at once (a savepoint may roll back on its own)."""
+    if session.in_nested_transaction():
+        session.execute(insert(table), [row])
+    else:
+        transaction_memo(session, _QUEUED_ROWS).setdefault(table, []).append(row)
+    return row
+
+
+def _send_queued(session: Session, transaction: SessionTransaction | None = None) -> None:
+    transaction = transaction or session.get_transaction()
+    owner, queued = session.info.get(_QUEUED_ROWS, (None, None))
+    if not queued or owner is not transaction:
+        return
+    rows_by_table = dict(queued)
+    queued.clear()
+    connection = transaction.connection(None)
+    for table, rows in rows_by_table.items():
+        connection.execute(insert(table), rows)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _before_a_statement(state) -> None:  # noqa: ANN001 - SQLAlchemy's ORMExecuteState
+    _send_queued(state.session)
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    if not session.in_nested_transaction():
+        _send_queued(session)
+
+
+@event.listens_for(Session, "after_transaction_create")
+def _before_a_savepoint(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.nested and transaction.parent is not None:
+        _send_queued(session, transaction.parent)  # in the enclosing transaction, before SAVEPOINT
 
 
 class Database:

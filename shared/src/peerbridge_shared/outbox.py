@@ -37,7 +37,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from . import heartbeat
-from .db import Database, MessagingBase, transaction_memo
+from .db import Database, MessagingBase, queue_insert, transaction_memo
 from .events import Event, encode, new_envelope
 from .events.envelope import Clock, utc_now
 from .messaging.producer import create_producer, send
@@ -72,25 +72,19 @@ class OutboxMessage(MessagingBase):
 
 def add_event(
     session: Session, data: Event, *, tenant: str, source: str, clock: Clock = utc_now
-) -> OutboxMessage:
-    """Queue ``data`` for publishing in the caller's transaction; returns the outbox row."""
+) -> dict:
+    """Queue ``data`` for publishing in the caller's transaction; returns the outbox row (its
+    columns, inserted with the transaction: ``queue_insert``)."""
     topic = topic_for(data)
     envelope = new_envelope(data, tenant=tenant, source=source, subject=topic.key_of(data), clock=clock)
     key, value, headers = encode(envelope)
-    row = OutboxMessage(
-        event_id=envelope.id,
-        event_type=envelope.type,
-        topic=topic.name,
-        key=key,
-        value=value,
-        headers=[[name, raw.decode()] for name, raw in headers],
-    )
-    session.add(row)
     notified = transaction_memo(session, "outbox_notified")
     if not notified:  # one NOTIFY per transaction: delivered at commit, dropped on rollback
         session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
         notified["sent"] = True
-    return row
+    return queue_insert(session, OutboxMessage.__table__, {
+        "event_id": envelope.id, "event_type": envelope.type, "topic": topic.name, "key": key, "value": value,
+        "headers": [[name, raw.decode()] for name, raw in headers]})
 
 
 class OutboxRelay:

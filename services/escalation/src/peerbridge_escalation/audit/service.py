@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from peerbridge_shared.db import transaction_memo
+from peerbridge_shared.db import queue_insert, transaction_memo
 
 from .models import AuditEntry
 
@@ -26,11 +26,11 @@ def _digest(previous: str, organization_id: str, case_id: str | None, action: st
 
 
 def append(session: Session, *, organization_id: str, case_id: str | None, action: str, actor: str, detail: dict,
-           at: datetime) -> AuditEntry:
+           at: datetime) -> dict:
     """Add an entry after the organization's last one. A transaction lock keeps the chain linear:
     the first append of a transaction takes it and reads the chain's tail; later appends of that
     transaction chain on from the tail it remembers (no other writer can append meanwhile), and the
-    entries are inserted in the order they were appended."""
+    entries are inserted in the order they were appended (``queue_insert``). Returns the entry's columns."""
     tails = transaction_memo(session, "audit_tails")
     previous = tails.get(organization_id)
     if previous is None:
@@ -38,11 +38,11 @@ def append(session: Session, *, organization_id: str, case_id: str | None, actio
         previous = session.scalar(select(AuditEntry.hash).where(AuditEntry.organization_id == organization_id)
                                   .order_by(AuditEntry.id.desc()).limit(1)) or GENESIS
     detail = json.loads(json.dumps(detail, default=str))
-    entry = AuditEntry(organization_id=organization_id, case_id=case_id, action=action, actor=actor, detail=detail,
-                       at=at, previous_hash=previous,
-                       hash=_digest(previous, organization_id, case_id, action, actor, detail, at))
-    session.add(entry)
-    tails[organization_id] = entry.hash
+    entry = queue_insert(session, AuditEntry.__table__, {
+        "organization_id": organization_id, "case_id": case_id, "action": action, "actor": actor, "detail": detail,
+        "at": at, "previous_hash": previous, "hash": _digest(previous, organization_id, case_id, action, actor,
+                                                               detail, at)})
+    tails[organization_id] = entry["hash"]
     return entry
 
 

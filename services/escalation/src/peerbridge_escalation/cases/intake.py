@@ -26,7 +26,7 @@ from peerbridge_shared.events.scheduling import ParticipantEnrolled
 
 from ..audit.service import append
 from ..classification import Decision, ParticipantRisk, classify, rank
-from ..policy import Policy, first_deadline
+from ..policy import first_deadline
 from ..publishing import publish
 from ..rosters.policy_service import policy_for
 from ..routing.ladder import cancel_pending, enter_level
@@ -146,8 +146,8 @@ def _open(session: Session, envelope: Envelope, program_id: str, decision: Decis
                 case_number=next_case_number(session, envelope.tenant, now),
                 participant_id=envelope.data.participant_id, program_id=program_id,
                 risk_level=decision.level.value, rule_version=decision.version, status=OPEN, opened_at=now,
-                acknowledge_by=first_deadline(policy, decision.level, now), current_level=0,
-                policy=policy.model_dump(mode="json"), missed_check_ins=0)
+                acknowledge_by=first_deadline(policy, decision.level, now), current_level=0, missed_check_ins=0)
+    case.adopt_policy(policy)
     session.add(case)
     opened(session, case)
     _record_signal(session, case, envelope, decision, "opened", now)
@@ -160,7 +160,7 @@ def _open(session: Session, envelope: Envelope, program_id: str, decision: Decis
 
 def _upgrade(session: Session, case: Case, envelope: Envelope, decision: Decision, now: datetime) -> None:
     previous_level = case.current_level
-    policy = Policy.model_validate(case.policy)  # the snapshot taken when the case opened
+    policy = case.policy_snapshot()
     case.risk_level, case.rule_version, case.status = decision.level.value, decision.version, OPEN
     case.current_level, case.acknowledge_by = 0, first_deadline(policy, decision.level, now)
     case.acknowledged_by = case.acknowledged_at = None

@@ -7,6 +7,7 @@ from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, Sequence, Str
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import Base, TenantRecord
+from ..policy import Policy
 
 if TYPE_CHECKING:
     from ..routing.models import Notification
@@ -60,6 +61,18 @@ class Case(TenantRecord, Base):
     # loaded only where a case is shown (``paged``); the intake never needs it
     notifications: Mapped[list[Notification]] = relationship(order_by="Notification.created_at", viewonly=True)
 
+    def adopt_policy(self, policy: Policy) -> None:
+        """Snapshot the program's policy into the case (it governs the case from now on)."""
+        self.policy = policy.model_dump(mode="json")
+        self._validated_policy = (self.policy, policy)
+
+    def policy_snapshot(self) -> Policy:
+        """The policy the case opened under, validated once per loaded case (not per page)."""
+        validated = getattr(self, "_validated_policy", None)
+        if validated is None or validated[0] is not self.policy:
+            validated = self._validated_policy = (self.policy, Policy.model_validate(self.policy))
+        return validated[1]
+
     @property
     def paged(self) -> list[str]:
         """The clinicians paged at the case's current level, each once, first paged first."""
@@ -75,6 +88,9 @@ class Case(TenantRecord, Base):
               postgresql_where=text("status <> 'resolved'")),
         UniqueConstraint("organization_id", "case_number", name="uq_cases_organization_id"),
     )
+    # created_at (the database's clock) is not read back on insert: a batch's cases go in as one
+    # pipelined statement instead of a multi-row INSERT ... RETURNING (see routing.models.Notification)
+    __mapper_args__ = {"eager_defaults": False}
 
 
 class CaseSignal(Base):

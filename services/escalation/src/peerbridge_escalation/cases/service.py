@@ -13,7 +13,6 @@ from peerbridge_shared.web import Problem, not_found
 
 from ..audit.models import AuditEntry
 from ..audit.service import append
-from ..policy import Policy
 from ..publishing import publish
 from ..routing.ladder import cancel_pending, page_clinician
 from .models import ACKNOWLEDGED, OPEN, RESOLVED, Case
@@ -30,7 +29,7 @@ def _visible_to(caller: Identity):
 
 def dispositions_of(case: Case) -> dict[str, str]:
     """How the case may be resolved: its program's list when it opened (the policy snapshot)."""
-    return Policy.model_validate(case.policy).dispositions
+    return case.policy_snapshot().dispositions
 
 
 def get_case(*, session: Session, caller: Identity, case_id: str, lock: bool = False) -> Case:

@@ -29,7 +29,7 @@ from peerbridge_shared.events.escalation import (
 from ..audit.service import append
 from ..cases.models import Case, ParticipantCare
 from ..configuration import remembered
-from ..policy import Level, Policy
+from ..policy import Level
 from ..publishing import publish
 from ..retry import LOOP_ERRORS, RetryPolicy, describe
 from ..rosters.models import ClinicianContact, ProgramContacts
@@ -57,7 +57,7 @@ def resolve(session: Session, case: Case, target: str, at: datetime) -> list[str
 
 
 def _levels(case: Case) -> list[Level]:
-    return Policy.model_validate(case.policy).risks[RiskLevel(case.risk_level)].levels
+    return case.policy_snapshot().risks[RiskLevel(case.risk_level)].levels
 
 
 def cancel_pending(session: Session, case: Case) -> None:

@@ -53,3 +53,4 @@ class Notification(TenantRecord, Base):
 
     __table_args__ = (Index("ix_notifications_pending", "organization_id", "clinician_id", "created_at",
                             postgresql_where=text("status = 'pending'")),)
+    __mapper_args__ = {"eager_defaults": False}  # as Case: created_at is not read back on insert
