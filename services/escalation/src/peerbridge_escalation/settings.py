@@ -21,6 +21,9 @@ class EscalationSettings(ServiceSettings):
     faust_web_port: int = Field(default=6066, ge=1, le=65535, description="the worker's own status pages")
     faust_offset_reset: str = Field(default="earliest", pattern="^(earliest|latest)$")
     max_attempts: int = Field(default=3, ge=1, le=10)
+    intake_batch_max: int = Field(default=128, ge=1, le=1000, description=(
+        "events applied in one transaction; it holds its organizations' audit locks until it commits, so "
+        "an acknowledgement waits for the batch in hand (tenths of a second at 128)"))
     intake_stalled_after_s: float = Field(default=120.0, ge=5, description=(
         "an event's intake busy this long without progress stops the worker's heartbeat (a hung call); "
         "waiting out a database outage is progress"))

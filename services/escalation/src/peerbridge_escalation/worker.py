@@ -40,7 +40,6 @@ from .settings import EscalationSettings, get_settings
 log = logging.getLogger(__name__)
 TOPICS = (SAFETY, CARE, HOSPITAL, ENROLLMENTS)
 BEAT_EVERY_S = 5.0
-BATCH_MAX = 64  # events applied in one transaction; it holds the organization's audit lock meanwhile
 BATCH_WITHIN_S = 0.005  # how long a batch waits to fill: added to a lone signal's latency at most
 DEAD_LETTER_OF = {topic.name: topic.dead_letter for topic in TOPICS}
 
@@ -165,7 +164,8 @@ def create_app(settings: EscalationSettings | None = None) -> faust.App:
     @app.agent(channel, name="intake")
     async def intake_agent(stream: faust.StreamT) -> None:
         loop = asyncio.get_running_loop()
-        async for events in stream.take_events(BATCH_MAX, within=BATCH_WITHIN_S):  # acked once processed
+        batches = stream.take_events(settings.intake_batch_max, within=BATCH_WITHIN_S)  # acked once processed
+        async for events in batches:
             records = [Received(event.message.topic, event.message.partition, event.message.offset,
                                 event.message.key, event.message.value, header_list(event.message.headers))
                        for event in events]

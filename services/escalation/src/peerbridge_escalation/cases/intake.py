@@ -28,7 +28,7 @@ from ..audit.service import append
 from ..classification import Decision, ParticipantRisk, classify, rank
 from ..policy import first_deadline
 from ..publishing import publish
-from ..rosters.policy_service import policy_for
+from ..rosters.policy_service import policy_and_snapshot
 from ..routing.ladder import cancel_pending, enter_level
 from .models import OPEN, Case, CaseSignal, ParticipantCare
 from .numbering import next_case_number
@@ -141,13 +141,13 @@ def _record_signal(session: Session, case: Case, envelope: Envelope, decision: D
 
 
 def _open(session: Session, envelope: Envelope, program_id: str, decision: Decision, now: datetime) -> Case:
-    policy = policy_for(session, envelope.tenant, program_id)
+    policy, snapshot = policy_and_snapshot(session, envelope.tenant, program_id)
     case = Case(id=new_id(), organization_id=envelope.tenant,
                 case_number=next_case_number(session, envelope.tenant, now),
                 participant_id=envelope.data.participant_id, program_id=program_id,
                 risk_level=decision.level.value, rule_version=decision.version, status=OPEN, opened_at=now,
                 acknowledge_by=first_deadline(policy, decision.level, now), current_level=0, missed_check_ins=0)
-    case.adopt_policy(policy)
+    case.adopt_policy(policy, snapshot)
     session.add(case)
     opened(session, case)
     _record_signal(session, case, envelope, decision, "opened", now)

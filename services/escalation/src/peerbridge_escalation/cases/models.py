@@ -61,10 +61,10 @@ class Case(TenantRecord, Base):
     # loaded only where a case is shown (``paged``); the intake never needs it
     notifications: Mapped[list[Notification]] = relationship(order_by="Notification.created_at", viewonly=True)
 
-    def adopt_policy(self, policy: Policy) -> None:
-        """Snapshot the program's policy into the case (it governs the case from now on)."""
-        self.policy = policy.model_dump(mode="json")
-        self._validated_policy = (self.policy, policy)
+    def adopt_policy(self, policy: Policy, snapshot: dict) -> None:
+        """Keep the program's policy (``snapshot``: its JSON) in the case: it governs the case from now on."""
+        self.policy = snapshot
+        self._validated_policy = (snapshot, policy)
 
     def policy_snapshot(self) -> Policy:
         """The policy the case opened under, validated once per loaded case (not per page)."""

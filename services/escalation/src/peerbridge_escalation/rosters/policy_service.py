@@ -21,6 +21,14 @@ def policy_for(session: Session, organization_id: str, program_id: str) -> Polic
     return remembered(session, ("policy", organization_id, program_id), load)
 
 
+def policy_and_snapshot(session: Session, organization_id: str, program_id: str) -> tuple[Policy, dict]:
+    """The program's policy and the JSON a new case keeps of it, each made once per transaction
+    (the cases of a batch share the snapshot: it is never changed in place)."""
+    policy = policy_for(session, organization_id, program_id)
+    return policy, remembered(session, ("policy_snapshot", organization_id, program_id),
+                              lambda: policy.model_dump(mode="json"))
+
+
 def set_policy(*, session: Session, caller: Identity, program_id: str, policy: Policy, clock: Clock) -> Policy:
     forget(session)
     row = session.get(ProgramPolicy, (caller.organization_id, program_id)) or ProgramPolicy(
