@@ -121,6 +121,14 @@ class Database:
         self.url = url
         self.engine_options = {"pool_pre_ping": True, **engine_options}
 
+    @classmethod
+    def for_requests(cls, url: str, request_threads: int) -> Database:
+        """The database of an HTTP process: a kept connection for each request thread (the thread
+        pool is as large: ``create_service_app``) and a few for readiness checks and background
+        work. A smaller pool would open and close a connection for most requests under load (a new
+        PostgreSQL backend each time: half of a read's cost)."""
+        return cls(url, pool_size=request_threads, max_overflow=4)
+
     @cached_property
     def engine(self) -> Engine:
         return create_engine(self.url, **self.engine_options)

@@ -80,6 +80,9 @@ class ServiceSettings(BaseSettings):
     port: Port = 8000
     log_level: str = "INFO"
     database_url: str = "postgresql+psycopg://peerbridge:peerbridge@127.0.0.1:5432/peerbridge"
+    request_threads: int = Field(default=16, ge=1, le=128, description=(
+        "requests an HTTP process works on at once in its thread pool (the routes that read the "
+        "database); its database pool keeps one connection per thread (and 4 more)"))
     redis_url: str = "redis://127.0.0.1:6379/0"
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     internal_token_secret: SecretStr = SecretStr(DEV_SECRET)

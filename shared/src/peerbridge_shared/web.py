@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
 from http import HTTPStatus
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -252,6 +254,22 @@ class TraceRequests:
             await self.app(scope, receive, traced_send)
 
 
+def _with_request_threads(settings: ServiceSettings | None, lifespan: Any) -> Any:
+    """The app's lifespan, first sizing the thread pool its sync routes run in to
+    ``settings.request_threads`` (the database pool's size: ``Database.for_requests``)."""
+    @asynccontextmanager
+    async def sized(app: FastAPI) -> AsyncIterator[Any]:
+        if settings is not None:
+            anyio.to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
+        if lifespan is None:
+            yield None
+            return
+        async with lifespan(app) as state:
+            yield state
+
+    return sized
+
+
 def create_service_app(
     title: str,
     *,
@@ -267,6 +285,7 @@ def create_service_app(
     # the server span is TraceRequests'; FastAPI's own tracing would add a second one per request
     # (and one per dependency), with the tracer provider that setup_tracing installs
     fastapi_options.setdefault("telemetry", {"tracing": False})
+    fastapi_options["lifespan"] = _with_request_threads(settings, fastapi_options.get("lifespan"))
     app = FastAPI(title=title, **fastapi_options)
     _document(app, request_examples or {})
     app.state.settings = settings

@@ -15,7 +15,7 @@ from .settings import EscalationSettings, get_settings
 
 def create_app(settings: EscalationSettings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    database = Database(settings.database_url)
+    database = Database.for_requests(settings.database_url, settings.request_threads)
     app = create_service_app("PeerBridge escalation", settings=settings, readiness={"database": database.ping},
                              request_examples=EXAMPLES)
     app.state.database = database

@@ -24,7 +24,7 @@ from .workforce.views import router as workforce
 
 def create_app(settings: SchedulingSettings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    database = Database(settings.database_url)
+    database = Database.for_requests(settings.database_url, settings.request_threads)
     app = create_service_app("PeerBridge scheduling", settings=settings, readiness={"database": database.ping},
                              request_examples=EXAMPLES)
     app.state.database = database
