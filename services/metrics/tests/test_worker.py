@@ -2,6 +2,7 @@
 year of sessions, shuffled), before and after the worker is SIGKILLed mid-stream and restarted
 (tables recovered from their changelog); the feed publisher and the read API serve the same."""
 
+import asyncio
 import json
 import os
 import random
@@ -41,6 +42,7 @@ from peerbridge_shared.events.outcomes import OutcomeFeedPublished
 from peerbridge_shared.events.scheduling import Modality, ParticipantEnrolled, SessionKind
 from peerbridge_shared.identity import Identity, Role, issue_internal_token
 from peerbridge_shared.messaging import create_producer, publish
+from peerbridge_shared.messaging.faust_fetch import FETCH_MAX_WAIT_MS
 from peerbridge_shared.testing.kafka_reader import KafkaReader, commit_group_at_end
 from peerbridge_shared.topics import OUTCOME_FEED
 
@@ -311,3 +313,19 @@ def test_the_worker_creates_its_changelogs_before_joining_so_a_fresh_cluster_los
     for name, config in configs["topic"].items():
         assert (config["cleanup.policy"]["value"], config["segment.ms"]["value"]) == ("compact", "3600000"), name
     assert create_changelogs(app, settings) == []  # a restart creates nothing
+
+
+def test_the_worker_consumer_waits_at_most_the_short_fetch_wait(kafka_settings, tmp_path):
+    """Faust's own 1.5 s fetch wait stalled a busy fold for ~0.5 s every 1.5-2 s (faust_fetch)."""
+    from peerbridge_metrics.worker import create_app as create_worker
+
+    async def fetch_wait_of_a_new_worker_consumer() -> int:
+        app = create_worker(MetricsSettings(faust_app_id=f"test-fetch-{uuid.uuid4().hex[:8]}",
+                                            kafka=kafka_settings, faust_data_dir=str(tmp_path)))
+        consumer = app.consumer._thread._create_worker_consumer(app.transport)
+        try:
+            return consumer._fetch_max_wait_ms
+        finally:
+            await consumer.stop()
+
+    assert asyncio.run(fetch_wait_of_a_new_worker_consumer()) == FETCH_MAX_WAIT_MS

@@ -31,6 +31,7 @@ from peerbridge_shared.db import Database, database_unreachable
 from peerbridge_shared.events import Envelope, InvalidEvent, decode, utc_now
 from peerbridge_shared.messaging import create_producer
 from peerbridge_shared.messaging.dead_letters import DeadLetters, header_list
+from peerbridge_shared.messaging.faust_fetch import shorten_fetch_wait
 from peerbridge_shared.topics import CARE, ENROLLMENTS, HOSPITAL, SAFETY
 
 from .cases.intake import handle_batch
@@ -142,6 +143,7 @@ class Intake:
 
 def create_app(settings: EscalationSettings | None = None) -> faust.App:
     settings = settings or get_settings()
+    shorten_fetch_wait()  # Faust's 1.5 s fetch wait stalls a busy stream (faust_fetch)
     app = faust.App(
         settings.faust_app_id, broker=[f"kafka://{server}" for server in settings.kafka.bootstrap_servers.split(",")],
         store=settings.faust_store, broker_session_timeout=settings.faust_session_timeout_s,

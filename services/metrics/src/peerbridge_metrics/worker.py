@@ -33,6 +33,7 @@ from kafka.admin import NewTopic
 from peerbridge_shared.events import Envelope, InvalidEvent, decode
 from peerbridge_shared.messaging import create_producer
 from peerbridge_shared.messaging.dead_letters import DeadLetters, header_list
+from peerbridge_shared.messaging.faust_fetch import shorten_fetch_wait
 from peerbridge_shared.topics import create_topics
 
 from .settings import MetricsSettings, get_settings
@@ -44,6 +45,7 @@ CHANGELOG_WAIT_S = 2.0
 
 def create_app(settings: MetricsSettings | None = None) -> faust.App:
     settings = settings or get_settings()
+    shorten_fetch_wait()  # Faust's 1.5 s fetch wait stalls a busy stream (faust_fetch)
     Path(settings.faust_data_dir).mkdir(parents=True, exist_ok=True)
     app = faust.App(
         settings.faust_app_id, broker=[f"kafka://{server}" for server in settings.kafka.bootstrap_servers.split(",")],
