@@ -75,8 +75,8 @@ def queue_insert(session: Session, table: Table, row: dict) -> dict:
     """Insert an append-only row (a log entry, an outbox message: no ORM object refers to it) with
     the transaction's other queued rows of its table: one multi-row insert per table, in the order
     queued, sent before the session's next statement or at commit, whichever comes first, so the
-    transaction still reads what it wrote. No ORM object, no unit of work, no key read back: a
-    tenth of the cost of ``session.add`` for the rows a batch of events writes by the hundred.
+    transaction still reads what it wrote. No ORM object, no unit of work, no key read back: for the
+    rows a batch of events writes by the hundred (the escalation intake: docs/benchmarks.md).
     Inside a savepoint the row is inserted at once (a savepoint may roll back on its own)."""
     if session.in_nested_transaction():
         session.execute(insert(table), [row])
@@ -126,7 +126,7 @@ class Database:
         """The database of an HTTP process: a kept connection for each request thread (the thread
         pool is as large: ``create_service_app``) and a few for readiness checks and background
         work. A smaller pool would open and close a connection for most requests under load (a new
-        PostgreSQL backend each time: half of a read's cost)."""
+        PostgreSQL backend each time: a quarter of scheduling's time per read, by py-spy)."""
         return cls(url, pool_size=request_threads, max_overflow=4)
 
     @cached_property
