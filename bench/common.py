@@ -23,6 +23,9 @@ ADMIN_URL = "postgresql+psycopg://peerbridge:peerbridge@127.0.0.1:5432/postgres"
 
 
 def percentiles(samples_ms: list[float]) -> tuple[float, float]:
+    """p50 and p99; one sample is both (a soak's last, partial window may hold only one)."""
+    if len(samples_ms) == 1:
+        return samples_ms[0], samples_ms[0]
     cuts = statistics.quantiles(samples_ms, n=100, method="inclusive")
     return cuts[49], cuts[98]
 
