@@ -15,8 +15,9 @@ signal was accepted by Kafka but no case-opened event came within 120 s) and sta
 10 s); each process's resident memory after warm-up (the first fifth of the run) and at the end,
 with its growth. Baseline: the raw Kafka round trip, measured before and after, in the same run.
 
-Usage: python bench/soak.py [--minutes 30] [--every 2] [--rate 20]   (`make soak`; needs `make stack-up`,
-and nothing else using the local broker: it is restarted)
+Usage: python bench/soak.py [--minutes 30] [--every 2] [--rate 20] [--home DIR]   (`make soak`; needs
+`make stack-up`, and nothing else using the local broker: it is restarted). With --home, every
+process's log is kept in DIR/logs (else in a temporary directory removed at the end).
 """
 
 from __future__ import annotations
@@ -33,12 +34,14 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 from common import kafka_settings, percentiles, raw_round_trip, report_figure
 from escalation_signal_to_page import staff
 from signal_to_socket_under_load import migrated, new_participant_signal
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
+from peerbridge_metrics.settings import MetricsSettings
 from peerbridge_shared.db import Database
 from peerbridge_shared.messaging import create_producer, publish
 from peerbridge_simulator import Config, DevTokens, Simulation
@@ -49,6 +52,9 @@ sys.path.insert(0, str(ROOT))
 from tests.e2e.platform import private_platform, smtp_inbox  # noqa: E402 - the platform the e2e tests run
 
 LOST_AFTER_S, STALLED_AFTER_S, WINDOW_S, RSS_EVERY_S = 120.0, 10.0, 300.0, 15.0
+# a funder report is corrected at most once a day in production; the tests' 0 would keep every version made
+PRODUCTION_CORRECTIONS = MetricsSettings.model_fields["funder_correction_interval_s"].default
+HELD_GAUGES = ("peerbridge_metrics_view_keys", "peerbridge_metrics_view_bytes", "peerbridge_metrics_published_versions")
 
 
 @dataclass
@@ -64,6 +70,7 @@ class Soak:
     started: float = field(default_factory=time.monotonic)
     probes: list[Probe] = field(default_factory=list)
     rss_kb: dict[str, list[tuple[float, int]]] = field(default_factory=dict)
+    held: dict[str, list[tuple[float, float]]] = field(default_factory=dict)  # the metrics API's gauges of its data
     simulated_requests: int = 0
     restart_at: float | None = None
     reconnects: int = 0
@@ -82,12 +89,25 @@ def resident_kb(pid: int) -> int | None:
     return None
 
 
+def held_data(metrics_url: str) -> dict[str, float]:
+    """What the metrics API holds in memory, from its Prometheus gauges (view.py, history.py)."""
+    try:
+        text = httpx.get(f"{metrics_url}/metrics", timeout=5).text
+    except httpx.HTTPError:
+        return {}
+    return {name: float(line.split()[1]) for line in text.splitlines() for name in HELD_GAUGES
+            if line.startswith(name + " ")}
+
+
 def sample_memory(platform, soak: Soak, stop: threading.Event) -> None:  # noqa: ANN001
+    metrics_url = platform.specs["metrics"].ready_url.removesuffix("/readyz")
     while not stop.wait(RSS_EVERY_S):
         for name, process in platform.processes.items():
             kb = resident_kb(process.pid)
             if kb is not None:
                 soak.rss_kb.setdefault(name, []).append((soak.now(), kb))
+        for name, value in held_data(metrics_url).items():
+            soak.held.setdefault(name, []).append((soak.now(), value))
 
 
 def simulate(platform, soak: Soak, stop: threading.Event) -> None:  # noqa: ANN001
@@ -108,18 +128,23 @@ class Socket:
 
     def __init__(self, url: str, headers: dict[str, str], soak: Soak) -> None:
         self.url, self.headers, self.soak = url, headers, soak
-        self.connection = connect(url, additional_headers=headers, open_timeout=10)
+        self.opened = ExitStack()
+        self.connection = self._open()
+
+    def _open(self):  # noqa: ANN202
+        return self.opened.enter_context(connect(self.url, additional_headers=self.headers, open_timeout=10))
 
     def recv(self, timeout: float) -> str:
         try:
             return self.connection.recv(timeout=timeout)
         except ConnectionClosed:
             self.soak.reconnects += 1
-            self.connection = connect(self.url, additional_headers=self.headers, open_timeout=10)
+            self.opened.close()
+            self.connection = self._open()
             return "{}"
 
     def close(self) -> None:
-        self.connection.close()
+        self.opened.close()
 
 
 def probe(socket: Socket, producer, database: Database, tenant: str, soak: Soak) -> Probe:  # noqa: ANN001
@@ -163,6 +188,9 @@ def report(soak: Soak, raw: tuple[float, float], raw_after: tuple[float, float],
           f"after p50 {raw_after[0]:.2f} / p99 {raw_after[1]:.2f} ms")
     print(f"probes: {len(soak.probes)} sent, {len(accepted)} accepted by Kafka, {len(lost)} lost, "
           f"{len(stalled)} stalled (> {STALLED_AFTER_S:.0f} s); the socket was opened again {soak.reconnects} times")
+    for slow in stalled:
+        since = f", {slow.sent_at - soak.restart_at:.0f} s after the restart began" if soak.restart_at else ""
+        print(f"  stalled: sent at {slow.sent_at:.0f} s{since}, {slow.latency_ms / 1000:.1f} s to the socket")
     print(f"{'window':<14}{'probes':>8}{'p50 ms':>10}{'p99 ms':>10}{'p99 / raw':>11}")
     windows = int(soak.now() // WINDOW_S) + 1
     for index in range(windows):
@@ -182,6 +210,11 @@ def report(soak: Soak, raw: tuple[float, float], raw_after: tuple[float, float],
         growth = (after[-1] - after[0]) / after[0]
         growths.append(growth)
         print(f"{name:<24}{after[0] / 1024:>22.1f}{after[-1] / 1024:>15.1f}{growth:>9.1%}")
+    print("data the metrics processes hold by design (the metrics API's gauges; the worker and the feed hold the same)")
+    for name, readings in sorted(soak.held.items()):
+        after = [value for at, value in readings if at >= warm]
+        if len(after) >= 2 and after[0]:
+            print(f"{name:<40}{after[0]:>14,.0f}{after[-1]:>14,.0f}{(after[-1] - after[0]) / after[0]:>9.1%}")
     latencies = [p.latency_ms for p in accepted if p.latency_ms is not None]
     if latencies:
         report_figure("soak: signal -> clinician WebSocket p99 over the run", percentiles(latencies)[1], "ms",
@@ -196,6 +229,7 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=30.0)
     parser.add_argument("--every", type=float, default=2.0, help="seconds between probes")
     parser.add_argument("--rate", type=float, default=20.0, help="the simulator's gateway requests/s at most")
+    parser.add_argument("--home", type=Path, help="keep the processes' logs in HOME/logs")
     args = parser.parse_args()
     kafka = kafka_settings()
     raw = percentiles(raw_round_trip(kafka, 200))
@@ -203,10 +237,10 @@ def main() -> None:
     window_s = 5
     with ExitStack() as stack:
         _, smtp_port = stack.enter_context(smtp_inbox())
-        home = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="peerbridge-soak-")))
+        home = args.home or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="peerbridge-soak-")))
         platform = stack.enter_context(private_platform(
             migrated(stack), kafka, home, smtp_port=smtp_port, rate_limit_per_ip=int(args.rate * window_s),
-            rate_limit_window_s=window_s))
+            rate_limit_window_s=window_s, metrics_settings={"funder_correction_interval_s": PRODUCTION_CORRECTIONS}))
         database = Database(platform.specs["escalation"].env["ESCALATION_DATABASE_URL"])
         stack.callback(database.dispose)
         staff(database, tenant)

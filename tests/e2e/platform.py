@@ -249,8 +249,9 @@ def started(settings: Settings, specs: dict[str, Spec], home: Path, kafka: Kafka
 @contextmanager
 def private_platform(migrated_database: Callable[[str, Path], str], kafka: KafkaSettings, home: Path, *,
                      smtp_port: int, metrics_feed_interval_s: float = 1.0, console_settings: dict | None = None,
-                     **gateway_settings: object) -> Iterator[Platform]:
-    """``gateway_settings``: GATEWAY_* values to use instead of the test ones (rate limits off...).
+                     metrics_settings: dict | None = None, **gateway_settings: object) -> Iterator[Platform]:
+    """``gateway_settings``: GATEWAY_* values to use instead of the test ones (rate limits off...);
+    ``metrics_settings``: METRICS_* values likewise (the correction interval...).
     ``console_settings``: CONSOLE_* values; when given, the console runs too (``Platform.console``) and
     escalation's pages link to its case page."""
     databases = {name: migrated_database(f"e2e_{name}", SERVICES / name / "alembic.ini")
@@ -259,6 +260,7 @@ def private_platform(migrated_database: Callable[[str, Path], str], kafka: Kafka
                                  metrics_feed_interval_s=metrics_feed_interval_s, **gateway_settings)
     scheduling, escalation, metrics, gateway = (settings.env[name] for name in
                                                 ("scheduling", "escalation", "metrics", "gateway"))
+    metrics = {**metrics, **{f"METRICS_{key.upper()}": str(value) for key, value in (metrics_settings or {}).items()}}
     url, relay, tag = settings.url, settings.relay_env, settings.tag
     scheduling_db, escalation_db = databases["scheduling"], databases["escalation"]
     specs = {

@@ -18,6 +18,7 @@ from datetime import date, datetime
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.producer.future import FutureRecordMetadata
+from prometheus_client import Gauge
 
 from peerbridge_shared.settings import KafkaSettings
 from peerbridge_shared.topics import create_topics
@@ -26,6 +27,7 @@ from .report import Report
 from .suppression import Group
 
 log = logging.getLogger(__name__)
+HELD_VERSIONS = Gauge("peerbridge_metrics_published_versions", "Published report versions held in memory")
 
 
 def history_topic(app_id: str) -> str:
@@ -61,6 +63,7 @@ class PublishedHistory:
         self.kafka, self.topic, self.replication_factor = kafka, history_topic(app_id), replication_factor
         self.ready = threading.Event()
         self._reports: dict[tuple[str, str], dict[tuple[str, int], Report]] = {}
+        self.held_versions = 0
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -75,8 +78,10 @@ class PublishedHistory:
 
     def add(self, organization_id: str, report: Report) -> None:
         with self._lock:
-            self._reports.setdefault((organization_id, report.program_id), {})[(report.period, report.version)] = \
-                report
+            versions = self._reports.setdefault((organization_id, report.program_id), {})
+            self.held_versions += (report.period, report.version) not in versions
+            versions[(report.period, report.version)] = report
+            HELD_VERSIONS.set(self.held_versions)
 
     def write(self, producer: KafkaProducer, organization_id: str, report: Report) -> FutureRecordMetadata:
         self.add(organization_id, report)

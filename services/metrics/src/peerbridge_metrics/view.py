@@ -13,6 +13,7 @@ import logging
 import threading
 
 from kafka import KafkaConsumer, TopicPartition
+from prometheus_client import Gauge
 
 from peerbridge_shared.settings import KafkaSettings
 
@@ -20,6 +21,9 @@ from .measures import Facts
 from .tables import CASES_TABLE, PARTICIPANTS, PEERS, TABLES, TableSpec
 
 log = logging.getLogger(__name__)
+# what the view holds in memory (its process's resident memory follows them)
+HELD_KEYS = Gauge("peerbridge_metrics_view_keys", "Keys of the worker's tables held by the view")
+HELD_BYTES = Gauge("peerbridge_metrics_view_bytes", "Bytes of the latest changelog records held by the view")
 
 
 class FactsView:
@@ -34,6 +38,7 @@ class FactsView:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.version = 0  # bumped on every applied record, so readers can tell whether anything changed
+        self.held_keys = self.held_bytes = 0
 
     def start(self) -> FactsView:
         if self._thread is None or not self._thread.is_alive():
@@ -115,9 +120,13 @@ class FactsView:
             latest, changed = self._records[spec.name], self._changed[spec.name]
             for record in records:
                 key = json.loads(record.key)
-                if record.value is None:
-                    latest.pop(key, None)
-                else:
+                previous = latest.pop(key, None)
+                if previous is not None:
+                    self.held_keys, self.held_bytes = self.held_keys - 1, self.held_bytes - len(previous)
+                if record.value is not None:
                     latest[key] = record.value
+                    self.held_keys, self.held_bytes = self.held_keys + 1, self.held_bytes + len(record.value)
                 changed.add(key)
             self.version += 1
+            HELD_KEYS.set(self.held_keys)
+            HELD_BYTES.set(self.held_bytes)
