@@ -75,7 +75,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await gateway.keys.refresh(gateway.upstreams.client)
+        await gateway.keys.refresh(gateway.upstreams.provider_client)
         await gateway.hub.start()
         yield
         await gateway.hub.stop()

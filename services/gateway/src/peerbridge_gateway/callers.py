@@ -34,7 +34,7 @@ async def identify(request: HTTPConnection, token: str | None) -> Identity:
                       headers={"WWW-Authenticate": 'Bearer realm="peerbridge"'})
     try:
         identity = await verify_user_token(token, keys=gateway.keys, settings=settings,
-                                           client=gateway.upstreams.client, cache=gateway.verified)
+                                           client=gateway.upstreams.provider_client, cache=gateway.verified)
     except InvalidUserToken as exc:
         await gateway.limiter.check(address)
         raise Problem(401, f"invalid token: {exc}", rule="valid_token",

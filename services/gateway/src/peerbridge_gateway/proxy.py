@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Annotated, Any, NamedTuple
 from urllib.parse import quote, urlencode
 
-import httpx
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from peerbridge_shared.events.access import PurposeOfUse
@@ -28,6 +27,7 @@ from .idempotency import HEADER as IDEMPOTENCY_HEADER
 from .idempotency import fingerprint
 from .queries import Page
 from .scoping import narrow
+from .upstream import UpstreamResponse
 
 log = logging.getLogger(__name__)
 
@@ -181,12 +181,12 @@ class Call:
                                    request_id=self.request.state.request_id, status=response.status_code,
                                    content=bytes(response.body), names_participant=self.route.names_participant)
 
-    async def _send(self, gateway: Any) -> httpx.Response:
+    async def _send(self, gateway: Any) -> UpstreamResponse:
         return await gateway.upstreams.call(
             self.route.service, self.route.method, self.target, identity=self.caller,
             params=self.query, headers=_forwarded_headers(self.request, self.route), content=self.body)
 
-    async def _conditional(self, gateway: Any) -> tuple[httpx.Response, str | None]:
+    async def _conditional(self, gateway: Any) -> tuple[UpstreamResponse, str | None]:
         """If-Match under a lock: read, compare, write; the answer carries the new ETag."""
         assert self.route.etag_from is not None
         resource = self.route.etag_from.format(**{k: quote(v, safe="") for k, v in self.path.items()})
@@ -215,7 +215,7 @@ def _forwarded_headers(request: Request, route: Route) -> dict[str, str]:
     return headers
 
 
-def relay(upstream: httpx.Response, route: Route, request: Request, query: dict[str, Any]) -> Response:
+def relay(upstream: UpstreamResponse, route: Route, request: Request, query: dict[str, Any]) -> Response:
     status = upstream.status_code
     relayed_problem = status in (403, 503) and upstream.headers.get("content-type", "").startswith(PROBLEM_JSON)
     if status not in PASSED_STATUSES and not relayed_problem:
@@ -231,7 +231,7 @@ def relay(upstream: httpx.Response, route: Route, request: Request, query: dict[
     return response
 
 
-def _link_next_page(response: Response, upstream: httpx.Response, request: Request, query: dict[str, Any]) -> None:
+def _link_next_page(response: Response, upstream: UpstreamResponse, request: Request, query: dict[str, Any]) -> None:
     """A full page probably has a next one: name it in a Link header (RFC 8288)."""
     try:
         count = len(json.loads(upstream.content))
