@@ -1,11 +1,13 @@
 """Rows queued with ``queue_insert`` (outbox messages, audit entries) against real PostgreSQL: inserted
 in the order queued, visible to the transaction's own later statements, kept when a later savepoint
-rolls back, gone with a rolled-back transaction, and sent as one statement per table."""
+rolls back, gone with a rolled-back transaction, sent as one statement per table and after the ORM
+objects they refer to."""
 
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import ForeignKey, Integer, String, event, func, select, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from peerbridge_shared.db import queue_insert
 from peerbridge_shared.outbox import OutboxMessage
@@ -75,3 +77,52 @@ def test_a_rolled_back_transaction_leaves_nothing_for_the_next_one(database, fai
         queue_insert(session, OUTBOX, row("kept"))
     session.close()
     assert stored(database) == ["kept"]
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Parent(Base):
+    __tablename__ = "queued_test_parents"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+
+
+class Child(Base):
+    __tablename__ = "queued_test_children"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    parent_id: Mapped[str] = mapped_column(ForeignKey("queued_test_parents.id"))
+
+
+@pytest.fixture
+def parents_and_children(database):
+    Base.metadata.create_all(database.engine)
+    yield
+    Base.metadata.drop_all(database.engine)
+
+
+def children(database) -> list[str]:
+    with database.transaction() as session:
+        return list(session.scalars(select(Child.parent_id).order_by(Child.id)))
+
+
+def test_a_queued_row_may_refer_to_an_object_still_pending_at_the_next_statement_or_at_commit(
+        database, parents_and_children):
+    with database.transaction() as session:
+        session.add(Parent(id="p1"))
+        queue_insert(session, Child.__table__, {"parent_id": "p1"})
+        assert list(session.scalars(select(Child.parent_id))) == ["p1"]  # the parent went first
+        session.add(Parent(id="p2"))
+        queue_insert(session, Child.__table__, {"parent_id": "p2"})
+    assert children(database) == ["p1", "p2"], "at commit too, the parent first"
+
+
+def test_under_no_autoflush_queued_rows_wait_like_pending_objects(database, parents_and_children):
+    with database.transaction() as session:
+        session.add(Parent(id="p3"))
+        queue_insert(session, Child.__table__, {"parent_id": "p3"})
+        with session.no_autoflush:
+            assert session.scalar(select(func.count()).select_from(Child)) == 0
+            assert session.scalar(select(func.count()).select_from(Parent)) == 0
+        assert session.scalar(select(func.count()).select_from(Child)) == 1
+    assert children(database) == ["p3"]

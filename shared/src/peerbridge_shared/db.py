@@ -72,12 +72,14 @@ _QUEUED_ROWS = "queued_rows"
 
 
 def queue_insert(session: Session, table: Table, row: dict) -> dict:
-    """Insert an append-only row (a log entry, an outbox message: no ORM object refers to it) with
-    the transaction's other queued rows of its table: one multi-row insert per table, in the order
-    queued, sent before the session's next statement or at commit, whichever comes first, so the
-    transaction still reads what it wrote. No ORM object, no unit of work, no key read back: for the
-    rows a batch of events writes by the hundred (the escalation intake: docs/benchmarks.md).
-    Inside a savepoint the row is inserted at once (a savepoint may roll back on its own)."""
+    """Insert an append-only row (a log entry, an outbox message, a timer: no ORM object refers to
+    it) with the transaction's other queued rows of its table: one multi-row insert per table, in
+    the order queued, sent with the session's autoflush (before its next statement, after the ORM
+    objects pending, so a row may refer to them) or at commit, so the transaction still reads what
+    it wrote. No ORM object, no unit of work, no key read back: for the rows a batch of events
+    writes by the hundred (the escalation intake: docs/benchmarks.md). Every row of a table must
+    name the same columns. Inside a savepoint the row is inserted at once (a savepoint may roll
+    back on its own)."""
     if session.in_nested_transaction():
         session.execute(insert(table), [row])
     else:
@@ -90,6 +92,8 @@ def _send_queued(session: Session, transaction: SessionTransaction | None = None
     owner, queued = session.info.get(_QUEUED_ROWS, (None, None))
     if not queued or owner is not transaction:
         return
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # the rows they refer to first (what autoflush would send next anyway)
     rows_by_table = dict(queued)
     queued.clear()
     connection = transaction.connection(None)
@@ -99,7 +103,8 @@ def _send_queued(session: Session, transaction: SessionTransaction | None = None
 
 @event.listens_for(Session, "do_orm_execute")
 def _before_a_statement(state) -> None:  # noqa: ANN001 - SQLAlchemy's ORMExecuteState
-    _send_queued(state.session)
+    if state.session.autoflush:  # under no_autoflush, queued rows wait like pending objects
+        _send_queued(state.session)
 
 
 @event.listens_for(Session, "before_commit")

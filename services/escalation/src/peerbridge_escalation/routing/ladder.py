@@ -17,7 +17,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from peerbridge_shared import heartbeat
-from peerbridge_shared.db import Database, database_unreachable
+from peerbridge_shared.db import Database, database_unreachable, new_id, queue_insert
 from peerbridge_shared.events.escalation import (
     EscalationBreached,
     EscalationEscalated,
@@ -75,9 +75,9 @@ def page_clinician(session: Session, case: Case, clinician: str, now: datetime) 
     contact = first_verified_contact(session, case.organization_id, clinician)
     if contact is not None:  # the first method; the delivery worker falls back to the next on failure
         channel, address = contact
-        session.add(Notification(organization_id=case.organization_id, case_id=case.id, level=level,
-                                 clinician_id=clinician, round_id=str(uuid.uuid4()), channel=channel,
-                                 address=address))
+        queue_insert(session, Notification.__table__, {
+            "id": new_id(), "organization_id": case.organization_id, "case_id": case.id, "level": level,
+            "clinician_id": clinician, "round_id": str(uuid.uuid4()), "channel": channel, "address": address})
 
 
 def first_verified_contact(session: Session, organization_id: str, clinician: str) -> tuple[str, str] | None:
@@ -114,8 +114,7 @@ def enter_level(session: Session, case: Case, level: int, now: datetime) -> None
         append(session, organization_id=case.organization_id, case_id=case.id, action="level.nobody", actor=SYSTEM,
                detail={"level": level, "targets": levels[level].targets}, at=now)
         if last:  # nobody anywhere: try the last level again shortly, and keep saying so
-            session.add(Step(organization_id=case.organization_id, case_id=case.id, kind="page", level=level,
-                             due_at=now + RETRY_NOBODY))
+            add_timer(session, case, "page", level, now + RETRY_NOBODY)
             return
         publish(session, case, EscalationEscalated(**case.event_fields(), from_level=level, to_level=level + 1,
                                                     reason=EscalationReason.NO_RECIPIENT, escalated_at=now), now)
@@ -123,10 +122,14 @@ def enter_level(session: Session, case: Case, level: int, now: datetime) -> None
     spec = levels[level]
     window = timedelta(minutes=spec.acknowledge_minutes)
     for repeat in range(1, spec.repeats + 1):
-        session.add(Step(organization_id=case.organization_id, case_id=case.id, kind="page", level=level,
-                         due_at=now + window * repeat / (spec.repeats + 1)))
-    session.add(Step(organization_id=case.organization_id, case_id=case.id, kind="deadline", level=level,
-                     due_at=now + window))
+        add_timer(session, case, "page", level, now + window * repeat / (spec.repeats + 1))
+    add_timer(session, case, "deadline", level, now + window)
+
+
+def add_timer(session: Session, case: Case, kind: str, level: int, due_at: datetime) -> None:
+    """A pending step (queued with the transaction's other rows: docs/benchmarks.md)."""
+    queue_insert(session, Step.__table__, {"organization_id": case.organization_id, "case_id": case.id,
+                                           "kind": kind, "level": level, "due_at": due_at})
 
 
 def climb_unreachable(session: Session, case: Case, now: datetime) -> bool:
