@@ -10,10 +10,16 @@ times it until the case-opened event reaches that socket. Halfway through, the b
 and started again (deploy/local/kafka.sh). Every 15 s the resident memory of each platform
 process is read from /proc.
 
+The metrics processes run as in production (a funder report corrected at most once a day) but
+with the worker's folded-state cache bounded at 100 states per table, so that cache is full after
+the warm-up and what still grows is not it; the metrics API's gauges of the data it holds are read
+with each memory sample.
+
 It prints, per five-minute window, the probe's p50/p99 signal -> WebSocket; the probes lost (their
 signal was accepted by Kafka but no case-opened event came within 120 s) and stalled (slower than
-10 s); each process's resident memory after warm-up (the first fifth of the run) and at the end,
-with its growth. Baseline: the raw Kafka round trip, measured before and after, in the same run.
+10 s), each stalled one with its time from the restart; each process's resident memory after
+warm-up (the first fifth of the run) and at the end, with its growth, and the data the metrics API
+holds then. Baseline: the raw Kafka round trip, measured before and after, in the same run.
 
 Usage: python bench/soak.py [--minutes 30] [--every 2] [--rate 20] [--home DIR]   (`make soak`; needs
 `make stack-up`, and nothing else using the local broker: it is restarted). With --home, every
@@ -54,6 +60,9 @@ from tests.e2e.platform import private_platform, smtp_inbox  # noqa: E402 - the 
 LOST_AFTER_S, STALLED_AFTER_S, WINDOW_S, RSS_EVERY_S = 120.0, 10.0, 300.0, 15.0
 # a funder report is corrected at most once a day in production; the tests' 0 would keep every version made
 PRODUCTION_CORRECTIONS = MetricsSettings.model_fields["funder_correction_interval_s"].default
+# the worker's cache of folded states is bounded (20,000 per table by default); bounded below the soak's
+# keys, it is full after the warm-up, so what still grows is not that cache
+FOLD_STATES_KEPT = 100
 HELD_GAUGES = ("peerbridge_metrics_view_keys", "peerbridge_metrics_view_bytes", "peerbridge_metrics_published_versions")
 
 
@@ -240,7 +249,8 @@ def main() -> None:
         home = args.home or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="peerbridge-soak-")))
         platform = stack.enter_context(private_platform(
             migrated(stack), kafka, home, smtp_port=smtp_port, rate_limit_per_ip=int(args.rate * window_s),
-            rate_limit_window_s=window_s, metrics_settings={"funder_correction_interval_s": PRODUCTION_CORRECTIONS}))
+            rate_limit_window_s=window_s, metrics_settings={"funder_correction_interval_s": PRODUCTION_CORRECTIONS,
+                                                        "fold_states_kept": FOLD_STATES_KEPT}))
         database = Database(platform.specs["escalation"].env["ESCALATION_DATABASE_URL"])
         stack.callback(database.dispose)
         staff(database, tenant)
