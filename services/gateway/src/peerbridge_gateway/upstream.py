@@ -1,9 +1,9 @@
 """Calls to the services: a fresh short-lived internal identity token on every call, a timeout per
 attempt, and bounded retries with backoff only where a retry cannot do a thing twice.
 
-The services are called with aiohttp over pooled keep-alive connections: per request it costs the
-gateway a tenth of the CPU httpx did (bench/gateway_reads.py, docs/benchmarks.md). httpx stays for
-the few calls to identity providers (discovery, signing keys: ``provider_client``)."""
+The services are called with aiohttp over pooled keep-alive connections: the gateway's CPU per
+proxied read is half what it was with httpx (bench/gateway_reads.py, docs/benchmarks.md). httpx
+stays for the few calls to identity providers (discovery, signing keys: ``provider_client``)."""
 
 from __future__ import annotations
 
