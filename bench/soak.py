@@ -43,6 +43,7 @@ from pathlib import Path
 import httpx
 from common import kafka_settings, percentiles, raw_round_trip, report_figure
 from escalation_signal_to_page import staff
+from prometheus_client.parser import text_string_to_metric_families
 from signal_to_socket_under_load import migrated, new_participant_signal
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
@@ -104,8 +105,8 @@ def held_data(metrics_url: str) -> dict[str, float]:
         text = httpx.get(f"{metrics_url}/metrics", timeout=5).text
     except httpx.HTTPError:
         return {}
-    return {name: float(line.split()[1]) for line in text.splitlines() for name in HELD_GAUGES
-            if line.startswith(name + " ")}
+    return {sample.name: sample.value for family in text_string_to_metric_families(text)
+            for sample in family.samples if sample.name in HELD_GAUGES}
 
 
 def sample_memory(platform, soak: Soak, stop: threading.Event) -> None:  # noqa: ANN001

@@ -33,6 +33,8 @@ def test_query_values_are_sent_as_the_services_read_them():
                          "q": "é&x=1#"})
     assert parse_qs(sent[1:], keep_blank_values=True) == {
         "program_id": ["p-1", "p 2"], "active": ["true"], "closed": ["false"], "since": [""], "q": ["é&x=1#"]}
+    # a caller's invalid UTF-8 arrives decoded with U+FFFD (never a lone surrogate) and is sent as UTF-8
+    assert query_string({"q": "a\ufffd"}) == "?q=a%EF%BF%BD"
 
 
 def test_an_already_quoted_path_reaches_the_service_unchanged(run_server, gateway_settings):
