@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from peerbridge_console.devrealm import Keycloak, gateway_trust
 from peerbridge_simulator.tokens import DevTokens, User
@@ -28,6 +29,9 @@ REPO = Path(__file__).resolve().parents[3]
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = REPO / "docs" / "console" / "screenshots"
 ZONE = ZoneInfo("America/New_York")
+# A page a click opens may not be parsed yet when an assertion reads it: the tests count rows with
+# expect(...).to_have_count, which waits, as patient as the contexts below.
+expect.set_options(timeout=60_000)
 AXE = REPO / "services" / "console" / "src" / "peerbridge_console" / "static" / "vendor" / "axe.min.js"
 
 

@@ -17,6 +17,7 @@ from email.policy import default as email_policy
 import httpx
 import pytest
 import redis
+from playwright.sync_api import expect
 
 from peerbridge_simulator.tokens import DevTokens, User
 
@@ -155,7 +156,7 @@ def test_the_clinician_works_a_case_end_to_end_in_the_browser(platform, world, s
 
     # the inbox no longer lists it; On call now names the primary
     page.goto(f"{platform.console}/inbox")
-    assert page.locator(f"li.case[data-case-id='{case['id']}']").count() == 0
+    expect(page.locator(f"li.case[data-case-id='{case['id']}']")).to_have_count(0)
     page.goto(f"{platform.console}/oncall")
     assert primary in page.inner_text("main") and "America/New_York" in page.inner_text("main")
     axe_check(page, "on call now")
@@ -186,7 +187,7 @@ def test_a_peer_and_another_organizations_clinician_see_none_of_it(platform, wor
                                if c["participant_id"] == world["participant"]], bool, 180, "the case")[0]
     case_id = case["id"]
     context, page = _open_inbox_signed_in(browser, platform, username)
-    assert page.locator("li.case").count() == 0
+    expect(page.locator("li.case")).to_have_count(0)
     assert world["participant"] not in page.content() and case_id not in page.content()
     axe_check(page, f"inbox of {username}")
     page.goto(f"{platform.console}/cases/{case_id}")
@@ -345,7 +346,7 @@ def test_the_peer_records_attendance_and_a_phq9_that_alerts_a_clinician_on_a_pho
     page.wait_for_selector(".flash:has-text('Attendance recorded.')")
     recorded = admin("GET", f"/sessions/{world['visit']}/attendance")["records"]
     assert recorded == [{"participant_id": participant, "status": "late", "minutes_present": 45}]
-    assert page.locator("form.roster").count() == 0  # recorded once
+    expect(page.locator("form.roster")).to_have_count(0)  # recorded once
 
     # the C-SSRS screener's skip logic: the follow-up items appear only after a yes to item 2
     page.click("text=My participants")
@@ -415,13 +416,14 @@ def test_the_supervisor_cosigns_the_note_and_records_supervision(platform, world
     page.fill("#q", "PAT")
     page.press("#q", "Enter")
     note = page.locator("article.note")
-    assert note.count() == 1 and "Sister Ann is coming over" in note.inner_text()
+    expect(note).to_have_count(1)
+    assert "Sister Ann is coming over" in note.inner_text()
     assert "Zebulon Quixote" in note.locator("h2").inner_text() and "Pat Peer" in note.inner_text()
     axe_check(page, "notes to co-sign")
     page.screenshot(path=screenshots / "supervisor-cosign.png", full_page=True)
     note.locator("button").click()
     page.wait_for_selector(".flash:has-text('Co-signed.')")
-    assert page.locator("article.note").count() == 0
+    expect(page.locator("article.note")).to_have_count(0)
     assert admin("GET", f"/contacts/{signed['id']}")["cosigned_by"] == world["supervisor"]
 
     page.click("nav[aria-label=Main] >> text=My team")
@@ -432,7 +434,8 @@ def test_the_supervisor_cosigns_the_note_and_records_supervision(platform, world
     page.fill("#q", "")
     page.press("#q", "Enter")
     row = page.locator("#team tbody tr")
-    assert row.count() == 1 and row.locator("th").inner_text() == "Pat Peer"
+    expect(row).to_have_count(1)
+    assert row.locator("th").inner_text() == "Pat Peer"
     assert row.locator("td").nth(0).inner_text().startswith("1 of ")
     assert row.locator("td").nth(2).inner_text() == "never"
     assert row.locator("td").nth(3).inner_text().startswith("no: no supervision")
@@ -443,7 +446,8 @@ def test_the_supervisor_cosigns_the_note_and_records_supervision(platform, world
     page.screenshot(path=screenshots / "supervisor-team.png", full_page=True)
     page.click("text=Supervision log")
     logged = page.locator("#supervision-log tbody tr")
-    assert logged.count() == 1 and logged.locator("td").all_inner_texts() == ["Pat Peer", "60", "0", "yes"]
+    expect(logged).to_have_count(1)
+    assert logged.locator("td").all_inner_texts() == ["Pat Peer", "60", "0", "yes"]
     assert logged.locator("th").inner_text() == datetime.now().date().isoformat()  # the form's default: today
     axe_check(page, "supervision log")
     page.screenshot(path=screenshots / "supervisor-log.png", full_page=True)
@@ -469,7 +473,8 @@ def test_the_coordinator_dashboard_shows_caseloads_the_week_and_who_has_not_been
     assert page.locator("p.meta").first.inner_text() == "Times in America/New_York."
     assert (page.inner_text("#active"), page.inner_text("#waitlist")) == ("2", "1")
     row = page.locator("#caseloads tr[data-peer]")
-    assert row.count() == 1 and row.locator("th").inner_text() == "Pat Peer"
+    expect(row).to_have_count(1)
+    assert row.locator("th").inner_text() == "Pat Peer"
     assert row.locator("td").first.inner_text().startswith("1 of ")
     monday = datetime.now(ZONE).date() - timedelta(days=datetime.now(ZONE).weekday())
     starts = [datetime.fromisoformat(s["starts_at"]).astimezone(ZONE).date() for s in admin(

@@ -14,6 +14,7 @@ from datetime import datetime, time, timedelta
 
 import pytest
 from babel.dates import format_datetime
+from playwright.sync_api import expect
 
 from .conftest import ZONE, axe_check, console_text, english_fragments, new_context, sign_in, tab_to
 
@@ -86,7 +87,7 @@ def test_the_coordinator_edits_the_roster_with_refusals_named_inline(platform, w
     assert datetime.fromisoformat(override["starts_at"]) == noon - timedelta(hours=3)
     assert admin("GET", f"/programs/{program}/on-call", params={"at": noon.isoformat()})["clinician_id"] == \
         clinicians["backup"]
-    assert page.locator("#roster-history tbody tr").count() == version
+    expect(page.locator("#roster-history tbody tr")).to_have_count(version)
     assert page.input_value("#override-0-clinician_id") == clinicians["backup"], "the new version is the one edited"
     page.screenshot(path=screenshots / "coordinator-roster.png", full_page=True)
 
@@ -124,7 +125,8 @@ def test_the_coordinator_sees_each_peers_standing_and_records_a_training_by_keyb
     page.goto(f"{platform.console}/programs/{world['program']}/peers?q=pat")
     sign_in(page, "admin")
     row = page.locator("#peers tr[data-peer]")
-    assert row.count() == 1 and row.locator("th").inner_text() == "Pat Peer"
+    expect(row).to_have_count(1)
+    assert row.locator("th").inner_text() == "Pat Peer"
     cells = row.locator("td").all_inner_texts()
     assert cells[2] == "0" and re.fullmatch(r"\d{4}-\d{2}-\d{2}", cells[1]), cells  # no training yet
     assert cells[4] == "yes" or cells[4].startswith("no: "), "billable, or why not"
