@@ -147,6 +147,7 @@ def test_the_coordinator_sees_each_peers_standing_and_records_a_training_by_keyb
     assert page.inner_text("#training-hours") == "7.5"
     page.fill("#q", "TRAUMA")  # the record searched by course
     page.press("#q", "Enter")
+    page.wait_for_url("**q=TRAUMA**")
     assert page.locator("#trainings tbody tr th").all_inner_texts() == ["Trauma-informed care"]
     page.fill("#q", "no such course")
     page.press("#q", "Enter")
