@@ -55,6 +55,8 @@ def create_app(settings: MetricsSettings | None = None) -> faust.App:
         topic_replication_factor=settings.faust_replication_factor, web_port=settings.faust_web_port,
         web_bind=settings.host, web_host=settings.host, consumer_auto_offset_reset="earliest",
         broker_credentials=settings.kafka.faust_credentials(),
+        # the changelog writes of a batch go out in a few produce requests, not one per key
+        producer_linger=0.01, producer_max_batch_size=512 * 1024,
     )
     dead_letters = DeadLetters(create_producer(settings.kafka), settings.faust_app_id,
                                {topic.name: topic.dead_letter for spec in TABLES for topic in spec.topics})
