@@ -139,9 +139,7 @@ class Batch:
             message = event.message
             headers = header_list(message.headers)
             try:
-                envelope = decode(message.key, message.value, headers)
-                with as_current(event):
-                    await self._apply(envelope, event)
+                await self._apply(decode(message.key, message.value, headers), event)
             except Exception as exc:  # noqa: BLE001 - an exception escaping the agent would stop it
                 self._park(message, headers, exc)
         for key in self.changed:
@@ -156,11 +154,11 @@ class Batch:
             return
         self.last_event[key] = event
         if key not in self.states:
-            self.states[key] = self.kept.take(key) or await self._stored(key, envelope.tenant)
+            self.states[key] = self.kept.take(key) or await self._stored(key, envelope.tenant, event)
         try:
             changed = self.states[key].apply(envelope)
         except Exception:
-            self.states[key] = await self._stored(key, envelope.tenant)
+            self.states[key] = await self._stored(key, envelope.tenant, event)
             for earlier in self.applied.get(key, []):
                 self.states[key].apply(earlier)
             raise
@@ -168,8 +166,9 @@ class Batch:
         if changed:
             self.changed.add(key)
 
-    async def _stored(self, key: str, organization_id: str) -> Any:
-        stored = await _patiently(self.spec, lambda: self.table.get(key))
+    async def _stored(self, key: str, organization_id: str, event: Any) -> Any:
+        with as_current(event):
+            stored = await _patiently(self.spec, lambda: self.table.get(key))
         if not stored:
             return self.spec.new(organization_id, key)
         return self.spec.state.model_validate_json(stored) if isinstance(stored, bytes | str) \
