@@ -109,12 +109,13 @@ def wait_idle(view: FactsView, quiet_s: float = 3.0) -> None:
             last, since = view.version, time.monotonic()
 
 
-def seconds_until_folded(view: FactsView, tenant: str, events: int) -> float:
+def seconds_until_folded(view: FactsView, tenant: str, events: int, timeout_s: float = 1800) -> float:
     """When the view last took a changelog record, once its states hold every event. The view's
     states are validated only every half second: validating them on every check would take the
     CPU the worker is being measured on (two cores)."""
     last_version, last_change, last_count = view.version, time.perf_counter(), 0.0
-    while True:
+    deadline = time.perf_counter() + timeout_s
+    while time.perf_counter() < deadline:
         time.sleep(0.01)
         if view.version != last_version:
             last_version, last_change = view.version, time.perf_counter()
@@ -122,6 +123,7 @@ def seconds_until_folded(view: FactsView, tenant: str, events: int) -> float:
             last_count = time.perf_counter()
             if sum(len(s.attendance) for s in view.facts(tenant).participants) >= events:
                 return last_change
+    raise TimeoutError(f"the view did not show all {events} events within {timeout_s:.0f} s")
 
 
 def throughput(events: int) -> None:
